@@ -1,0 +1,41 @@
+"""Defaults for the commands, from `lgsco-letters.yml` in the folder they are run from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DataError, Problem
+from .sources import read_yaml, suggest
+
+CONFIG_FILE = "lgsco-letters.yml"
+DEFAULTS = {"data": "data/2017-18", "out": "out", "templates": "templates"}
+
+
+@dataclass(frozen=True)
+class Config:
+    data: Path       # the year folder built when --data is not given
+    out: Path        # letters go to <out>/<year label>/ when --out is not given
+    templates: Path  # the templates folder
+
+
+def load_config(folder: Path | None = None) -> Config:
+    """The config file's values over the defaults; paths are relative to the file's folder."""
+    folder = Path.cwd() if folder is None else folder
+    path = folder / CONFIG_FILE
+    values = dict(DEFAULTS)
+    if path.is_file():
+        problems: list[Problem] = []
+        loaded = read_yaml(path, problems)
+        for key, value in (loaded[0] if loaded else {}).items():
+            if key not in DEFAULTS:
+                problems.append(Problem(path, f"unknown key{suggest(key, tuple(DEFAULTS))}",
+                                        loaded[1][key], field=key))
+            elif not isinstance(value, str) or not value.strip():
+                problems.append(Problem(path, "expected a folder path", loaded[1][key],
+                                        field=key))
+            else:
+                values[key] = value
+        if problems:
+            raise DataError(problems)
+    return Config(**{key: folder / value for key, value in values.items()})

@@ -1,0 +1,59 @@
+"""The errors a user can act on. The CLI catches `LettersError` once and exits 2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as the input allows."""
+
+    file: Path
+    message: str
+    line: int | None = None
+    authority: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = display_path(self.file)
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.authority:
+            where += f" ({self.authority})"
+        if self.field:
+            where += f", {self.field}"
+        return f"{where}: {self.message}"
+
+
+class LettersError(Exception):
+    """A problem with the user's input or request; reported without a traceback."""
+
+    exit_code = 2
+
+
+class DataError(LettersError):
+    """Every problem found in a year's data or templates, gathered before anything is written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        count = len(self.problems)
+        heading = f"Found {count} problem{'s' if count != 1 else ''}; nothing was written:"
+        return "\n".join([heading, *(f"  {problem}" for problem in self.problems)])
+
+
+class RenderError(Exception):
+    """One letter could not be rendered; the build carries on with the others."""

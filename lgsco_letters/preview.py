@@ -1,0 +1,34 @@
+"""One authority's letter, as a PDF or as a self-contained HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import LettersError, RenderError
+from .files import write_atomic
+from .models import Authority, Year
+from .templating import Templates, describe_template_error
+
+
+def write_preview(year: Year, authority: Authority, templates: Templates, target: Path) -> Path:
+    """Write the letter to `target`, whose suffix (.pdf or .html) chooses the form."""
+    suffix = target.suffix.lower()
+    if suffix not in (".pdf", ".html"):
+        raise LettersError(f"--out {target}: expected a file name ending in .pdf or .html")
+    mode = "inline" if suffix == ".html" else "pdf"
+    try:
+        html = templates.letter_html(year, authority, mode)
+    except Exception as error:  # a template fault is the user's to fix: say where it is
+        raise LettersError(f"{authority.name}: {describe_template_error(error, templates.folder)}"
+                           ) from None
+    if suffix == ".html":
+        write_atomic(target, html)
+        return target
+    from .render import LetterRenderer
+
+    try:
+        pdf = LetterRenderer(templates.folder).render(html)
+    except RenderError as error:
+        raise LettersError(f"{authority.name}: {error}") from None
+    write_atomic(target, pdf.data)
+    return target

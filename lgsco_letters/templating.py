@@ -1,0 +1,116 @@
+"""The sandboxed Jinja environment and the one context that every rendering of a letter shares."""
+
+from __future__ import annotations
+
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import pass_context, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from .assets import data_uri, inline_css, resolve_asset
+from .errors import Problem
+from .figures import figures_for
+from .models import Authority, Year
+
+# The letter's stylesheets, in cascade order. The PDF renderer parses them once per process.
+STYLESHEETS = ("brand/brand.css", "letter.css")
+# How a letter's HTML refers to its assets:
+#   "pdf"    - relative URLs for WeasyPrint; stylesheets are supplied by the renderer;
+#   "linked" - relative URLs and <link> tags, for a browser pointed at the templates folder;
+#   "inline" - everything inlined as data: URIs: one self-contained file that renders anywhere.
+RENDER_MODES = ("pdf", "linked", "inline")
+
+
+def long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def short_date(value: date) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+class Templates:
+    """The templates folder, compiled once, and the letter's HTML for any authority."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder).resolve()
+        self.env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(self.folder),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(default=True, default_for_string=True,
+                                         disabled_extensions=("txt",)),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(long_date=long_date, short_date=short_date)
+        self.env.globals.update(asset=self._asset, stylesheets=self._stylesheets)
+
+    def context(self, year: Year, authority: Authority, mode: str = "pdf") -> dict[str, Any]:
+        """Everything a letter template may use; preview, check and print all share it."""
+        return {
+            "year": year,
+            "authority": authority,
+            "recipient": authority.recipient,
+            "figures": figures_for(authority),
+            "signatory": year.signatory,
+            "prose": year.prose,
+            "render_mode": mode,
+        }
+
+    def letter_html(self, year: Year, authority: Authority, mode: str = "pdf") -> str:
+        template = self.env.get_template(year.template)
+        return template.render(self.context(year, authority, mode))
+
+    @pass_context
+    def _asset(self, context: Any, relative: str) -> str:
+        if context.get("render_mode") == "inline":
+            return data_uri(self.folder, relative)
+        resolve_asset(self.folder, relative)
+        return relative
+
+    @pass_context
+    def _stylesheets(self, context: Any) -> Markup:
+        mode = context.get("render_mode")
+        if mode == "inline":
+            styles = (inline_css(self.folder, name) for name in STYLESHEETS)
+            return Markup("".join(f"<style>\n{css}\n</style>\n" for css in styles))
+        if mode == "linked":
+            return Markup("").join(
+                Markup('<link rel="stylesheet" href="{}">\n').format(self._asset(context, name))
+                for name in STYLESHEETS)
+        return Markup("")
+
+    def compile_all(self) -> list[Problem]:
+        """A problem for every template that does not compile."""
+        problems = []
+        for name in self.env.list_templates(extensions=("html", "txt", "j2")):
+            try:
+                self.env.get_template(name)
+            except TemplateSyntaxError as error:
+                problems.append(Problem(self.folder / name, error.message or str(error),
+                                        error.lineno))
+        return problems
+
+
+def describe_template_error(error: Exception, folder: Path) -> str:
+    """A plain account of a failure while rendering: which template, which line, what."""
+    if isinstance(error, TemplateSyntaxError):
+        return f"{error.filename or error.name}, line {error.lineno}: {error.message}"
+    where = _template_frame(error, folder)
+    message = error.message if isinstance(error, TemplateError) and error.message else str(error)
+    return f"{where}: {message}" if where else message
+
+
+def _template_frame(error: Exception, folder: Path) -> str:
+    """The deepest traceback frame inside the templates folder, as 'file, line N'."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename.startswith(str(folder))]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f"{Path(frame.filename).relative_to(folder.parent)}, line {frame.lineno}"

@@ -1,0 +1,94 @@
+"""Shared fixtures: small year folders to break, the CLI, and real PDFs read back as text."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lgsco_letters.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_YEAR = ROOT / "data" / "2017-18"
+TEMPLATES = ROOT / "templates"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = FIXTURES / "bromsgrove-2018-seed.txt"
+BROMSGROVE_YAML = BUNDLED_YEAR / "authorities" / "bromsgrove-district-council.yaml"
+
+CSV_HEADER = (
+    "authority,authority_type,recipient_name,recipient_title,recipient_email,specimen,"
+    "received_adult_care_services,received_benefits_and_tax,received_corporate_and_other_services,"
+    "received_education_and_childrens_services,received_environment_services,"
+    "received_highways_and_transport,received_housing,received_planning_and_development,"
+    "received_other,received_total,decided_incomplete_or_invalid,decided_advice_given,"
+    "decided_referred_back_for_local_resolution,decided_closed_after_initial_enquiries,"
+    "decided_not_upheld,decided_upheld,decided_total,remedied_by_ombudsman,"
+    "remedied_by_authority_before_ombudsman"
+)
+BROMSGROVE_ROW = (
+    "Bromsgrove District Council,district,Kevin Dicks,Chief Executive,"
+    "chief.executive@bromsgrove.example.org,false,0,2,0,0,1,0,0,8,0,11,1,0,2,6,1,1,11,1,0"
+)
+ADUR_ROW = (
+    "Adur District Council,district,,Chief Executive,chief.executive@adur.example.org,true,"
+    "0,4,2,0,3,1,3,8,0,21,1,1,8,7,1,2,20,2,0"
+)
+
+
+def csv_text(*rows: str) -> str:
+    return "\n".join([CSV_HEADER, *rows]) + "\n"
+
+
+@pytest.fixture
+def make_year(tmp_path: Path):
+    """A year folder with the bundled year.yaml and the given authorities.csv / YAML files."""
+
+    def make(csv: str | bytes | None = None, yaml_files: dict[str, str] | None = None,
+             year_yaml: str | None = None, name: str = "2017-18") -> Path:
+        folder = tmp_path / name
+        while folder.exists():  # a test may make several years
+            folder = folder.with_name(folder.name + "+")
+        folder.mkdir()
+        if year_yaml is None:
+            shutil.copy(BUNDLED_YEAR / "year.yaml", folder / "year.yaml")
+        else:
+            (folder / "year.yaml").write_text(year_yaml, encoding="utf-8")
+        if csv is not None:
+            path = folder / "authorities.csv"
+            path.write_bytes(csv if isinstance(csv, bytes) else csv.encode("utf-8"))
+        if yaml_files:
+            (folder / "authorities").mkdir()
+            for file_name, text in yaml_files.items():
+                (folder / "authorities" / file_name).write_text(text, encoding="utf-8")
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """Run the CLI from the repository root, as users do; returns the click Result."""
+    monkeypatch.chdir(ROOT)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
+
+    return invoke
+
+
+def pdf_text(path: Path, layout: bool = False) -> str:
+    command = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed: line breaks in a PDF fall where the layout puts them."""
+    return re.sub(r"\s+", "", text)
+
+
+def normalise_lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]

@@ -1,0 +1,243 @@
+"""Loading a year's folder: every validation rule, each with its exact message."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conftest import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, csv_text
+from lgsco_letters.errors import DataError, LettersError
+from lgsco_letters.year import load_year, select_authorities
+
+
+def problems_of(folder) -> list[str]:
+    with pytest.raises(DataError) as caught:
+        load_year(folder)
+    return [str(problem).replace(str(folder), "YEAR") for problem in caught.value.problems]
+
+
+def test_bundled_year_has_every_council_of_2018():
+    year = load_year(BUNDLED_YEAR)
+    assert len(year.authorities) == 353
+    assert year.label == "2017-18"
+    assert year.letter_date == date(2018, 7, 18)
+    assert year.period_end == date(2018, 3, 31)
+    real = [a.name for a in year.authorities if not a.specimen]
+    assert real == ["Bromsgrove District Council"]
+
+
+def test_bundled_year_keeps_its_edge_cases():
+    year = load_year(BUNDLED_YEAR)
+    assert any(sum(a.received.values()) == 0 and sum(a.decided.values()) == 0
+               for a in year.authorities)
+    assert any(sum(a.received.values()) > 0 and a.decided["upheld"] + a.decided["not_upheld"] == 0
+               for a in year.authorities)
+    specimen_addresses = [a.recipient.email for a in year.authorities if a.specimen]
+    assert all(email.endswith(".example.org") for email in specimen_addresses)
+
+
+def test_csv_and_yaml_give_the_same_authority(make_year, tmp_path):
+    from_csv = load_year(make_year(csv=csv_text(BROMSGROVE_ROW), name="a"))
+    from_yaml = load_year(make_year(
+        yaml_files={"b.yaml": BROMSGROVE_YAML.read_text(encoding="utf-8")}, name="b"))
+    (one,), (other,) = from_csv.authorities, from_yaml.authorities
+    fields = ("name", "slug", "authority_type", "recipient", "specimen", "received", "decided",
+              "remedied")
+    assert [getattr(one, f) for f in fields] == [getattr(other, f) for f in fields]
+
+
+def test_excel_bom_and_crlf_are_accepted(make_year):
+    data = ("\ufeff" + csv_text(BROMSGROVE_ROW, ADUR_ROW).replace("\n", "\r\n")).encode()
+    year = load_year(make_year(csv=data))
+    assert [a.name for a in year.authorities] == [
+        "Adur District Council", "Bromsgrove District Council"]
+
+
+def test_a_count_that_is_not_a_whole_number(make_year):
+    row = ADUR_ROW.replace(",0,4,2,", ",0,-4,2,").replace(",21,", ",,")
+    assert problems_of(make_year(csv=csv_text(BROMSGROVE_ROW, row))) == [
+        'YEAR/authorities.csv, line 3 (Adur District Council), received_benefits_and_tax: '
+        'expected a whole number of 0 or more, found "-4"',
+    ]
+
+
+def test_fractions_words_and_blanks_are_refused(make_year):
+    row = ADUR_ROW.replace(",0,4,2,0,3,", ",2.5,four,,0,3,").replace(",21,", ",,")
+    assert problems_of(make_year(csv=csv_text(row))) == [
+        'YEAR/authorities.csv, line 2 (Adur District Council), received_adult_care_services: '
+        'expected a whole number of 0 or more, found "2.5"',
+        'YEAR/authorities.csv, line 2 (Adur District Council), received_benefits_and_tax: '
+        'expected a whole number of 0 or more, found "four"',
+        'YEAR/authorities.csv, line 2 (Adur District Council), '
+        'received_corporate_and_other_services: is missing: expected a whole number of 0 or more',
+    ]
+
+
+def test_a_given_total_must_equal_the_sum(make_year):
+    row = ADUR_ROW.replace(",21,", ",22,").replace(",2,20,", ",2,19,")
+    assert problems_of(make_year(csv=csv_text(row))) == [
+        "YEAR/authorities.csv, line 2 (Adur District Council), received_total: "
+        "expected 21 (the sum of the received figures), found 22",
+        "YEAR/authorities.csv, line 2 (Adur District Council), decided_total: "
+        "expected 20 (the sum of the decided figures), found 19",
+    ]
+
+
+def test_totals_are_optional(make_year):
+    row = ADUR_ROW.replace(",21,", ",,").replace(",2,20,", ",2,,")
+    (authority,) = load_year(make_year(csv=csv_text(row))).authorities
+    assert sum(authority.received.values()) == 21
+
+
+def test_remedied_by_the_ombudsman_cannot_exceed_upheld(make_year):
+    row = ADUR_ROW.replace(",20,2,0", ",20,3,0")
+    assert problems_of(make_year(csv=csv_text(row))) == [
+        "YEAR/authorities.csv, line 2 (Adur District Council), remedied_by_ombudsman: "
+        "expected no more than the 2 upheld (decided_upheld), found 3",
+    ]
+
+
+def test_unknown_and_missing_columns(make_year):
+    text = csv_text(ADUR_ROW).replace("received_housing", "received_housng")
+    assert problems_of(make_year(csv=text)) == [
+        'YEAR/authorities.csv, line 1: unknown column "received_housng" '
+        '(did you mean "received_housing"?)',
+        'YEAR/authorities.csv, line 1: the required column "received_housing" is missing',
+    ]
+
+
+def test_an_extra_optional_column_typo_is_still_an_error(make_year):
+    text = csv_text(ADUR_ROW).replace(",specimen,", ",specimin,")
+    assert problems_of(make_year(csv=text)) == [
+        'YEAR/authorities.csv, line 1: unknown column "specimin" (did you mean "specimen"?)',
+    ]
+
+
+def test_duplicate_authorities(make_year):
+    yaml_text = BROMSGROVE_YAML.read_text(encoding="utf-8")
+    folder = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW), yaml_files={"b.yaml": yaml_text})
+    assert problems_of(folder) == [
+        'YEAR/authorities/b.yaml, line 3 (Bromsgrove District Council), authority: '
+        '"Bromsgrove District Council" appears more than once '
+        '(first at YEAR/authorities.csv, line 3)',
+    ]
+
+
+def test_names_that_would_share_a_file(make_year):
+    other = ADUR_ROW.replace("Adur District Council", "Adur District  Council!")
+    assert problems_of(make_year(csv=csv_text(ADUR_ROW, other))) == [
+        'YEAR/authorities.csv, line 3 (Adur District  Council!), authority: '
+        '"Adur District  Council!" would be written to the same file, '
+        'adur-district-council.pdf, as "Adur District Council" (YEAR/authorities.csv, line 2)',
+    ]
+
+
+def test_required_text_and_a_bad_email(make_year):
+    row = ADUR_ROW.replace("district,", ",", 1).replace("chief.executive@adur.example.org",
+                                                        "chief.executive.adur.example.org")
+    assert problems_of(make_year(csv=csv_text(row))) == [
+        "YEAR/authorities.csv, line 2 (Adur District Council), authority_type: "
+        "is missing: expected the kind of authority, e.g. district",
+        "YEAR/authorities.csv, line 2 (Adur District Council), recipient_email: "
+        'expected an email address like name@council.gov.uk, '
+        'found "chief.executive.adur.example.org"',
+    ]
+
+
+def test_specimen_must_be_true_or_false(make_year):
+    row = ADUR_ROW.replace(",true,", ",maybe,")
+    assert problems_of(make_year(csv=csv_text(row))) == [
+        'YEAR/authorities.csv, line 2 (Adur District Council), specimen: '
+        'expected true or false, found "maybe"',
+    ]
+
+
+def test_too_many_cells(make_year):
+    assert problems_of(make_year(csv=csv_text(ADUR_ROW + ",7"))) == [
+        "YEAR/authorities.csv, line 2 (Adur District Council): "
+        "has 26 cells but the header names 25 columns",
+    ]
+
+
+def test_files_must_be_utf8(make_year):
+    data = csv_text(BROMSGROVE_ROW, ADUR_ROW.replace("Adur", "Ad\u00fcr")).encode("latin-1")
+    assert problems_of(make_year(csv=data)) == [
+        "YEAR/authorities.csv, line 3: is not UTF-8 text (byte 0xfc cannot be read); "
+        "save it as UTF-8 (in Excel: 'CSV UTF-8')",
+    ]
+
+
+def test_malformed_yaml_is_reported_with_its_line(make_year):
+    text = "authority: Bromsgrove District Council\nreceived:\n  housing: [1, 2\n"
+    (problem,) = problems_of(make_year(yaml_files={"broken.yaml": text}))
+    assert problem.startswith("YEAR/authorities/broken.yaml, line 4: is not valid YAML: ")
+
+
+def test_yaml_unknown_repeated_and_wrong_keys(make_year):
+    text = BROMSGROVE_YAML.read_text(encoding="utf-8")
+    text = text.replace("  housing: 0\n", "  housng: 0\n  other: 0\n").replace(
+        "specimen: false\n", "specimen: false\nlink_officer: Jo\n")
+    assert problems_of(make_year(yaml_files={"b.yaml": text})) == [
+        "YEAR/authorities/b.yaml, line 21, received.other: appears twice (first on line 19)",
+        'YEAR/authorities/b.yaml, line 6 (Bromsgrove District Council), link_officer: '
+        'unknown key',
+        'YEAR/authorities/b.yaml, line 18 (Bromsgrove District Council), received.housng: '
+        'unknown key (did you mean "housing"?)',
+        'YEAR/authorities/b.yaml, line 1 (Bromsgrove District Council), received.housing: '
+        'is missing: expected a whole number of 0 or more',
+    ]
+
+
+def test_yaml_count_must_be_a_number(make_year):
+    text = BROMSGROVE_YAML.read_text(encoding="utf-8").replace("  housing: 0", "  housing: 1.5")
+    assert problems_of(make_year(yaml_files={"b.yaml": text})) == [
+        "YEAR/authorities/b.yaml, line 17 (Bromsgrove District Council), received.housing: "
+        "expected a whole number of 0 or more, found 1.5",
+    ]
+
+
+def test_year_yaml_is_checked_key_by_key(make_year):
+    year_yaml = (BUNDLED_YEAR / "year.yaml").read_text(encoding="utf-8")
+    year_yaml = year_yaml.replace("letter_date: 2018-07-18", "letter_date: 18/07/2018").replace(
+        "delivery: By email", "delivry: By email")
+    folder = make_year(csv=csv_text(ADUR_ROW), year_yaml=year_yaml)
+    assert problems_of(folder) == [
+        'YEAR/year.yaml, line 6, delivry: unknown key (did you mean "delivery"?)',
+        'YEAR/year.yaml, line 3, letter_date: expected a date written as YYYY-MM-DD, '
+        'e.g. 2018-07-18, found "18/07/2018"',
+        "YEAR/year.yaml, delivery: is missing: expected text",
+    ]
+
+
+def test_every_problem_is_reported_at_once(make_year):
+    rows = [ADUR_ROW.replace(",0,4,", ",x,4,"), BROMSGROVE_ROW.replace(",8,0,11,", ",8,0,12,")]
+    problems = problems_of(make_year(csv=csv_text(*rows)))
+    assert len(problems) == 2
+
+
+def test_a_year_folder_that_does_not_exist(tmp_path):
+    with pytest.raises(LettersError, match="no such year folder"):
+        load_year(tmp_path / "nowhere")
+
+
+def test_an_empty_year_folder(make_year):
+    assert problems_of(make_year()) == [
+        "YEAR: holds no authorities: expected authorities.csv or authorities/*.yaml"]
+
+
+def test_select_by_name_slug_or_any_case():
+    year = load_year(BUNDLED_YEAR)
+    chosen = select_authorities(year, ["Bromsgrove District Council", "adur-district-council",
+                                       "WYRE FOREST DISTRICT COUNCIL"])
+    assert [a.slug for a in chosen] == [
+        "bromsgrove-district-council", "adur-district-council", "wyre-forest-district-council"]
+
+
+def test_an_unknown_name_suggests_the_closest():
+    year = load_year(BUNDLED_YEAR)
+    with pytest.raises(LettersError) as caught:
+        select_authorities(year, ["Bromsgove District Council"])
+    assert str(caught.value) == (
+        'No authority called "Bromsgove District Council" in data/2017-18. '
+        "Did you mean: Bromsgrove District Council?")
