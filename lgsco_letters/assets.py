@@ -10,7 +10,8 @@ from pathlib import Path
 from .errors import LettersError
 
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
-EXTRA_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2", ".svg": "image/svg+xml"}
+EXTRA_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2",
+               ".svg": "image/svg+xml"}
 
 
 class AssetError(LettersError):

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
-
 from .errors import RenderError
 from .files import write_atomic
 from .models import Authority, Year
@@ -59,7 +57,7 @@ def prepare_letters(year: Year, templates: Templates, authorities: list[Authorit
         letter = Letter(authority, out_dir / f"{authority.slug}.pdf")
         try:
             letter.html = templates.letter_html(year, authority)
-        except (TemplateError, RenderError, OSError, ValueError, TypeError) as error:
+        except Exception as error:  # whatever its data makes a template do, only it fails
             letter.status, letter.error = "failed", describe_template_error(
                 error, templates.folder)
         letters.append(letter)

@@ -161,6 +161,9 @@ def closest_names(name: str, names: list[str]) -> list[str]:
     def score(candidate: str) -> float:
         return difflib.SequenceMatcher(None, name.casefold(), candidate.casefold()).ratio()
 
+    containing = [n for n in names if name.casefold() in n.casefold()]
+    if containing:
+        return containing[:3]
     ranked = sorted(((score(n), n) for n in names), reverse=True)[:3]
     best = ranked[0][0] if ranked else 0.0
     return [n for s, n in ranked if s >= 0.6 and s >= best - 0.05]
