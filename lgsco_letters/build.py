@@ -1,26 +1,30 @@
-"""A year's build: every letter's HTML made and checked first, then PDFs rendered by warm workers.
+"""A year's build: every letter's HTML and fingerprint first, then only the changed ones rendered.
 
-The parent process never imports WeasyPrint: workers do, once each, after they start.
+Gather and check everything before writing anything; then render the letters whose inputs
+changed in warm workers, record each as it lands, and rewrite the manifest at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import multiprocessing
-import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+import json
+import re
+import time
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .errors import RenderError
-from .files import write_atomic
+from . import __version__
+from .assets import css_dependencies, resolve_asset
+from .manifest import write_manifest
 from .models import Authority, Year
-from .templating import Templates, describe_template_error
+from .progress import Progress
+from .state import BuildState, Record, remove_stale_temporaries
+from .templating import STYLESHEETS, Templates, describe_template_error
+from .workers import Job, run_jobs
 
-logger = logging.getLogger(__name__)
+RELATIVE_REFERENCE = re.compile(r'(?:src|href)="(?![a-z][a-z0-9+.-]*:|#)([^"]+)"', re.I)
 
 
 @dataclass
@@ -30,16 +34,30 @@ class Letter:
     authority: Authority
     path: Path
     html: str = ""
-    status: str = "pending"  # built or failed
+    fingerprint: str = ""
+    status: str = "pending"  # then built, unchanged, failed or "not built" (not selected)
     pages: int | None = None
     size: int | None = None
     sha256: str | None = None
     error: str = ""
 
+    def manifest_row(self) -> dict[str, Any]:
+        return {"authority": self.authority.name, "slug": self.authority.slug,
+                "file": self.path.name, "pages": self.pages, "bytes": self.size,
+                "sha256": self.sha256, "recipient_email": self.authority.recipient.email,
+                "specimen": self.authority.specimen, "status": self.status, "error": self.error}
+
+    def take(self, record: Record, status: str) -> None:
+        self.pages, self.size, self.sha256, self.status = (
+            record.pages, record.size, record.sha256, status)
+
 
 @dataclass
 class BuildReport:
+    out_dir: Path
     letters: list[Letter] = field(default_factory=list)
+    seconds: float = 0.0
+    peak_rss_kb: int = 0
 
     def count(self, status: str) -> int:
         return sum(1 for letter in self.letters if letter.status == status)
@@ -49,81 +67,119 @@ class BuildReport:
         return [letter for letter in self.letters if letter.status == "failed"]
 
 
-def prepare_letters(year: Year, templates: Templates, authorities: list[Authority],
-                    out_dir: Path) -> list[Letter]:
-    """Every letter's HTML; a letter whose template fails for its data is marked failed."""
+class AssetDigests:
+    """Hashes of the files a letter uses, each file read once per build."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._hashes: dict[str, str] = {}
+        sheets = [*STYLESHEETS, *(d for s in STYLESHEETS for d in css_dependencies(root, s))]
+        self.stylesheets = self._combine(sheets)
+
+    def _hash(self, relative: str) -> str:
+        if relative not in self._hashes:
+            data = resolve_asset(self.root, relative).read_bytes()
+            self._hashes[relative] = hashlib.sha256(data).hexdigest()
+        return self._hashes[relative]
+
+    def _combine(self, names: list[str]) -> str:
+        return "".join(f"{name}:{self._hash(name)};" for name in sorted(set(names)))
+
+    def of(self, html: str) -> str:
+        return self.stylesheets + self._combine(RELATIVE_REFERENCE.findall(html))
+
+
+def engine_version() -> str:
+    return f"lgsco-letters {__version__}; weasyprint {version('weasyprint')}"
+
+
+def fingerprint(html: str, assets: str, pdf_options: dict[str, Any]) -> str:
+    """Everything that decides a letter's bytes: engine, PDF options, assets and HTML."""
+    digest = hashlib.sha256()
+    for part in (engine_version(), json.dumps(pdf_options, sort_keys=True), assets, html):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def prepare_letters(year: Year, templates: Templates, out_dir: Path,
+                    pdf_options: dict[str, Any]) -> list[Letter]:
+    """Every letter's HTML and fingerprint; a letter whose template fails for its data fails."""
+    assets = AssetDigests(templates.folder)
     letters = []
-    for authority in authorities:
+    for authority in year.authorities:
         letter = Letter(authority, out_dir / f"{authority.slug}.pdf")
         try:
             letter.html = templates.letter_html(year, authority)
+            letter.fingerprint = fingerprint(letter.html, assets.of(letter.html), pdf_options)
         except Exception as error:  # whatever its data makes a template do, only it fails
-            letter.status, letter.error = "failed", describe_template_error(
-                error, templates.folder)
+            letter.status = "failed"
+            letter.error = describe_template_error(error, templates.folder)
         letters.append(letter)
     return letters
 
 
-# ---- workers ------------------------------------------------------------------------------
+@dataclass
+class BuildOptions:
+    out_dir: Path
+    selected: set[str] | None = None  # slugs; None means every authority
+    jobs: int = 1
+    force: bool = False
+    pdf_options: dict[str, Any] = field(default_factory=dict)
 
-_renderer: Any = None
-_startup_error: RenderError | None = None
 
-
-def _start_worker(templates_dir: Path, pdf_options: dict[str, Any]) -> None:
-    """Warm a worker once: WeasyPrint, fonts and stylesheets, kept for every letter it renders."""
-    global _renderer, _startup_error
-    from .render import LetterRenderer  # imported here: WeasyPrint loads once per worker
-
+def build_year(year: Year, templates: Templates, options: BuildOptions,
+               progress: Progress | None = None) -> BuildReport:
+    started = time.monotonic()
+    out_dir = options.out_dir
+    letters = prepare_letters(year, templates, out_dir, options.pdf_options)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    state = BuildState(out_dir)
+    pending = _sort_out(letters, state, options)
+    report = BuildReport(out_dir, letters)
+    if progress is not None:
+        progress.total = len(pending)
     try:
-        _renderer = LetterRenderer(templates_dir, **pdf_options)
-    except RenderError as error:  # reported with each letter rather than breaking the pool
-        _startup_error = error
+        _render(pending, state, templates.folder, options, report, progress)
+    finally:
+        state.save()
+        write_manifest(out_dir, [letter.manifest_row() for letter in letters])
+    report.seconds = time.monotonic() - started
+    return report
 
 
-def _render_letter(html: str, path: Path) -> tuple[int, int, str]:
-    """Render one letter and write it atomically; return its pages, size and sha256."""
-    if _startup_error is not None:
-        raise _startup_error
-    pdf = _renderer.render(html)
-    write_atomic(path, pdf.data)
-    return pdf.pages, len(pdf.data), hashlib.sha256(pdf.data).hexdigest()
+def _sort_out(letters: list[Letter], state: BuildState, options: BuildOptions) -> list[Letter]:
+    """Mark each letter unchanged, not built or failed; return those that must be rendered."""
+    pending = []
+    for letter in letters:
+        slug = letter.authority.slug
+        if letter.status == "failed":
+            continue
+        if options.selected is not None and slug not in options.selected:
+            record = state.current(slug, letter.fingerprint, letter.path)
+            letter.status = "unchanged" if record else "not built"
+            if record:
+                letter.take(record, "unchanged")
+        elif not options.force and (record := state.current(slug, letter.fingerprint,
+                                                            letter.path)):
+            letter.take(record, "unchanged")
+        else:
+            pending.append(letter)
+    return pending
 
 
-def _record(letter: Letter, outcome: Callable[[], tuple[int, int, str]]) -> None:
-    try:
-        letter.pages, letter.size, letter.sha256 = outcome()
-        letter.status = "built"
-    except Exception as error:  # one letter's failure must not stop the others
-        logger.debug("letter %s failed", letter.authority.name, exc_info=True)
-        letter.status, letter.error = "failed", str(error) or type(error).__name__
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
-
-
-def render_letters(letters: list[Letter], templates_dir: Path, jobs: int,
-                   pdf_options: dict[str, Any] | None = None) -> Iterator[Letter]:
-    """Render the pending letters, yielding each as it finishes (for progress reports)."""
-    pending = [letter for letter in letters if letter.status == "pending"]
-    options = pdf_options or {}
-    if not pending:
-        return
-    if jobs <= 1 or len(pending) == 1:
-        _start_worker(templates_dir, options)
-        for letter in pending:
-            _record(letter, lambda letter=letter: _render_letter(letter.html, letter.path))
-            yield letter
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(jobs, len(pending)), mp_context=context,
-                             initializer=_start_worker,
-                             initargs=(templates_dir, options)) as pool:
-        futures: dict[Future, Letter] = {
-            pool.submit(_render_letter, letter.html, letter.path): letter for letter in pending}
-        for future in as_completed(futures):
-            letter = futures[future]
-            _record(letter, future.result)
-            yield letter
+def _render(pending: list[Letter], state: BuildState, templates_dir: Path,
+            options: BuildOptions, report: BuildReport, progress: Progress | None) -> None:
+    by_slug = {letter.authority.slug: letter for letter in pending}
+    jobs = [Job(letter.authority.slug, letter.html, letter.path) for letter in pending]
+    for outcome in run_jobs(jobs, templates_dir, options.jobs, options.pdf_options):
+        letter = by_slug[outcome.key]
+        report.peak_rss_kb = max(report.peak_rss_kb, outcome.peak_rss_kb)
+        if outcome.error:
+            letter.status, letter.error = "failed", outcome.error
+        else:
+            record = Record(letter.fingerprint, outcome.sha256, outcome.pages, outcome.size)
+            state.record(letter.authority.slug, record)
+            letter.take(record, "built")
+        if progress is not None:
+            progress.advance()

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .build import BuildReport, default_jobs, prepare_letters, render_letters
+from .build import BuildOptions, BuildReport, build_year
 from .config import Config, load_config
 from .errors import DataError, LettersError, display_path
 from .models import Year
+from .progress import Progress
 from .templating import Templates, describe_template_error
+from .workers import default_jobs
 from .year import load_year, select_authorities
 
 
@@ -61,34 +62,45 @@ def _year(config: Config, data_dir: Path | None) -> Year:
               help="Build only this authority (exact name or slug); repeat for more.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes. Default: the number of CPU cores.")
+@click.option("--force", is_flag=True, help="Rebuild every letter, changed or not.")
+@click.option("--print-pack", is_flag=True,
+              help="Also write print-pack.pdf: a contents page, then every letter from a "
+                   "right-hand page, for duplex printing.")
 @click.pass_obj
-def build(config: Config, data_dir: Path | None, out_dir: Path | None,
-          names: tuple[str, ...], jobs: int | None) -> None:
+def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tuple[str, ...],
+          jobs: int | None, force: bool, print_pack: bool) -> None:
     """Build every letter of a year (or those named with --only)."""
-    started = time.monotonic()
     year = _year(config, data_dir)
-    authorities = select_authorities(year, names)
+    selected = {a.slug for a in select_authorities(year, names)} if names else None
+    options = BuildOptions(out_dir or config.out / year.label, selected,
+                           jobs or default_jobs(), force)
     templates = Templates(config.templates)
-    out_dir = out_dir or config.out / year.label
-    letters = prepare_letters(year, templates, authorities, out_dir)
-    jobs = jobs or default_jobs()
-    click.echo(f"Building {len(letters)} letter{'s' if len(letters) != 1 else ''} of "
-               f"{year.label} into {display_path(out_dir)} ({jobs} worker"
-               f"{'s' if jobs != 1 else ''})")
-    report = BuildReport(letters)
-    for done, _ in enumerate(render_letters(letters, config.templates, jobs), start=1):
-        if done % 25 == 0:
-            click.echo(f"  {done} rendered")
-    _summarise(report, out_dir, time.monotonic() - started)
+    count = len(selected) if selected is not None else len(year.authorities)
+    click.echo(f"Building {plural(count, 'letter')} of {year.label} into "
+               f"{display_path(options.out_dir)} ({plural(options.jobs, 'worker')})")
+    progress = Progress(0)
+    report = build_year(year, templates, options, progress)
+    progress.finish()
+    if print_pack:
+        from .printpack import write_print_pack
+
+        pack = write_print_pack(report, year, templates)
+        click.echo(f"Print pack: {display_path(pack)}")
+    _summarise(report)
     if report.failed:
         sys.exit(1)
 
 
-def _summarise(report: BuildReport, out_dir: Path, seconds: float) -> None:
-    click.echo(f"Built {report.count('built')} letter{'s' if report.count('built') != 1 else ''}"
-               f" in {seconds:.1f} s: {display_path(out_dir)}")
+def plural(count: int, word: str, words: str = "") -> str:
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def _summarise(report: BuildReport) -> None:
+    click.echo(f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
+               f"{report.count('failed')} failed in {report.seconds:.1f} s: "
+               f"{display_path(report.out_dir / 'manifest.csv')}")
     if report.failed:
-        click.echo(f"{len(report.failed)} failed:", err=True)
+        click.echo(f"{plural(len(report.failed), 'letter')} failed:", err=True)
         for letter in report.failed:
             click.echo(f"  {letter.authority.name}: {letter.error}", err=True)
 
@@ -150,7 +162,8 @@ def list_authorities(config: Config, data_dir: Path | None) -> None:
         mark = "specimen" if authority.specimen else "real"
         click.echo(f"{authority.name:<{width}}  {authority.slug}.pdf  "
                    f"{authority.authority_type}  {mark}")
-    click.echo(f"{len(year.authorities)} authorities in {display_path(year.folder)}")
+    count = plural(len(year.authorities), "authority", "authorities")
+    click.echo(f"{count} in {display_path(year.folder)}")
 
 
 def main() -> None:

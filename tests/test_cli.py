@@ -53,10 +53,11 @@ def test_build_only_named_letters(project, make_year):
     result = invoke("build", "--only", "Bromsgrove District Council",
                     "--only", "council-of-the-isles-of-scilly", "--jobs", "2")
     assert result.exit_code == 0, result.output
-    written = sorted(path.name for path in (folder / "out" / "2017-18").iterdir())
+    written = sorted(path.name for path in (folder / "out" / "2017-18").glob("*.pdf"))
     assert written == ["bromsgrove-district-council.pdf", "council-of-the-isles-of-scilly.pdf"]
     assert "Building 2 letters of 2017-18 into out/2017-18 (2 workers)" in result.output
-    assert "Built 2 letters in " in result.output
+    assert "2 built, 0 unchanged, 0 failed in " in result.output
+    assert " s: out/2017-18/manifest.csv\n" in result.output
 
 
 def test_build_everything_into_a_chosen_folder(project, make_year, tmp_path):

@@ -1,0 +1,259 @@
+"""Year builds: incremental, crash-safe, failure-isolated, with a manifest and a print pack."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, ROOT, TEMPLATES, csv_text, pdf_text
+from lgsco_letters.build import BuildOptions, build_year
+from lgsco_letters.manifest import COLUMNS, read_manifest, spreadsheet_safe
+from lgsco_letters.printpack import first_pages
+from lgsco_letters.progress import Progress
+from lgsco_letters.templating import Templates
+from lgsco_letters.year import load_year
+
+ZERO_ROW = ("Council of the Isles of Scilly,unitary,,Chief Executive,ce@scilly.example.org,true,"
+            + ",".join(["0"] * 19))
+
+
+def bundled_rows(count: int) -> list[str]:
+    lines = (BUNDLED_YEAR / "authorities.csv").read_text(encoding="utf-8").splitlines()
+    return lines[1: count + 1]
+
+
+def build(folder: Path, out: Path, templates: Path = TEMPLATES, **options):
+    year = load_year(folder)
+    return build_year(year, Templates(templates), BuildOptions(out, jobs=2, **options))
+
+
+def statuses(report) -> dict[str, str]:
+    return {letter.authority.slug: letter.status for letter in report.letters}
+
+
+@pytest.fixture
+def three(make_year):
+    return make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW))
+
+
+def test_a_second_build_renders_nothing(three, tmp_path):
+    out = tmp_path / "out"
+    first = build(three, out)
+    assert set(statuses(first).values()) == {"built"}
+    times = {path.name: path.stat().st_mtime_ns for path in out.glob("*.pdf")}
+    second = build(three, out)
+    assert set(statuses(second).values()) == {"unchanged"}
+    assert times == {path.name: path.stat().st_mtime_ns for path in out.glob("*.pdf")}
+
+
+def test_a_changed_figure_rebuilds_only_its_letter(three, tmp_path):
+    out = tmp_path / "out"
+    build(three, out)
+    csv_path = three / "authorities.csv"
+    csv_path.write_text(csv_path.read_text().replace(",8,0,11,1,0,2,6,", ",7,1,11,1,0,2,6,"))
+    report = build(three, out)
+    assert statuses(report) == {"adur-district-council": "unchanged",
+                                "bromsgrove-district-council": "built",
+                                "council-of-the-isles-of-scilly": "unchanged"}
+
+
+def test_a_changed_template_or_brand_rebuilds_everything(three, tmp_path):
+    out = tmp_path / "out"
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    build(three, out, templates)
+    brand = templates / "brand" / "brand.css"
+    brand.write_text(brand.read_text().replace("#1d3e6e", "#123456"))
+    assert set(statuses(build(three, out, templates)).values()) == {"built"}
+    (templates / "brand" / "wordmark.svg").write_text(
+        (TEMPLATES / "brand" / "wordmark.svg").read_text().replace("#1d3e6e", "#654321"))
+    assert set(statuses(build(three, out, templates)).values()) == {"built"}
+
+
+def test_force_rebuilds_everything(three, tmp_path):
+    out = tmp_path / "out"
+    build(three, out)
+    assert set(statuses(build(three, out, force=True)).values()) == {"built"}
+
+
+def test_a_tampered_or_deleted_pdf_is_rebuilt(three, tmp_path):
+    out = tmp_path / "out"
+    build(three, out)
+    (out / "adur-district-council.pdf").write_bytes(b"%PDF-1.7 not really")
+    (out / "council-of-the-isles-of-scilly.pdf").unlink()
+    report = build(three, out)
+    assert statuses(report) == {"adur-district-council": "built",
+                                "bromsgrove-district-council": "unchanged",
+                                "council-of-the-isles-of-scilly": "built"}
+
+
+def test_only_renders_the_chosen_and_keeps_the_rest_in_the_manifest(three, tmp_path):
+    out = tmp_path / "out"
+    report = build(three, out, selected={"adur-district-council"})
+    assert statuses(report) == {"adur-district-council": "built",
+                                "bromsgrove-district-council": "not built",
+                                "council-of-the-isles-of-scilly": "not built"}
+    assert [path.name for path in out.glob("*.pdf")] == ["adur-district-council.pdf"]
+    assert len(read_manifest(out)) == 3
+
+
+def test_the_manifest_describes_every_file(three, tmp_path):
+    import hashlib
+
+    out = tmp_path / "out"
+    build(three, out)
+    with (out / "manifest.csv").open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert tuple(rows[0]) == COLUMNS
+    assert rows == read_manifest_as_text(out)
+    for row in rows:
+        data = (out / row["file"]).read_bytes()
+        assert row["sha256"] == hashlib.sha256(data).hexdigest()
+        assert int(row["bytes"]) == len(data)
+        assert int(row["pages"]) == len(PdfReader(out / row["file"]).pages) == 3
+        assert row["status"] == "built" and row["error"] == ""
+    bromsgrove = next(row for row in rows if row["slug"] == "bromsgrove-district-council")
+    assert bromsgrove["recipient_email"] == "chief.executive@bromsgrove.example.org"
+    assert bromsgrove["specimen"] == "false"
+
+
+def read_manifest_as_text(out: Path) -> list[dict[str, str]]:
+    def text(value):
+        return "" if value is None else str(value).lower() if isinstance(value, bool) else str(
+            value)
+
+    return [{key: text(value) for key, value in row.items()} for row in read_manifest(out)]
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("-2", "'-2"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("Adur", "Adur"), (None, ""), (True, "true"), (3, "3"),
+])
+def test_manifest_cells_are_safe_in_a_spreadsheet(value, cell):
+    assert spreadsheet_safe(value) == cell
+
+
+def test_a_formula_in_the_data_is_defused_in_the_manifest(make_year, tmp_path):
+    folder = make_year(csv=csv_text(ADUR_ROW.replace("Adur District Council",
+                                                     "=1+2 District Council")))
+    build(folder, tmp_path / "out")
+    text = (tmp_path / "out" / "manifest.csv").read_text()
+    assert "\n'=1+2 District Council,1-2-district-council," in text
+
+
+def test_a_failing_letter_is_in_the_manifest_and_the_others_are_built(three, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    partial = templates / "partials" / "statistics.html"
+    partial.write_text(partial.read_text().replace(
+        "<td>{{ figures.received_total }}</td>",
+        "<td>{{ figures.received_total }} ({{ 100 // figures.received_total }})</td>"))
+    report = build(three, tmp_path / "out", templates)
+    assert statuses(report)["council-of-the-isles-of-scilly"] == "failed"
+    assert report.count("built") == 2
+    (row,) = [r for r in read_manifest(tmp_path / "out") if r["status"] == "failed"]
+    assert row["error"] == ("templates/partials/statistics.html, line 31: "
+                            "integer division or modulo by zero")
+
+
+def test_a_weasyprint_failure_is_isolated_too(three, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    base = templates / "base.html"
+    base.write_text(base.read_text().replace(
+        "{% if authority.specimen %}",
+        "{% if not recipient.name %}<img src=\"https://example.org/x.png\" alt=\"\">{% endif %}"
+        "{% if authority.specimen %}"))
+    report = build(three, tmp_path / "out", templates)
+    assert statuses(report)["bromsgrove-district-council"] == "built"
+    assert statuses(report)["adur-district-council"] == "failed"
+    assert "is refused: letters may only use files under templates/" in report.failed[0].error
+
+
+def test_killing_a_build_leaves_only_whole_pdfs_and_the_next_build_finishes(make_year, tmp_path):
+    folder = make_year(csv=csv_text(*bundled_rows(14)))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "lgsco_letters", "build", "--data", str(folder),
+               "--out", str(out), "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("*.pdf"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = list(out.glob("*.pdf"))
+    assert 4 <= len(finished) < 14
+    for path in finished:
+        assert path.read_bytes().rstrip().endswith(b"%%EOF")
+        assert len(PdfReader(path).pages) == 3
+
+    report = build(folder, out)
+    assert report.count("failed") == 0
+    assert report.count("unchanged") >= len(finished) - 2  # a kill may land before the record
+    assert report.count("built") + report.count("unchanged") == 14
+    assert not list(out.glob(".*.tmp"))
+    import hashlib
+
+    for row in read_manifest(out):
+        assert hashlib.sha256((out / row["file"]).read_bytes()).hexdigest() == row["sha256"]
+
+
+def test_first_pages_are_always_right_hand():
+    assert first_pages(1, [3, 3, 2, 1]) == [3, 7, 11, 13]
+    assert first_pages(2, [3]) == [3]
+    assert first_pages(3, [3, 4]) == [5, 9]
+
+
+def test_print_pack(three, tmp_path, run):
+    out = tmp_path / "out"
+    result = run("build", "--data", three, "--out", out, "--print-pack")
+    assert result.exit_code == 0, result.output
+    assert f"Print pack: {out / 'print-pack.pdf'}" in result.output
+    reader = PdfReader(out / "print-pack.pdf")
+    assert len(reader.pages) == 2 + 3 * 4  # contents + blank, then 3 pages + blank each
+    contents = pdf_text(out / "print-pack.pdf").split("\f")[0]
+    assert "Adur District Council (specimen) 3" in " ".join(contents.split())
+    assert "Bromsgrove District Council 7" in " ".join(contents.split())
+    assert "Dear Kevin Dicks," in reader.pages[6].extract_text()
+    assert reader.pages[5].extract_text().strip() == ""
+
+
+def test_progress_on_a_terminal_and_off_it():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    plain, terminal = io.StringIO(), Terminal()
+    for stream in (plain, terminal):
+        progress = Progress(4, stream, interval=0)
+        for _ in range(4):
+            progress.advance()
+        progress.finish()
+    assert plain.getvalue().splitlines()[-1].startswith("4/4 letters  ")
+    assert len(plain.getvalue().splitlines()) == 4
+    assert terminal.getvalue().count("\r") == 4
+    assert terminal.getvalue().rstrip().split("\r")[-1].startswith("[" + "#" * 30 + "] 4/4")
+
+
+def test_a_rebuild_with_nothing_to_do_does_not_import_weasyprint(three, tmp_path):
+    out = tmp_path / "out"
+    build(three, out)
+    script = ("import sys; from lgsco_letters.cli import cli\n"
+              f"try: cli(['build', '--data', {str(three)!r}, '--out', {str(out)!r}])\n"
+              "except SystemExit: pass\n"
+              "print('weasyprint' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert "0 built, 3 unchanged, 0 failed" in result.stdout
+    assert result.stdout.strip().endswith("False")
