@@ -11,15 +11,15 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import variants
 from .assets import css_dependencies, resolve_asset
 from .manifest import write_manifest
 from .models import Authority, Year
 from .progress import Progress
+from .provenance import document_identifier, engine_version
 from .state import BuildState, Record, remove_stale_temporaries
 from .templating import STYLESHEETS, Templates, describe_template_error
 from .workers import Job, run_jobs
@@ -35,6 +35,7 @@ class Letter:
     path: Path
     html: str = ""
     fingerprint: str = ""
+    identifier: bytes | None = None
     status: str = "pending"  # then built, unchanged, failed or "not built" (not selected)
     pages: int | None = None
     size: int | None = None
@@ -89,10 +90,6 @@ class AssetDigests:
         return self.stylesheets + self._combine(RELATIVE_REFERENCE.findall(html))
 
 
-def engine_version() -> str:
-    return f"lgsco-letters {__version__}; weasyprint {version('weasyprint')}"
-
-
 def fingerprint(html: str, assets: str, pdf_options: dict[str, Any]) -> str:
     """Everything that decides a letter's bytes: engine, PDF options, assets and HTML."""
     digest = hashlib.sha256()
@@ -107,7 +104,8 @@ def prepare_letters(year: Year, templates: Templates, out_dir: Path,
     assets = AssetDigests(templates.folder)
     letters = []
     for authority in year.authorities:
-        letter = Letter(authority, out_dir / f"{authority.slug}.pdf")
+        letter = Letter(authority, out_dir / f"{authority.slug}.pdf",
+                        identifier=document_identifier(year, authority))
         try:
             letter.html = templates.letter_html(year, authority)
             letter.fingerprint = fingerprint(letter.html, assets.of(letter.html), pdf_options)
@@ -124,7 +122,7 @@ class BuildOptions:
     selected: set[str] | None = None  # slugs; None means every authority
     jobs: int = 1
     force: bool = False
-    pdf_options: dict[str, Any] = field(default_factory=dict)
+    pdf_options: dict[str, Any] = field(default_factory=variants.pdf_options)
 
 
 def build_year(year: Year, templates: Templates, options: BuildOptions,
@@ -171,7 +169,8 @@ def _sort_out(letters: list[Letter], state: BuildState, options: BuildOptions) -
 def _render(pending: list[Letter], state: BuildState, templates_dir: Path,
             options: BuildOptions, report: BuildReport, progress: Progress | None) -> None:
     by_slug = {letter.authority.slug: letter for letter in pending}
-    jobs = [Job(letter.authority.slug, letter.html, letter.path) for letter in pending]
+    jobs = [Job(letter.authority.slug, letter.html, letter.path, letter.identifier)
+            for letter in pending]
     for outcome in run_jobs(jobs, templates_dir, options.jobs, options.pdf_options):
         letter = by_slug[outcome.key]
         report.peak_rss_kb = max(report.peak_rss_kb, outcome.peak_rss_kb)

@@ -15,6 +15,7 @@ from .errors import DataError, LettersError, display_path
 from .models import Year
 from .progress import Progress
 from .templating import Templates, describe_template_error
+from .variants import DEFAULT_VARIANT, VARIANTS, pdf_options
 from .workers import default_jobs
 from .year import load_year, select_authorities
 
@@ -33,6 +34,11 @@ class LettersGroup(click.Group):
             click.echo(f"{where}{error.strerror or error}", err=True)
             ctx.exit(2)
 
+
+variant_option = click.option(
+    "--pdf-variant", "variant", type=click.Choice(list(VARIANTS)), default=DEFAULT_VARIANT,
+    show_default=True, help="The PDF variant: " + "; ".join(
+        f"{name}: {what}" for name, what in VARIANTS.items()) + ".")
 
 data_option = click.option(
     "--data", "data_dir", type=click.Path(path_type=Path),
@@ -63,17 +69,18 @@ def _year(config: Config, data_dir: Path | None) -> Year:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes. Default: the number of CPU cores.")
 @click.option("--force", is_flag=True, help="Rebuild every letter, changed or not.")
+@variant_option
 @click.option("--print-pack", is_flag=True,
               help="Also write print-pack.pdf: a contents page, then every letter from a "
                    "right-hand page, for duplex printing.")
 @click.pass_obj
 def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tuple[str, ...],
-          jobs: int | None, force: bool, print_pack: bool) -> None:
+          jobs: int | None, force: bool, variant: str, print_pack: bool) -> None:
     """Build every letter of a year (or those named with --only)."""
     year = _year(config, data_dir)
     selected = {a.slug for a in select_authorities(year, names)} if names else None
     options = BuildOptions(out_dir or config.out / year.label, selected,
-                           jobs or default_jobs(), force)
+                           jobs or default_jobs(), force, pdf_options(variant))
     templates = Templates(config.templates)
     count = len(selected) if selected is not None else len(year.authorities)
     click.echo(f"Building {plural(count, 'letter')} of {year.label} into "
@@ -110,15 +117,17 @@ def _summarise(report: BuildReport) -> None:
 @data_option
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
               help="FILE.pdf for the PDF, FILE.html for one self-contained HTML file.")
+@variant_option
 @click.pass_obj
-def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | None) -> None:
+def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | None,
+            variant: str) -> None:
     """Write one authority's letter, as PDF or as self-contained HTML."""
     from .preview import write_preview
 
     year = _year(config, data_dir)
     (authority,) = select_authorities(year, [name])
     path = write_preview(year, authority, Templates(config.templates),
-                         out_file or config.out / year.label / f"{authority.slug}.pdf")
+                         out_file or config.out / year.label / f"{authority.slug}.pdf", variant)
     click.echo(display_path(path))
 
 
@@ -149,6 +158,25 @@ def _render_problems(year: Year, templates: Templates) -> list:
             problems.append(Problem(authority.source, describe_template_error(
                 error, templates.folder), authority.line, authority.name))
     return problems
+
+
+@cli.command("inspect")
+@click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(path_type=Path, dir_okay=False))
+@data_option
+@click.pass_obj
+def inspect_letter(config: Config, pdf_file: Path, data_dir: Path | None) -> None:
+    """Say which data and templates made a letter, and whether they have changed since.
+
+    Exit 0 when the letter still matches the current data and templates, 1 when not."""
+    from .inspect import compare, read_provenance, report
+
+    made = read_provenance(pdf_file)
+    year = _year(config, data_dir)
+    comparison = compare(made, year, Templates(config.templates))
+    for line in report(comparison, year):
+        click.echo(line)
+    if not comparison.matches:
+        sys.exit(1)
 
 
 @cli.command("list")

@@ -7,10 +7,13 @@ from pathlib import Path
 from .errors import LettersError, RenderError
 from .files import write_atomic
 from .models import Authority, Year
+from .provenance import document_identifier
 from .templating import Templates, describe_template_error
+from .variants import DEFAULT_VARIANT, pdf_options
 
 
-def write_preview(year: Year, authority: Authority, templates: Templates, target: Path) -> Path:
+def write_preview(year: Year, authority: Authority, templates: Templates, target: Path,
+                  variant: str = DEFAULT_VARIANT) -> Path:
     """Write the letter to `target`, whose suffix (.pdf or .html) chooses the form."""
     suffix = target.suffix.lower()
     if suffix not in (".pdf", ".html"):
@@ -27,7 +30,8 @@ def write_preview(year: Year, authority: Authority, templates: Templates, target
     from .render import LetterRenderer
 
     try:
-        pdf = LetterRenderer(templates.folder).render(html)
+        renderer = LetterRenderer(templates.folder, **pdf_options(variant))
+        pdf = renderer.render(html, document_identifier(year, authority))
     except RenderError as error:
         raise LettersError(f"{authority.name}: {error}") from None
     write_atomic(target, pdf.data)

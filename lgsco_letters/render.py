@@ -16,8 +16,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from . import variants
 from .assets import resolve_asset
 from .errors import RenderError
+from .tagging import fix_table_tags
 from .templating import STYLESHEETS
 
 logger = logging.getLogger(__name__)
@@ -52,12 +54,13 @@ class LetterRenderer:
     """One per process: the fonts, stylesheets and fetcher are set up once and reused."""
 
     def __init__(self, templates_dir: Path, **pdf_options):
+        """`pdf_options` are WeasyPrint's (see `variants.pdf_options`); by default, PDF/UA-1."""
         self.root = Path(templates_dir).resolve()
         self.base_url = self.root.as_uri() + "/"
         self.fetcher = TemplatesOnlyFetcher(self.root)
         self.font_config = FontConfiguration()
         self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS]
-        self.pdf_options = pdf_options
+        self.pdf_options = pdf_options or variants.pdf_options()
 
     def _stylesheet(self, name: str) -> CSS:
         path = resolve_asset(self.root, name)
@@ -67,14 +70,18 @@ class LetterRenderer:
         except FatalURLFetchingError as error:
             raise RenderError(f"{name}: {error.__cause__ or error}") from None
 
-    def render(self, html: str) -> Pdf:
-        """The letter as PDF bytes; any failure becomes a `RenderError` saying why."""
+    def render(self, html: str, identifier: bytes | None = None) -> Pdf:
+        """The letter as PDF bytes; any failure becomes a `RenderError` saying why.
+
+        `identifier` is the PDF's permanent /ID: the same through a letter's revisions.
+        """
+        options = {**self.pdf_options, "pdf_identifier": identifier}
         try:
             document = HTML(string=html, base_url=self.base_url,
                             url_fetcher=self.fetcher).render(
-                stylesheets=self.stylesheets, font_config=self.font_config, **self.pdf_options)
+                stylesheets=self.stylesheets, font_config=self.font_config, **options)
             target = io.BytesIO()
-            document.write_pdf(target, **self.pdf_options)
+            document.write_pdf(target, finisher=fix_table_tags, **options)
         except FatalURLFetchingError as error:
             raise RenderError(str(error.__cause__ or error)) from None
         except Exception as error:

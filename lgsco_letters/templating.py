@@ -22,6 +22,7 @@ from .assets import data_uri, inline_css, resolve_asset
 from .errors import Problem
 from .figures import figures_for
 from .models import Authority, Year
+from .provenance import provenance, templates_fingerprint
 
 # The letter's stylesheets, in cascade order. The PDF renderer parses them once per process.
 STYLESHEETS = ("brand/brand.css", "letter.css")
@@ -55,6 +56,14 @@ class Templates:
         )
         self.env.filters.update(long_date=long_date, short_date=short_date)
         self.env.globals.update(asset=self._asset, stylesheets=self._stylesheets)
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """The templates' fingerprint, computed once: a Templates object is one snapshot."""
+        if self._fingerprint is None:
+            self._fingerprint = templates_fingerprint(self.folder)
+        return self._fingerprint
 
     def context(self, year: Year, authority: Authority, mode: str = "pdf") -> dict[str, Any]:
         """Everything a letter template may use; preview, check and print all share it."""
@@ -66,6 +75,7 @@ class Templates:
             "signatory": year.signatory,
             "prose": year.prose,
             "render_mode": mode,
+            "provenance": provenance(year, authority, self.fingerprint),
         }
 
     def letter_html(self, year: Year, authority: Authority, mode: str = "pdf") -> str:

@@ -28,6 +28,7 @@ class Job:
     key: str
     html: str
     path: Path
+    identifier: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def render_job(job: Job) -> Outcome:
     try:
         if _startup_error is not None:
             raise _startup_error
-        pdf = _renderer.render(job.html)
+        pdf = _renderer.render(job.html, job.identifier)
         write_atomic(job.path, pdf.data)
     except Exception as error:  # one letter's failure must not stop the others
         logger.debug("letter %s failed", job.key, exc_info=True)
@@ -70,7 +71,17 @@ def render_job(job: Job) -> Outcome:
 
 
 def peak_rss() -> int:
-    """This process's peak resident memory in KiB (Linux reports ru_maxrss in KiB)."""
+    """This process's peak resident memory in KiB.
+
+    VmHWM rather than ru_maxrss: Linux carries ru_maxrss across exec, so a process started by
+    a big one would report its parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -1,0 +1,179 @@
+"""Reproducible bytes, archival variants, and provenance that `inspect` reads back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zlib
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, TEMPLATES, csv_text
+from lgsco_letters.variants import VARIANTS
+from lgsco_letters.year import load_year
+
+
+def xmp(reader: PdfReader) -> str:
+    stream = reader.trailer["/Root"]["/Metadata"].get_object()
+    return stream.get_data().decode("utf-8")
+
+
+def test_two_builds_in_different_folders_give_identical_bytes(tmp_path, run, make_year):
+    copies = []
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        shutil.copytree(TEMPLATES, folder / "templates")
+        data = folder / "data"
+        data.mkdir()
+        (data / "year.yaml").write_text((BUNDLED_YEAR / "year.yaml").read_text())
+        (data / "authorities.csv").write_text(csv_text(ADUR_ROW, BROMSGROVE_ROW))
+        (folder / "lgsco-letters.yml").write_text("templates: templates\n")
+        copies.append(folder)
+    outputs = []
+    for folder in copies:
+        os.chdir(folder)
+        result = run("build", "--data", folder / "data", "--out", folder / "out", "--jobs", "2")
+        assert result.exit_code == 0, result.output
+        outputs.append({p.name: p.read_bytes() for p in (folder / "out").glob("*.pdf")})
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 2
+
+
+def test_dates_come_from_the_letter_date_not_the_clock(tmp_path, run):
+    target = tmp_path / "b.pdf"
+    assert run("preview", "Bromsgrove District Council", "--out", target).exit_code == 0
+    info = PdfReader(target).metadata
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20180718000000Z"
+
+
+def test_the_document_identifier_is_stable_across_revisions(tmp_path, make_year, run):
+    folder = make_year(csv=csv_text(BROMSGROVE_ROW))
+    first, second = tmp_path / "1.pdf", tmp_path / "2.pdf"
+    run("preview", "Bromsgrove District Council", "--data", folder, "--out", first)
+    csv_path = folder / "authorities.csv"
+    csv_path.write_text(csv_path.read_text().replace(",8,0,11,", ",7,1,11,"))
+    run("preview", "Bromsgrove District Council", "--data", folder, "--out", second)
+    one, two = (PdfReader(p).trailer["/ID"] for p in (first, second))
+    assert one[0] == two[0]  # the permanent identifier
+    assert one[1] != two[1]  # the revision's
+
+
+@pytest.mark.parametrize(("variant", "marker"), [
+    ("pdf/ua-1", 'pdfuaid:part="1"'),
+    ("pdf/a-3b", 'pdfaid:part="3" pdfaid:conformance="B"'),
+    ("pdf/a-3a", 'pdfaid:part="3" pdfaid:conformance="A"'),
+    ("pdf/a-2b", 'pdfaid:part="2" pdfaid:conformance="B"'),
+])
+def test_each_variant_has_its_markers_and_stays_tagged(tmp_path, run, variant, marker):
+    target = tmp_path / "letter.pdf"
+    result = run("preview", "Bromsgrove District Council", "--out", target,
+                 "--pdf-variant", variant)
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(target)
+    assert marker in xmp(reader)
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    if variant.startswith("pdf/a"):
+        (intent,) = root["/OutputIntents"]
+        assert intent.get_object()["/S"] == "/GTS_PDFA1"
+
+
+def test_an_unknown_variant_is_refused_at_the_command_line(run):
+    result = run("build", "--pdf-variant", "pdf/z-9")
+    assert result.exit_code == 2
+    assert "Invalid value for '--pdf-variant': 'pdf/z-9' is not one of" in result.output
+
+
+def test_the_variants_offered_are_the_ones_weasyprint_has():
+    from weasyprint.pdf import VARIANTS as WEASYPRINT_VARIANTS
+
+    assert set(VARIANTS) <= set(WEASYPRINT_VARIANTS)
+
+
+def test_every_font_is_embedded(tmp_path, run):
+    target = tmp_path / "letter.pdf"
+    run("preview", "Bromsgrove District Council", "--out", target)
+    for page in PdfReader(target).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font.get("/DescendantFonts")
+            descriptor = (descendant[0].get_object() if descendant else font)["/FontDescriptor"]
+            assert "/FontFile2" in descriptor.get_object()
+
+
+@pytest.fixture
+def letter_and_data(tmp_path, make_year, run):
+    folder = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW))
+    target = tmp_path / "bromsgrove.pdf"
+    assert run("preview", "Bromsgrove District Council", "--data", folder,
+               "--out", target).exit_code == 0
+    return target, folder
+
+
+def test_inspect_a_letter_that_still_matches(letter_and_data, run):
+    target, folder = letter_and_data
+    result = run("inspect", target, "--data", folder)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Authority: Bromsgrove District Council"
+    assert lines[1] == "Year:      2017-18"
+    assert lines[2].startswith("Engine:    lgsco-letters 0.1.0; weasyprint ")
+    assert lines[-2:] == ["Data: matches the current data",
+                          "Templates: match the current templates"]
+
+
+def test_inspect_detects_a_changed_figure(letter_and_data, run):
+    target, folder = letter_and_data
+    csv_path = folder / "authorities.csv"
+    csv_path.write_text(csv_path.read_text().replace(",8,0,11,", ",7,1,11,"))
+    result = run("inspect", target, "--data", folder)
+    assert result.exit_code == 1
+    assert "Data: CHANGED since the letter was made (now " in result.output
+    assert "Templates: match the current templates" in result.output
+
+
+def test_inspect_ignores_a_change_to_another_authority(letter_and_data, run):
+    target, folder = letter_and_data
+    csv_path = folder / "authorities.csv"
+    csv_path.write_text(csv_path.read_text().replace(",0,4,2,0,3,1,3,8,0,21,",
+                                                     ",0,4,2,0,3,1,3,8,1,22,"))
+    assert load_year(folder)  # still valid
+    assert run("inspect", target, "--data", folder).exit_code == 0
+
+
+def test_inspect_detects_changed_templates(letter_and_data, run, tmp_path, monkeypatch):
+    target, folder = letter_and_data
+    project = tmp_path / "project"
+    shutil.copytree(TEMPLATES, project / "templates")
+    letter = project / "templates" / "letter-2018.html"
+    letter.write_text(letter.read_text().replace("I write to you", "I write to you again"))
+    (project / "lgsco-letters.yml").write_text("templates: templates\n")
+    monkeypatch.chdir(project)
+    from click.testing import CliRunner
+
+    from lgsco_letters.cli import cli
+
+    result = CliRunner().invoke(cli, ["inspect", str(target), "--data", str(folder)])
+    assert result.exit_code == 1
+    assert "Templates: CHANGED since the letter was made" in result.output
+
+
+def test_inspect_refuses_a_pdf_without_provenance(tmp_path, run):
+    plain = tmp_path / "plain.pdf"
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(plain)
+    result = run("inspect", plain)
+    assert result.exit_code == 2
+    assert "no lgsco-letters provenance in its metadata" in result.output
+
+
+def test_inspect_refuses_a_file_that_is_not_a_pdf(tmp_path, run):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(zlib.compress(b"nope"))
+    result = run("inspect", bad)
+    assert result.exit_code == 2
+    assert "not a readable PDF" in result.output
