@@ -56,7 +56,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_config()
 
 
-def _year(config: Config, data_dir: Path | None) -> Year:
+def load_year_from(config: Config, data_dir: Path | None) -> Year:
     return load_year(data_dir or config.data)
 
 
@@ -77,7 +77,7 @@ def _year(config: Config, data_dir: Path | None) -> Year:
 def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tuple[str, ...],
           jobs: int | None, force: bool, variant: str, print_pack: bool) -> None:
     """Build every letter of a year (or those named with --only)."""
-    year = _year(config, data_dir)
+    year = load_year_from(config, data_dir)
     selected = {a.slug for a in select_authorities(year, names)} if names else None
     options = BuildOptions(out_dir or config.out / year.label, selected,
                            jobs or default_jobs(), force, pdf_options(variant))
@@ -124,7 +124,7 @@ def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | N
     """Write one authority's letter, as PDF or as self-contained HTML."""
     from .preview import write_preview
 
-    year = _year(config, data_dir)
+    year = load_year_from(config, data_dir)
     (authority,) = select_authorities(year, [name])
     path = write_preview(year, authority, Templates(config.templates),
                          out_file or config.out / year.label / f"{authority.slug}.pdf", variant)
@@ -136,7 +136,7 @@ def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | N
 @click.pass_obj
 def check(config: Config, data_dir: Path | None) -> None:
     """Validate a year's data and templates without writing anything."""
-    year = _year(config, data_dir)
+    year = load_year_from(config, data_dir)
     templates = Templates(config.templates)
     problems = templates.compile_all()
     if not problems:
@@ -171,7 +171,7 @@ def inspect_letter(config: Config, pdf_file: Path, data_dir: Path | None) -> Non
     from .inspect import compare, read_provenance, report
 
     made = read_provenance(pdf_file)
-    year = _year(config, data_dir)
+    year = load_year_from(config, data_dir)
     comparison = compare(made, year, Templates(config.templates))
     for line in report(comparison, year):
         click.echo(line)
@@ -184,7 +184,7 @@ def inspect_letter(config: Config, pdf_file: Path, data_dir: Path | None) -> Non
 @click.pass_obj
 def list_authorities(config: Config, data_dir: Path | None) -> None:
     """List the year's authorities: name, file name, type, and whether the figures are specimen."""
-    year = _year(config, data_dir)
+    year = load_year_from(config, data_dir)
     width = max(len(authority.name) for authority in year.authorities)
     for authority in year.authorities:
         mark = "specimen" if authority.specimen else "real"
@@ -196,3 +196,7 @@ def list_authorities(config: Config, data_dir: Path | None) -> None:
 
 def main() -> None:
     cli(prog_name="lgsco-letters")
+
+
+# The mailing commands live in their own module; importing it registers them on `cli`.
+from . import cli_send  # noqa: E402, F401

@@ -32,6 +32,7 @@ class Authority:
     remedied: dict[str, int]
     source: Path
     line: int | None = None
+    link_officer_email: str = ""  # optional: the council's complaints link officer
 
 
 @dataclass(frozen=True)

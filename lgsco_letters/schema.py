@@ -34,6 +34,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "received": (*RECEIVED, "total"),
     "decided": (*DECIDED, "total"),
     "remedied": REMEDIED,
+    "link_officer": ("email",),
 }
 TOP_LEVEL = ("authority", "authority_type", "specimen")
 
@@ -44,12 +45,13 @@ COUNT_FIELDS = (
 )
 OPTIONAL_TOTALS = ("received_total", "decided_total")
 REQUIRED_TEXT = ("authority", "authority_type", "recipient_email")
-OPTIONAL_TEXT = ("recipient_name", "recipient_title", "specimen")
+OPTIONAL_TEXT = ("recipient_name", "recipient_title", "specimen", "link_officer_email")
 
 ALL_FIELDS = (
     "authority",
     "authority_type",
     *(f"recipient_{key}" for key in RECIPIENT),
+    "link_officer_email",
     "specimen",
     *COUNT_FIELDS[: len(RECEIVED)],
     "received_total",

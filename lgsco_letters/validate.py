@@ -97,12 +97,16 @@ def _check_remedied(record, decided: dict[str, int], remedied: dict[str, int], p
             f"expected no more than the {upheld} upheld (decided_upheld), found {by_us}"))
 
 
-def _recipient(record: RawRecord, problems: list[Problem]) -> Recipient:
-    email = read_text(record, "recipient_email", problems, "the recipient's email address")
+def read_email(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
+    email = read_text(record, field, problems, what)
     if email and not EMAIL.fullmatch(email):
         problems.append(record.problem(
-            "recipient_email", f"expected an email address like name@council.gov.uk, "
-            f"found {found(email)}"))
+            field, f"expected an email address like name@council.gov.uk, found {found(email)}"))
+    return email
+
+
+def _recipient(record: RawRecord, problems: list[Problem]) -> Recipient:
+    email = read_email(record, "recipient_email", problems, "the recipient's email address")
     return Recipient(
         name=read_text(record, "recipient_name", problems),
         title=read_text(record, "recipient_title", problems) or DEFAULT_TITLE,
@@ -118,6 +122,7 @@ def authority_from(record: RawRecord, problems: list[Problem]) -> Authority | No
                                "the kind of authority, e.g. district")
     recipient = _recipient(record, problems)
     specimen = read_flag(record, "specimen", problems)
+    link_officer = read_email(record, "link_officer_email", problems)
     received = _group(record, "received", RECEIVED, problems)
     decided = _group(record, "decided", DECIDED, problems)
     remedied = _group(record, "remedied", REMEDIED, problems)
@@ -128,7 +133,7 @@ def authority_from(record: RawRecord, problems: list[Problem]) -> Authority | No
         return None
     return Authority(name, slugify(name), authority_type, recipient, specimen,
                      received, decided, remedied, record.file,
-                     record.key_lines.get("authority", record.line))
+                     record.key_lines.get("authority", record.line), link_officer)
 
 
 def authorities_from(records: list[RawRecord], problems: list[Problem]) -> list[Authority]:

@@ -133,6 +133,18 @@ def test_names_that_would_share_a_file(make_year):
     ]
 
 
+def test_an_optional_link_officer_address_is_checked_when_given(make_year):
+    text = csv_text(ADUR_ROW).replace(",specimen,", ",link_officer_email,specimen,")
+    good = text.replace(",Chief Executive,chief.executive@adur.example.org,",
+                        ",Chief Executive,chief.executive@adur.example.org,lo@adur.example.org,")
+    (authority,) = load_year(make_year(csv=good)).authorities
+    assert authority.link_officer_email == "lo@adur.example.org"
+    bad = good.replace("lo@adur.example.org", "lo at adur")
+    assert problems_of(make_year(csv=bad)) == [
+        'YEAR/authorities.csv, line 2 (Adur District Council), link_officer_email: '
+        'expected an email address like name@council.gov.uk, found "lo at adur"']
+
+
 def test_required_text_and_a_bad_email(make_year):
     row = ADUR_ROW.replace("district,", ",", 1).replace("chief.executive@adur.example.org",
                                                         "chief.executive.adur.example.org")
@@ -177,11 +189,11 @@ def test_malformed_yaml_is_reported_with_its_line(make_year):
 def test_yaml_unknown_repeated_and_wrong_keys(make_year):
     text = BROMSGROVE_YAML.read_text(encoding="utf-8")
     text = text.replace("  housing: 0\n", "  housng: 0\n  other: 0\n").replace(
-        "specimen: false\n", "specimen: false\nlink_officer: Jo\n")
+        "specimen: false\n", "specimen: false\nofficer: Jo\n")
     assert problems_of(make_year(yaml_files={"b.yaml": text})) == [
         "YEAR/authorities/b.yaml, line 21, received.other: appears twice (first on line 19)",
-        'YEAR/authorities/b.yaml, line 6 (Bromsgrove District Council), link_officer: '
-        'unknown key',
+        'YEAR/authorities/b.yaml, line 6 (Bromsgrove District Council), officer: '
+        'unknown key (did you mean "link_officer"?)',
         'YEAR/authorities/b.yaml, line 18 (Bromsgrove District Council), received.housng: '
         'unknown key (did you mean "housing"?)',
         'YEAR/authorities/b.yaml, line 1 (Bromsgrove District Council), received.housing: '

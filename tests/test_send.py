@@ -1,0 +1,373 @@
+"""Mass mailing against a real SMTP server (aiosmtpd on 127.0.0.1), faults and all."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+import socket
+import sqlite3
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
+from lgsco_letters.build import BuildOptions, build_year
+from lgsco_letters.ledger import Ledger
+from lgsco_letters.templating import Templates
+from lgsco_letters.year import load_year
+
+SENDER = "annual.review@lgo.example.org"
+NAMES = ["Alpha Borough Council", "Beta District Council", "Gamma County Council",
+         "Delta City Council"]
+
+
+def row(name: str) -> str:
+    slug = name.split()[0].lower()
+    return ADUR_ROW.replace("Adur District Council", name).replace(
+        "chief.executive@adur.example.org", f"ce@{slug}.example.org").replace(",true,", ",false,")
+
+
+def address(name: str) -> str:
+    return f"ce@{name.split()[0].lower()}.example.org"
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every message and fails on request."""
+
+    def __init__(self):
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.rcpt_replies: dict[str, list[str]] = {}
+        self.stop_after: int | None = None
+        self.on_stop = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        replies = self.rcpt_replies.get(address)
+        if replies:
+            return replies.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        if self.stop_after is not None and len(self.messages) == self.stop_after:
+            threading.Thread(target=self.on_stop).start()
+        return "250 2.0.0 Message accepted for delivery"
+
+    def to(self, recipient: str) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(content, policy=email.policy.default)
+                for _, recipients, content in self.messages if recipient in recipients]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, port: int, recorder: Recorder, **options):
+        self.port, self.recorder, self.options = port, recorder, options
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port,
+                                     **self.options)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp():
+    recorder = Recorder()
+    server = Server(free_port(), recorder)
+    recorder.on_stop = server.stop
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A year of six letters, built once: four real councils, Bromsgrove, one specimen."""
+    root = tmp_path_factory.mktemp("mailing")
+    data = root / "2017-18"
+    data.mkdir()
+    shutil.copy(TEMPLATES.parent / "data" / "2017-18" / "year.yaml", data / "year.yaml")
+    (data / "authorities.csv").write_text(csv_text(*(row(n) for n in NAMES), BROMSGROVE_ROW,
+                                                   ADUR_ROW))
+    build_year(load_year(data), Templates(TEMPLATES), BuildOptions(root / "out", jobs=2))
+    return root
+
+
+@pytest.fixture
+def year(built, tmp_path):
+    shutil.copytree(built, tmp_path / "y")
+    return tmp_path / "y"
+
+
+def send(run, year, smtp, *extra):
+    return run("send", "--data", year / "2017-18", "--out", year / "out",
+               "--smtp", f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes",
+               "--backoff", "0", "--timeout", "5", *extra)
+
+
+def ledger_rows(year) -> dict[str, tuple]:
+    with sqlite3.connect(year / "out" / "sent.sqlite") as db:
+        return {r[0]: r[1:] for r in db.execute(
+            "SELECT authority, status, attempts, reply, message_id FROM sends")}
+
+
+def test_every_recipient_gets_exactly_one_message_with_its_pdf(run, year, smtp):
+    result = send(run, year, smtp)
+    assert result.exit_code == 0, result.output
+    recorder = smtp.recorder
+    assert len(recorder.messages) == 5
+    for name in NAMES:
+        (message,) = recorder.to(address(name))
+        assert message["From"] == SENDER
+        assert message["Subject"] == f"Annual Review letter 2018 \u2013 {name}"
+        slug = name.lower().replace(" ", "-")
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_content_type() == "application/pdf"
+        assert attachment.get_filename() == f"annual-review-letter-2018-{slug}.pdf"
+        assert attachment.get_content() == (year / "out" / f"{slug}.pdf").read_bytes()
+        text = message.get_body(("plain",)).get_content()
+        assert text.splitlines()[0] == "Dear Chief Executive,"
+        assert f"Annual Review letter 2018 for {name}" in " ".join(text.split())
+        assert message.get_body(("html",)) is not None
+        assert ledger_rows(year)[name][:2] == ("sent", 1)
+        assert ledger_rows(year)[name][3] == message["Message-ID"]
+    (bromsgrove,) = recorder.to("chief.executive@bromsgrove.example.org")
+    assert "Dear Kevin Dicks," in bromsgrove.get_body(("plain",)).get_content()
+    assert recorder.to("chief.executive@adur.example.org") == []
+    assert ("held back: Adur District Council: specimen letter (made-up figures): not sent "
+            "without --allow-specimen") in result.output
+    assert "5 sent, 0 failed for now" in result.output
+
+    again = send(run, year, smtp)
+    assert again.exit_code == 0
+    assert "0 letters to send" in again.output and "5 already sent" in again.output
+    assert len(recorder.messages) == 5
+
+
+def test_temporary_and_permanent_refusals(run, year, smtp):
+    recorder = smtp.recorder
+    recorder.rcpt_replies[address(NAMES[1])] = ["451 4.3.0 Try again later"]
+    recorder.rcpt_replies[address(NAMES[2])] = ["550 5.1.1 No such mailbox"]
+    result = send(run, year, smtp, "--retries", "2")
+    assert result.exit_code == 1
+    rows = ledger_rows(year)
+    assert rows[NAMES[1]][:2] == ("sent", 2)  # refused once, then accepted on the retry
+    reply = "ce@gamma.example.org: 550 5.1.1 No such mailbox"
+    assert rows[NAMES[2]][:3] == ("failed-permanent", 1, reply)
+    assert f"failed-permanent: Gamma County Council ({reply})" in result.output
+    assert "4 sent, 0 failed for now (a re-run tries them again), 1 refused for good" in (
+        result.output)
+
+    again = send(run, year, smtp)
+    assert f"held back: Gamma County Council: refused for good last time ({reply}); " \
+           "not retried" in again.output
+    for name in (NAMES[0], NAMES[1], NAMES[3]):
+        assert len(recorder.to(address(name))) == 1
+    assert recorder.to(address(NAMES[2])) == []
+
+
+def test_a_server_that_stops_halfway_then_comes_back(run, year, smtp):
+    smtp.recorder.stop_after = 2
+    first = send(run, year, smtp, "--retries", "1")
+    assert first.exit_code == 1
+    statuses = [status for status, *_ in ledger_rows(year).values()]
+    assert statuses.count("sent") == 2
+    assert statuses.count("failed-temporary") == 3
+    assert "connection failed" in first.output
+
+    smtp.recorder.stop_after = None
+    smtp.start()  # the same port, the same mailbox
+    second = send(run, year, smtp)
+    assert second.exit_code == 0, second.output
+    assert "3 letters to send" in second.output and "2 already sent" in second.output
+    recipients = [r for _, rs, _ in smtp.recorder.messages for r in rs]
+    assert sorted(recipients) == sorted([*map(address, NAMES),
+                                         "chief.executive@bromsgrove.example.org"])
+
+
+def test_a_message_interrupted_mid_send_goes_again_with_the_same_message_id(run, year, smtp):
+    ledger = Ledger(year / "out" / "sent.sqlite")
+    import hashlib
+
+    pdf = (year / "out" / "alpha-borough-council.pdf").read_bytes()
+    digest = hashlib.sha256(pdf).hexdigest()
+    from lgsco_letters.mail import message_id
+
+    loaded = load_year(year / "2017-18")
+    alpha = next(a for a in loaded.authorities if a.slug == "alpha-borough-council")
+    expected = message_id(loaded, alpha, digest, "lgo.example.org", 0)
+    ledger.begin(alpha.slug, alpha.name, address(alpha.name), "", digest, expected, 0)
+    ledger.close()
+    result = send(run, year, smtp, "--only", "Alpha Borough Council")
+    assert result.exit_code == 0, result.output
+    (message,) = smtp.recorder.to(address(alpha.name))
+    assert message["Message-ID"] == expected
+    assert ledger_rows(year)[alpha.name][:2] == ("sent", 2)
+
+
+def test_a_changed_pdf_is_left_alone_until_resent(run, year, smtp):
+    assert send(run, year, smtp, "--only", "Alpha Borough Council").exit_code == 0
+    csv_path = year / "2017-18" / "authorities.csv"
+    csv_path.write_text(csv_path.read_text().replace(
+        "Alpha Borough Council,district,,Chief Executive,ce@alpha.example.org,false,0,4,",
+        "Alpha Borough Council,district,,Chief Executive,ce@alpha.example.org,false,1,3,"))
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    held = send(run, year, smtp, "--only", "Alpha Borough Council")
+    assert "held back: Alpha Borough Council: its PDF changed after it was sent on " in (
+        held.output)
+    assert len(smtp.recorder.to(address(NAMES[0]))) == 1
+    resent = send(run, year, smtp, "--resend", "Alpha Borough Council", "--only",
+                  "Alpha Borough Council")
+    assert resent.exit_code == 0, resent.output
+    first, second = smtp.recorder.to(address(NAMES[0]))
+    assert second["Message-ID"] != first["Message-ID"]
+    assert ".resend1@" in second["Message-ID"]
+    (attachment,) = list(second.iter_attachments())
+    assert attachment.get_content() == (year / "out" / "alpha-borough-council.pdf").read_bytes()
+
+
+def test_a_pdf_that_does_not_match_the_manifest_stops_everything(run, year, smtp):
+    (year / "out" / "beta-district-council.pdf").write_bytes(b"%PDF-1.7 tampered")
+    (year / "out" / "delta-city-council.pdf").unlink()
+    result = send(run, year, smtp)
+    assert result.exit_code == 2
+    assert "beta-district-council.pdf (Beta District Council): does not match the manifest's " \
+           "SHA-256" in result.output
+    assert "delta-city-council.pdf (Delta City Council): is missing" in result.output
+    assert smtp.recorder.messages == []
+
+
+def test_specimens_only_with_the_flag(run, year, smtp):
+    result = send(run, year, smtp, "--only", "Adur District Council", "--allow-specimen")
+    assert result.exit_code == 0
+    assert len(smtp.recorder.to("chief.executive@adur.example.org")) == 1
+
+
+def test_bad_cc_addresses_are_refused_before_anything_is_sent(run, year, smtp):
+    result = send(run, year, smtp, "--cc", "not-an-address", "--cc", "officer")
+    assert result.exit_code == 2
+    assert ("--cc not-an-address: expected an email address or one of the data fields "
+            "link_officer_email") in result.output
+    assert "--cc officer: expected" in result.output
+    assert smtp.recorder.messages == []
+
+
+def test_cc_from_an_address_and_from_a_data_field(run, year, smtp):
+    csv_path = year / "2017-18" / "authorities.csv"
+    text = csv_path.read_text().replace(",specimen,", ",link_officer_email,specimen,")
+    lines = text.splitlines()
+    lines[1:] = [line.replace(",false,", ",lo@alpha.example.org,false,", 1)
+                 if line.startswith("Alpha") else line.replace(",false,", ",,false,", 1)
+                 .replace(",true,", ",,true,", 1) for line in lines[1:]]
+    csv_path.write_text("\n".join(lines) + "\n")
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    result = send(run, year, smtp, "--only", "Alpha Borough Council", "--only",
+                  "Beta District Council", "--cc", "link_officer_email",
+                  "--cc", "records@lgo.example.org")
+    assert result.exit_code == 0, result.output
+    (alpha,) = smtp.recorder.to(address(NAMES[0]))
+    assert alpha["Cc"] == "lo@alpha.example.org, records@lgo.example.org"
+    (beta,) = smtp.recorder.to(address(NAMES[1]))
+    assert beta["Cc"] == "records@lgo.example.org"
+    assert len(smtp.recorder.to("records@lgo.example.org")) == 2
+
+
+def test_dry_run_writes_messages_and_sends_nothing(run, year, smtp, tmp_path):
+    result = run("send", "--data", year / "2017-18", "--out", year / "out", "--from", SENDER,
+                 "--dry-run", tmp_path / "eml")
+    assert result.exit_code == 0, result.output
+    assert "Wrote 5 messages to " in result.output
+    files = sorted(path.name for path in (tmp_path / "eml").iterdir())
+    assert files == sorted(f"{name.lower().replace(' ', '-')}.eml"
+                           for name in [*NAMES, "Bromsgrove District Council"])
+    parsed = email.message_from_bytes((tmp_path / "eml" / "gamma-county-council.eml").read_bytes(),
+                                      policy=email.policy.default)
+    assert parsed["To"] == address(NAMES[2])
+    (attachment,) = list(parsed.iter_attachments())
+    assert attachment.get_content() == (year / "out" / "gamma-county-council.pdf").read_bytes()
+    assert smtp.recorder.messages == []
+    assert not (year / "out" / "sent.sqlite").exists() or ledger_rows(year) == {}
+
+
+def test_login_takes_the_password_from_the_environment_only(run, year, monkeypatch):
+    seen = []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret-pass")
+
+    recorder = Recorder()
+    server = Server(free_port(), recorder, authenticator=authenticate, auth_require_tls=False)
+    server.start()
+    try:
+        missing = send(run, year, server, "--user", "mailer", "--only", "Alpha Borough Council")
+        assert missing.exit_code == 2
+        assert "set the password in the environment variable LGSCO_SMTP_PASSWORD" in (
+            missing.output)
+        monkeypatch.setenv("LGSCO_SMTP_PASSWORD", "s3cret-pass")
+        result = send(run, year, server, "--user", "mailer", "--only", "Alpha Borough Council")
+        assert result.exit_code == 0, result.output
+        assert seen == [(b"mailer", b"s3cret-pass")]
+        assert "s3cret-pass" not in result.output
+        monkeypatch.setenv("LGSCO_SMTP_PASSWORD", "wrong")
+        refused = send(run, year, server, "--user", "mailer", "--resend",
+                       "Alpha Borough Council", "--only", "Alpha Borough Council")
+        assert refused.exit_code == 2
+        assert "refused the login for mailer: " in refused.output
+    finally:
+        server.stop()
+
+
+def test_starttls_is_required_when_asked_for(run, year, smtp):
+    result = send(run, year, smtp, "--starttls", "--only", "Alpha Borough Council")
+    assert result.exit_code == 2
+    assert f"127.0.0.1:{smtp.port} does not offer STARTTLS" in result.output
+
+
+def test_without_a_terminal_it_asks_for_yes(run, year, smtp):
+    result = run("send", "--data", year / "2017-18", "--out", year / "out",
+                 "--smtp", f"127.0.0.1:{smtp.port}", "--from", SENDER)
+    assert result.exit_code == 2
+    assert "Not a terminal, so cannot ask for confirmation: add --yes to send." in result.output
+    assert smtp.recorder.messages == []
+
+
+def test_status_tells_the_truth(run, year, smtp):
+    smtp.recorder.rcpt_replies[address(NAMES[2])] = ["550 5.1.1 No such mailbox"]
+    send(run, year, smtp)
+    result = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[:5] == ["sent:             4", "failed-temporary: 0", "failed-permanent: 1",
+                         "sending:          0", "not yet sent:     2 of 6"]
+    assert "  Adur District Council (specimen): never tried" in lines
+    assert ("  Gamma County Council: failed-permanent: ce@gamma.example.org: 550 5.1.1 No such "
+            "mailbox") in lines
+
+
+def test_send_needs_a_built_year(run, make_year, smtp, tmp_path):
+    folder = make_year(csv=csv_text(BROMSGROVE_ROW))
+    result = run("send", "--data", folder, "--out", tmp_path / "nothing", "--smtp",
+                 f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes")
+    assert result.exit_code == 2
+    assert "manifest.json does not exist: build the letters first" in result.output
+
+
+def test_smtp_must_be_host_and_port(run, year):
+    result = run("send", "--data", year / "2017-18", "--out", year / "out", "--smtp",
+                 "localhost", "--from", SENDER, "--yes")
+    assert result.exit_code == 2
+    assert "expected HOST:PORT" in result.output
