@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# WeasyPrint's system libraries; poppler-utils gives the tests pdftotext.
+# WeasyPrint's system libraries; for the tests, poppler-utils (pdftotext) and Debian's Chromium
+# (the browser test drives it with Playwright; Playwright's own browser download is never used).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
-TEST_DEBS := poppler-utils
+TEST_DEBS := poppler-utils chromium
 
 .PHONY: letters test lint system-packages test-system-packages clean
 

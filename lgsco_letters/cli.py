@@ -160,6 +160,34 @@ def _render_problems(year: Year, templates: Templates) -> list:
     return problems
 
 
+@cli.command()
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; keep 127.0.0.1 unless you mean to share it.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_obj
+def serve(config: Config, data_dir: Path | None, host: str, port: int) -> None:
+    """Preview the letters in a browser; pages follow template and data edits as you save."""
+    from .serve import PreviewServer
+    from .site import Site
+
+    site = Site(data_dir or config.data, config.templates)
+    try:
+        server = PreviewServer((host, port), site)
+    except OSError as error:
+        raise LettersError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    server.watch()
+    label = site.snapshot.year.label if site.snapshot.year else "(not loaded: see the page)"
+    click.echo(f"Serving {label} at http://{host}:{server.server_address[1]}/ "
+               "(Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
 @cli.command("inspect")
 @click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(path_type=Path, dir_okay=False))
 @data_option

@@ -65,9 +65,14 @@ class Templates:
             self._fingerprint = templates_fingerprint(self.folder)
         return self._fingerprint
 
-    def context(self, year: Year, authority: Authority, mode: str = "pdf") -> dict[str, Any]:
-        """Everything a letter template may use; preview, check and print all share it."""
+    def context(self, year: Year, authority: Authority, mode: str = "pdf",
+                asset_prefix: str = "") -> dict[str, Any]:
+        """Everything a letter template may use; preview, check and print all share it.
+
+        `asset_prefix` goes before asset paths in "linked" mode (the preview server's /assets/).
+        """
         return {
+            "asset_prefix": asset_prefix,
             "year": year,
             "authority": authority,
             "recipient": authority.recipient,
@@ -78,16 +83,17 @@ class Templates:
             "provenance": provenance(year, authority, self.fingerprint),
         }
 
-    def letter_html(self, year: Year, authority: Authority, mode: str = "pdf") -> str:
+    def letter_html(self, year: Year, authority: Authority, mode: str = "pdf",
+                    asset_prefix: str = "") -> str:
         template = self.env.get_template(year.template)
-        return template.render(self.context(year, authority, mode))
+        return template.render(self.context(year, authority, mode, asset_prefix))
 
     @pass_context
     def _asset(self, context: Any, relative: str) -> str:
         if context.get("render_mode") == "inline":
             return data_uri(self.folder, relative)
         resolve_asset(self.folder, relative)
-        return relative
+        return context.get("asset_prefix", "") + relative
 
     @pass_context
     def _stylesheets(self, context: Any) -> Markup:

@@ -1,0 +1,192 @@
+"""The preview server without a browser: routes, live-reload events, errors, traversal."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
+from lgsco_letters.serve import PreviewServer
+from lgsco_letters.site import Site
+
+
+@pytest.fixture
+def preview(tmp_path, make_year):
+    """A running server on a free port, over copies of the templates and a small year."""
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    data = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW))
+    server = PreviewServer(("127.0.0.1", 0), Site(data, templates))
+    server.watch(debounce_ms=50)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    server.templates, server.data = templates, data
+    yield server
+    server.stop()
+
+
+def get(server, path: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(server.base + path, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def wait_for(predicate, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_it_listens_on_loopback_by_default():
+    from lgsco_letters.cli import serve
+
+    host = next(p for p in serve.params if p.name == "host")
+    assert host.default == "127.0.0.1"
+
+
+def test_the_index_lists_every_authority_and_marks_specimens(preview):
+    status, kind, body = get(preview, "/")
+    assert (status, kind) == (200, "text/html; charset=utf-8")
+    text = body.decode()
+    assert '<a href="/letters/adur-district-council/">Adur District Council</a> ' \
+           '<span class="specimen">specimen</span>' in text
+    assert '<a href="/letters/bromsgrove-district-council/">Bromsgrove District Council</a></li>' \
+           in text
+    assert 'id="filter"' in text
+
+
+def test_a_letter_page_with_both_views_and_neighbours(preview):
+    status, _, body = get(preview, "/letters/adur-district-council/")
+    text = body.decode()
+    assert status == 200
+    assert 'src="/letters/adur-district-council/html"' in text
+    assert 'href="/letters/adur-district-council.pdf" download=' in text
+    assert 'href="/letters/bromsgrove-district-council/" rel="next"' in text
+    assert "Print view (the real PDF)" in text
+
+
+def test_the_html_view_uses_served_assets(preview):
+    status, _, body = get(preview, "/letters/bromsgrove-district-council/html")
+    text = body.decode()
+    assert status == 200 and "Dear Kevin Dicks," in text
+    assert '<link rel="stylesheet" href="/assets/brand/brand.css">' in text
+    assert get(preview, "/assets/brand/brand.css")[:2] == (200, "text/css")
+    assert get(preview, "/assets/brand/wordmark.svg")[:2] == (200, "image/svg+xml")
+    assert get(preview, "/assets/brand/fonts/LiberationSans-Bold.ttf")[:2] == (200, "font/ttf")
+
+
+def test_the_pdf_is_the_real_one(preview):
+    status, kind, body = get(preview, "/letters/bromsgrove-district-council.pdf")
+    assert (status, kind) == (200, "application/pdf")
+    assert body.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("path", [
+    "/assets/../lgsco-letters.yml", "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/letter-2018.html",
+    "/assets/brand/../../data/2017-18/year.yaml", "/assets/..%2f..%2fpyproject.toml",
+    "/letters/../../etc/passwd", "/letters/%2e%2e%2fdata/", "/letters/nobody/",
+    "/letters/bromsgrove-district-council/other", "/etc/passwd", "/templates/base.html",
+])
+def test_nothing_outside_assets_and_letters_is_served(preview, path):
+    status, _, body = get(preview, path)
+    assert status == 404
+    assert b"root:" not in body and b"letter_date" not in body
+
+
+def test_an_asset_outside_the_templates_is_refused_even_with_an_allowed_suffix(preview, tmp_path):
+    (tmp_path / "secret.css").write_text("body { color: red }")
+    assert get(preview, "/assets/../secret.css")[0] == 404
+    assert get(preview, "/assets/%2e%2e/secret.css")[0] == 404
+
+
+def read_events(preview, count: int, seconds: float = 10.0) -> list[str]:
+    """Versions announced on /events, read in a thread."""
+    versions: list[str] = []
+
+    def listen() -> None:
+        with urllib.request.urlopen(preview.base + "/events", timeout=seconds) as stream:
+            for line in stream:
+                if line.startswith(b"data: "):
+                    versions.append(line[6:].strip().decode())
+                    if len(versions) >= count:
+                        return
+
+    threading.Thread(target=listen, daemon=True).start()
+    return versions
+
+
+def test_saving_a_template_announces_a_new_version(preview):
+    versions = read_events(preview, 2)
+    wait_for(lambda: len(versions) == 1)
+    letter = preview.templates / "letter-2018.html"
+    letter.write_text(letter.read_text().replace("I write to you", "We write to you"))
+    wait_for(lambda: len(versions) == 2, seconds=5)
+    assert int(versions[1]) > int(versions[0])
+    assert "We write to you" in get(preview, "/letters/adur-district-council/html")[2].decode()
+
+
+def test_a_broken_template_shows_the_error_and_the_letter_comes_back(preview):
+    letter = preview.templates / "letter-2018.html"
+    good = letter.read_text()
+    version = preview.site.snapshot.version
+    letter.write_text(good.replace("{{ prose.strategy_period }}", "{{ prose.strategy_period }"))
+    wait_for(lambda: preview.site.snapshot.version > version)
+    status, _, body = get(preview, "/letters/adur-district-council/")
+    text = body.decode()
+    assert status == 200
+    assert "The letter cannot be shown" in text
+    assert "letter-2018.html, line 20: unexpected &#39;}&#39;" in text
+    assert get(preview, "/letters/adur-district-council.pdf")[0] == 500
+
+    version = preview.site.snapshot.version
+    letter.write_text(good)
+    wait_for(lambda: preview.site.snapshot.version > version)
+    text = get(preview, "/letters/adur-district-council/html")[2].decode()
+    assert "Dear Chief Executive," in text
+
+
+def test_an_undefined_name_shows_the_template_and_line(preview):
+    letter = preview.templates / "letter-2018.html"
+    version = preview.site.snapshot.version
+    letter.write_text(letter.read_text().replace("{{ prose.courses_delivered }}",
+                                                 "{{ prose.courses }}"))
+    wait_for(lambda: preview.site.snapshot.version > version)
+    text = get(preview, "/letters/bromsgrove-district-council/")[2].decode()
+    assert "templates/letter-2018.html, line 34: &#39;dict object&#39; has no attribute " \
+           "&#39;courses&#39;" in text
+
+
+def test_bad_data_is_shown_on_the_index_and_the_server_keeps_running(preview):
+    csv_path = preview.data / "authorities.csv"
+    good = csv_path.read_text()
+    version = preview.site.snapshot.version
+    csv_path.write_text(good.replace(",0,4,2,0,3,", ",0,x,2,0,3,"))
+    wait_for(lambda: preview.site.snapshot.version > version)
+    text = get(preview, "/")[2].decode()
+    assert "received_benefits_and_tax: expected a whole number of 0 or more, found " \
+           "&#34;x&#34;" in text
+    version = preview.site.snapshot.version
+    csv_path.write_text(good)
+    wait_for(lambda: preview.site.snapshot.version > version)
+    assert "Adur District Council" in get(preview, "/")[2].decode()
+
+
+def test_starting_renders_nothing_and_loads_no_weasyprint(make_year):
+    data = make_year(csv=csv_text(ADUR_ROW))
+    script = ("import sys; from pathlib import Path; from lgsco_letters.site import Site; "
+              f"site = Site(Path({str(data)!r}), Path({str(TEMPLATES)!r})); "
+              "print(site.snapshot.year is not None, site._pdfs, 'weasyprint' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["True", "{}", "False"]
