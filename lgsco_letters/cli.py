@@ -11,10 +11,10 @@ import click
 from . import __version__
 from .build import BuildOptions, BuildReport, build_year
 from .config import Config, load_config
-from .errors import DataError, LettersError, display_path
+from .errors import LettersError, display_path
 from .models import Year
 from .progress import Progress
-from .templating import Templates, describe_template_error
+from .templating import Templates
 from .variants import DEFAULT_VARIANT, VARIANTS, pdf_options
 from .workers import default_jobs
 from .year import load_year, select_authorities
@@ -133,31 +133,25 @@ def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | N
 
 @cli.command()
 @data_option
+@click.option("--pdf", is_flag=True,
+              help="Also render every PDF and flag letters whose page count is unusual.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for --pdf. Default: the number of CPU cores.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
 @click.pass_obj
-def check(config: Config, data_dir: Path | None) -> None:
-    """Validate a year's data and templates without writing anything."""
-    year = load_year_from(config, data_dir)
-    templates = Templates(config.templates)
-    problems = templates.compile_all()
-    if not problems:
-        problems = _render_problems(year, templates)
-    if problems:
-        raise DataError(problems)
-    click.echo(f"No problems: {len(year.authorities)} authorities in "
-               f"{display_path(year.folder)}, templates in {display_path(templates.folder)}")
+def check(config: Config, data_dir: Path | None, pdf: bool, jobs: int | None,
+          output: str) -> None:
+    """Check a year's data and templates, and every letter, without writing anything.
 
+    Exit 0 only when there is no problem (warnings allowed), 2 otherwise."""
+    from .check import check_year
+    from .check_output import as_json, as_text
 
-def _render_problems(year: Year, templates: Templates) -> list:
-    from .errors import Problem
-
-    problems = []
-    for authority in year.authorities:
-        try:
-            templates.letter_html(year, authority)
-        except Exception as error:  # every failure is reported, whatever its kind
-            problems.append(Problem(authority.source, describe_template_error(
-                error, templates.folder), authority.line, authority.name))
-    return problems
+    report = check_year(data_dir or config.data, config.templates, pdf, jobs or default_jobs())
+    click.echo(as_json(report) if output == "json" else as_text(report))
+    if not report.clean:
+        sys.exit(2)
 
 
 @cli.command()

@@ -26,7 +26,11 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
-        where = display_path(self.file)
+        return f"{display_path(self.file)}{self.located()}"
+
+    def located(self) -> str:
+        """Where in its file, and what: everything but the file's name."""
+        where = ""
         if self.line is not None:
             where += f", line {self.line}"
         if self.authority:
@@ -34,6 +38,10 @@ class Problem:
         if self.field:
             where += f", {self.field}"
         return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": display_path(self.file), "line": self.line, "authority": self.authority,
+                "field": self.field, "message": self.message}
 
 
 class LettersError(Exception):

@@ -119,20 +119,27 @@ class Templates:
         return problems
 
 
-def describe_template_error(error: Exception, folder: Path) -> str:
-    """A plain account of a failure while rendering: which template, which line, what."""
+def template_error_parts(error: Exception, folder: Path) -> tuple[Path | None, int | None, str]:
+    """Which template (a path), which line, and what, for a failure while rendering."""
     if isinstance(error, TemplateSyntaxError):
-        return f"{error.filename or error.name}, line {error.lineno}: {error.message}"
-    where = _template_frame(error, folder)
+        name = error.filename or error.name
+        return (Path(name) if name else None), error.lineno, error.message or str(error)
     message = error.message if isinstance(error, TemplateError) and error.message else str(error)
-    return f"{where}: {message}" if where else message
-
-
-def _template_frame(error: Exception, folder: Path) -> str:
-    """The deepest traceback frame inside the templates folder, as 'file, line N'."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
               if frame.filename.startswith(str(folder))]
     if not frames:
-        return ""
-    frame = frames[-1]
-    return f"{Path(frame.filename).relative_to(folder.parent)}, line {frame.lineno}"
+        return None, None, message
+    return Path(frames[-1].filename), frames[-1].lineno, message
+
+
+def describe_template_error(error: Exception, folder: Path) -> str:
+    """A plain account of a failure while rendering: which template, which line, what."""
+    return describe_parts(template_error_parts(error, folder), folder)
+
+
+def describe_parts(parts: tuple[Path | None, int | None, str], folder: Path) -> str:
+    path, line, message = parts
+    if path is None:
+        return message
+    shown = path.relative_to(folder.parent) if path.is_relative_to(folder.parent) else path
+    return f"{shown}, line {line}: {message}"

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 class Job:
     key: str
     html: str
-    path: Path
+    path: Path | None  # None: render only, to learn whether it renders and its page count
     identifier: bytes | None = None
 
 
@@ -62,7 +62,8 @@ def render_job(job: Job) -> Outcome:
         if _startup_error is not None:
             raise _startup_error
         pdf = _renderer.render(job.html, job.identifier)
-        write_atomic(job.path, pdf.data)
+        if job.path is not None:
+            write_atomic(job.path, pdf.data)
     except Exception as error:  # one letter's failure must not stop the others
         logger.debug("letter %s failed", job.key, exc_info=True)
         return Outcome(job.key, error=str(error) or type(error).__name__, peak_rss_kb=peak_rss())

@@ -139,47 +139,6 @@ def test_preview_refuses_other_file_types(project):
     assert result.output == "--out letter.docx: expected a file name ending in .pdf or .html\n"
 
 
-def test_check_a_clean_year(project):
-    project()
-    result = invoke("check")
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("No problems: 353 authorities in ")
-
-
-def test_check_lists_every_data_problem(project, make_year):
-    project(make_year(csv=csv_text(ADUR_ROW.replace(",true,", ",perhaps,"),
-                                   BROMSGROVE_ROW.replace(",1,0\n", ",2,0\n") + ",")))
-    result = invoke("check")
-    assert result.exit_code == 2
-    assert 'specimen: expected true or false, found "perhaps"' in result.output
-
-
-def test_check_reports_a_template_syntax_error_with_file_and_line(project, tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
-    letter = templates / "letter-2018.html"
-    letter.write_text(letter.read_text().replace("{{ prose.strategy_period }}",
-                                                 "{{ prose.strategy_period }"))
-    project(templates=templates)
-    result = invoke("check")
-    assert result.exit_code == 2
-    assert "templates/letter-2018.html, line 20: unexpected '}'" in result.output
-
-
-def test_check_reports_an_undefined_name_once_per_authority(project, make_year, tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
-    letter = templates / "letter-2018.html"
-    letter.write_text(letter.read_text().replace("{{ prose.courses_delivered }}",
-                                                 "{{ prose.courses }}"))
-    project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW)), templates)
-    result = invoke("check")
-    assert result.exit_code == 2
-    assert result.output.splitlines()[0] == "Found 2 problems; nothing was written:"
-    assert ("(Adur District Council): templates/letter-2018.html, line 34: "
-            "'dict object' has no attribute 'courses'") in result.output
-
-
 def test_list_shows_every_authority(project):
     project()
     result = invoke("list")

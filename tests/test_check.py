@@ -1,0 +1,157 @@
+"""`lgsco-letters check`: one test per kind of problem, each message pinned."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
+from lgsco_letters.cli import cli
+
+ZERO_ROW = ("Council of the Isles of Scilly,unitary,,Chief Executive,ce@scilly.example.org,true,"
+            + ",".join(["0"] * 19))
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch, make_year):
+    """A folder with its own templates and year; returns a function to edit a template."""
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    data = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW))
+    (tmp_path / "lgsco-letters.yml").write_text(f"data: {data}\ntemplates: templates\n")
+    monkeypatch.chdir(tmp_path)
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = tmp_path / "templates" / name
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new))
+
+    edit.data = data
+    return edit
+
+
+def check(*args: str):
+    return CliRunner().invoke(cli, ["check", *args], catch_exceptions=False)
+
+
+def test_a_clean_year(project):
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert result.output == "No problems: 3 letters checked.\n"
+
+
+def test_the_bundled_year_is_clean(run):
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert result.output == "No problems: 353 letters checked.\n"
+
+
+def test_bad_data_is_listed_under_its_file(project):
+    csv_path = project.data / "authorities.csv"
+    csv_path.write_text(csv_path.read_text().replace(",0,4,2,0,3,", ",0,x,2,0,3,"))
+    result = check()
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0].endswith("authorities.csv")
+    assert lines[1] == ('  line 2 (Adur District Council), received_benefits_and_tax: expected a '
+                        'whole number of 0 or more, found "x"')
+    assert lines[-1] == "1 problem in 1 file."
+
+
+def test_a_template_that_does_not_compile(project):
+    project("letter-2018.html", "{{ prose.strategy_period }}", "{{ prose.strategy_period }")
+    result = check()
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "templates/letter-2018.html", "  line 20: unexpected '}'", "1 problem in 1 file."]
+
+
+def test_a_name_no_letter_has(project):
+    project("partials/sign-off.html", "{{ signatory.name }}", "{{ signatory_name }}")
+    result = check()
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[:2] == ["templates/partials/sign-off.html",
+                         "  line 4: uses \"signatory_name\", which no letter's context has"]
+    assert lines[2] == ("  line 4: 'signatory_name' is undefined (in 3 of 3 letters: Adur District "
+                        "Council, Bromsgrove District Council, Council of the Isles of Scilly)")
+
+
+def test_a_prose_figure_the_year_does_not_give(project):
+    project("letter-2018.html", "{{ prose.courses_delivered }}", "{{ prose.courses }}")
+    lines = check().output.splitlines()
+    assert "  line 34: uses prose.courses, which year.yaml does not give" in lines
+    assert any(line.startswith("  ") and "year.yaml, prose.courses_delivered: is never used by "
+               "the letter templates" in line for line in lines)
+
+
+def test_unused_values_are_warnings_not_problems(project):
+    project("letter-2018.html", "In {{ year.label }} we delivered {{ prose.courses_delivered }} "
+            "courses", "In 2017-18 we delivered many courses")
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert "Warnings (not problems):" in result.output
+    assert "year.yaml, prose.courses_delivered: is never used by the letter templates" in (
+        result.output)
+    assert result.output.splitlines()[-1] == "No problems: 3 letters checked; 1 warning."
+
+
+def test_a_context_entry_no_template_uses(project):
+    project("partials/sign-off.html", "{{ signatory.name }}", "{{ year.signatory.name }}")
+    project("partials/sign-off.html", "{% for title in signatory.titles %}",
+            "{% for title in year.signatory.titles %}")
+    result = check()
+    assert result.exit_code == 0
+    assert ('templates/letter-2018.html: "signatory" is in every letter\'s context but no letter '
+            "template uses it") in result.output
+
+
+def test_a_failure_only_some_data_triggers_names_the_authority(project):
+    project("partials/statistics.html", "<td>{{ figures.received_total }}</td>",
+            "<td>{{ figures.received_total }} ({{ 100 // figures.received_total }})</td>")
+    result = check()
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0].endswith("authorities.csv")
+    assert lines[1] == ("  line 4 (Council of the Isles of Scilly): templates/partials/"
+                        "statistics.html, line 31: integer division or modulo by zero")
+
+
+def test_an_email_template_is_checked_too(project):
+    project("email/cover.txt", "{{ signatory.name }}", "{{ signatory.name }} {{ sender_name }}")
+    result = check()
+    assert result.exit_code == 2
+    assert "templates/email/cover.txt\n  line 10: uses \"sender_name\", which no letter's " \
+           "context has" in result.output
+
+
+def test_pdf_flags_a_letter_whose_page_count_is_unusual(project):
+    project("letter-2018.html", "{% include \"partials/sign-off.html\" %}",
+            "{% if authority.specimen and not recipient.name and figures.received_total == 0 %}"
+            "{% for n in range(60) %}<p>An extra paragraph.</p>{% endfor %}{% endif %}"
+            "{% include \"partials/sign-off.html\" %}")
+    result = check("--pdf", "--jobs", "2")
+    assert result.exit_code == 2
+    assert ("  line 4 (Council of the Isles of Scilly): the letter has 5 pages where the year's "
+            "letters usually have 3") in result.output
+    assert "PDFs rendered: 3 (3, 5 pages)" in result.output.splitlines()[-1]
+
+
+def test_pdf_on_a_clean_year(project):
+    result = check("--pdf")
+    assert result.exit_code == 0
+    assert result.output == "No problems: 3 letters checked; PDFs rendered: 3 (3 pages).\n"
+
+
+def test_json_for_machines(project):
+    project("letter-2018.html", "{{ prose.strategy_period }}", "{{ prose.strategy_period }")
+    result = check("--format", "json")
+    assert result.exit_code == 2
+    report = json.loads(result.output)
+    assert report["clean"] is False
+    assert report["problems"] == [{"file": "templates/letter-2018.html", "line": 20,
+                                   "authority": None, "field": None,
+                                   "message": "unexpected '}'"}]
