@@ -155,6 +155,34 @@ def check(config: Config, data_dir: Path | None, pdf: bool, jobs: int | None,
 
 
 @cli.command()
+@click.option("--against", "ref", required=True, metavar="REF",
+              help="A git revision of this repository, or a folder holding other templates.")
+@data_option
+@click.option("--pages", is_flag=True, help="Also render PDFs and list page counts that moved.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for --pages. Default: the number of CPU cores.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_obj
+def diff(config: Config, ref: str, data_dir: Path | None, pages: bool, jobs: int | None,
+         output: str) -> None:
+    """Show what the working templates change in every letter, compared with REF."""
+    import tempfile
+
+    from .diff import compare_pages, diff_year, templates_at
+    from .diff_output import as_json, as_text
+
+    year = load_year_from(config, data_dir)
+    with tempfile.TemporaryDirectory(prefix="lgsco-diff-") as scratch:
+        before = Templates(templates_at(ref, config.templates, Path(scratch)))
+        after = Templates(config.templates)
+        report = diff_year(year, before, after, ref)
+        if pages:
+            compare_pages(year, before, after, report, jobs or default_jobs())
+    click.echo(as_json(report) if output == "json" else as_text(report))
+
+
+@cli.command()
 @data_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on; keep 127.0.0.1 unless you mean to share it.")
