@@ -129,21 +129,31 @@ def main() -> None:
     spawn = multiprocessing.get_context("spawn")
     with spawn.Pool(1) as pool:
         naive = pool.apply(naive_median, (inline,))
+    warm_sample = [templates.letter_html(year, a) for a in sample]
     with spawn.Pool(1) as pool:
-        warm = pool.apply(warm_median, ([templates.letter_html(year, a) for a in sample],))
+        warm = pool.apply(warm_median, (warm_sample,))
+    # The same, two warm processes at once: what two busy cores of this machine really give.
+    with spawn.Pool(JOBS) as pool:
+        together = statistics.median(pool.map(warm_median, [warm_sample] * JOBS))
     naive_total, limit_total = naive * count, warm * count / min(cores, JOBS)
     print(f"naive: {naive * 1000:.0f} ms per letter (median of {len(inline)}); "
           f"projected {naive_total:.1f} s for {count} letters")
     print(f"limit: {warm * 1000:.0f} ms per letter warm; {warm * 1000:.0f} x {count} / "
           f"{min(cores, JOBS)} cores = {limit_total:.1f} s")
+    together_total = together * count / JOBS
+    print(f"two warm processes at once: {together * 1000:.0f} ms per letter each "
+          f"({together / warm:.2f}x alone), so {together_total:.1f} s for {count} letters")
 
     with tempfile.TemporaryDirectory() as scratch:
         data, out = Path(scratch) / "2017-18", Path(scratch) / "out"
         shutil.copytree(args.data, data)
-        full = timed_build(data, out, "--force")
-        print(f"build --force --jobs {JOBS}: {full:.1f} s, {count / full:.2f} letters/s, "
+        # The best of two: this kind of machine is shared, and a neighbour's burst is not ours.
+        full = min(timed_build(data, out, "--force") for _ in range(2))
+        print(f"build --force --jobs {JOBS} (best of 2): {full:.1f} s, "
+              f"{count / full:.2f} letters/s, "
               f"{naive_total / full:.2f}x the naive projection, "
-              f"{limit_total / full:.0%} of the limit")
+              f"{limit_total / full:.0%} of the limit, "
+              f"{together_total / full:.0%} of two warm processes at once")
         unchanged = timed_build(data, out)
         change_one_record(data)
         one_change = timed_build(data, out)

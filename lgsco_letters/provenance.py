@@ -7,6 +7,7 @@ same fingerprints (and the same PDF bytes) on every machine.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from datetime import date
@@ -26,7 +27,9 @@ KEYS = {"engine": "lgscoengine", "year": "lgscoyear", "authority": "lgscoauthori
         "data": "lgscodatafingerprint", "templates": "lgscotemplatesfingerprint"}
 
 
+@functools.cache
 def engine_version() -> str:
+    """Ours and WeasyPrint's versions; read once (package metadata is slow to look up)."""
     return f"lgsco-letters {__version__}; weasyprint {version('weasyprint')}"
 
 

@@ -39,6 +39,25 @@ ADUR_ROW = (
 )
 
 
+# A template edit that fails only for a council with no complaints: a data-triggered failure.
+FAILS_WITHOUT_COMPLAINTS = (
+    "<td>{{ figures.received_total }}</td>",
+    "<td>{{ figures.received_total }} ({{ 100 // figures.received_total }})</td>",
+)
+
+
+def copy_templates(folder: Path) -> Path:
+    shutil.copytree(TEMPLATES, folder)
+    return folder
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    """Replace text in a file, insisting that the text is there (so that an edit never misses)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def csv_text(*rows: str) -> str:
     return "\n".join([CSV_HEADER, *rows]) + "\n"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,18 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, ROOT, TEMPLATES, csv_text, pdf_text
+from conftest import (
+    ADUR_ROW,
+    BROMSGROVE_ROW,
+    BUNDLED_YEAR,
+    FAILS_WITHOUT_COMPLAINTS,
+    ROOT,
+    TEMPLATES,
+    copy_templates,
+    csv_text,
+    edit_file,
+    pdf_text,
+)
 from lgsco_letters.build import BuildOptions, build_year
 from lgsco_letters.manifest import COLUMNS, read_manifest, spreadsheet_safe
 from lgsco_letters.printpack import first_pages
@@ -69,14 +79,11 @@ def test_a_changed_figure_rebuilds_only_its_letter(three, tmp_path):
 
 def test_a_changed_template_or_brand_rebuilds_everything(three, tmp_path):
     out = tmp_path / "out"
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
+    templates = copy_templates(tmp_path / "templates")
     build(three, out, templates)
-    brand = templates / "brand" / "brand.css"
-    brand.write_text(brand.read_text().replace("#1d3e6e", "#123456"))
+    edit_file(templates / "brand" / "brand.css", "#1d3e6e", "#123456")
     assert set(statuses(build(three, out, templates)).values()) == {"built"}
-    (templates / "brand" / "wordmark.svg").write_text(
-        (TEMPLATES / "brand" / "wordmark.svg").read_text().replace("#1d3e6e", "#654321"))
+    edit_file(templates / "brand" / "wordmark.svg", "#1d3e6e", "#654321")
     assert set(statuses(build(three, out, templates)).values()) == {"built"}
 
 
@@ -152,12 +159,8 @@ def test_a_formula_in_the_data_is_defused_in_the_manifest(make_year, tmp_path):
 
 
 def test_a_failing_letter_is_in_the_manifest_and_the_others_are_built(three, tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
-    partial = templates / "partials" / "statistics.html"
-    partial.write_text(partial.read_text().replace(
-        "<td>{{ figures.received_total }}</td>",
-        "<td>{{ figures.received_total }} ({{ 100 // figures.received_total }})</td>"))
+    templates = copy_templates(tmp_path / "templates")
+    edit_file(templates / "partials" / "statistics.html", *FAILS_WITHOUT_COMPLAINTS)
     report = build(three, tmp_path / "out", templates)
     assert statuses(report)["council-of-the-isles-of-scilly"] == "failed"
     assert report.count("built") == 2
@@ -167,13 +170,10 @@ def test_a_failing_letter_is_in_the_manifest_and_the_others_are_built(three, tmp
 
 
 def test_a_weasyprint_failure_is_isolated_too(three, tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
-    base = templates / "base.html"
-    base.write_text(base.read_text().replace(
-        "{% if authority.specimen %}",
-        "{% if not recipient.name %}<img src=\"https://example.org/x.png\" alt=\"\">{% endif %}"
-        "{% if authority.specimen %}"))
+    templates = copy_templates(tmp_path / "templates")
+    edit_file(templates / "base.html", "{% if authority.specimen %}",
+              "{% if not recipient.name %}<img src=\"https://example.org/x.png\" alt=\"\">"
+              "{% endif %}{% if authority.specimen %}")
     report = build(three, tmp_path / "out", templates)
     assert statuses(report)["bromsgrove-district-council"] == "built"
     assert statuses(report)["adur-district-council"] == "failed"

@@ -8,7 +8,14 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
+from conftest import (
+    ADUR_ROW,
+    BROMSGROVE_ROW,
+    FAILS_WITHOUT_COMPLAINTS,
+    TEMPLATES,
+    csv_text,
+    edit_file,
+)
 from lgsco_letters.cli import cli
 
 ZERO_ROW = ("Council of the Isles of Scilly,unitary,,Chief Executive,ce@scilly.example.org,true,"
@@ -24,10 +31,7 @@ def project(tmp_path, monkeypatch, make_year):
     monkeypatch.chdir(tmp_path)
 
     def edit(name: str, old: str, new: str) -> None:
-        path = tmp_path / "templates" / name
-        text = path.read_text()
-        assert old in text
-        path.write_text(text.replace(old, new))
+        edit_file(tmp_path / "templates" / name, old, new)
 
     edit.data = data
     return edit
@@ -110,8 +114,7 @@ def test_a_context_entry_no_template_uses(project):
 
 
 def test_a_failure_only_some_data_triggers_names_the_authority(project):
-    project("partials/statistics.html", "<td>{{ figures.received_total }}</td>",
-            "<td>{{ figures.received_total }} ({{ 100 // figures.received_total }})</td>")
+    project("partials/statistics.html", *FAILS_WITHOUT_COMPLAINTS)
     result = check()
     assert result.exit_code == 2
     lines = result.output.splitlines()

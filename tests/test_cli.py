@@ -16,10 +16,13 @@ from conftest import (
     ADUR_ROW,
     BROMSGROVE_ROW,
     BUNDLED_YEAR,
+    FAILS_WITHOUT_COMPLAINTS,
     ROOT,
     SEED,
     TEMPLATES,
+    copy_templates,
     csv_text,
+    edit_file,
     pdf_text,
     squash,
 )
@@ -90,12 +93,8 @@ def test_bad_data_writes_nothing_and_exits_2(project, make_year):
 
 
 def test_one_failing_letter_does_not_stop_the_others(project, make_year, tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
-    partial = templates / "partials" / "statistics.html"
-    partial.write_text(partial.read_text().replace(
-        "<td>{{ figures.received_total }}</td>",
-        "<td>{{ figures.received_total }} ({{ 100 // figures.received_total }})</td>"))
+    templates = copy_templates(tmp_path / "templates")
+    edit_file(templates / "partials" / "statistics.html", *FAILS_WITHOUT_COMPLAINTS)
     folder = project(make_year(csv=csv_text(ADUR_ROW, ZERO_ROW)), templates)
     result = invoke("build", "--jobs", "2")
     assert result.exit_code == 1

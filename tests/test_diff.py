@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
+from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text, edit_file
 from lgsco_letters.cli import cli
 from lgsco_letters.lettertext import sentences
 
@@ -41,10 +41,7 @@ def repo(tmp_path, monkeypatch, make_year):
 
 
 def edit(folder, name: str, old: str, new: str) -> None:
-    path = folder / "templates" / name
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+    edit_file(folder / "templates" / name, old, new)
 
 
 def diff(*args: str):
