@@ -23,7 +23,7 @@ from .year import load_year, select_authorities
 class LettersGroup(click.Group):
     """Reports every user error in words, once, with exit code 2 and no traceback."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except LettersError as error:

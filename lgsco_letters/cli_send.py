@@ -65,8 +65,11 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
               help="Seconds to wait for the server.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
-def send(config: Config, data_dir, out_dir, smtp, starttls, ssl, user, sender, cc, rate, only,
-         resend, allow_specimen, dry_run, retries, backoff, timeout, yes) -> None:
+def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str | None,
+         starttls: bool, ssl: bool, user: str | None, sender: str, cc: tuple[str, ...],
+         rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
+         allow_specimen: bool, dry_run: Path | None, retries: int, backoff: float,
+         timeout: float, yes: bool) -> None:
     """Email every authority its built letter, exactly once, recorded in sent.sqlite."""
     if smtp is None and dry_run is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
@@ -126,7 +129,7 @@ def _summary(outcomes: list[Outcome], plan) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="The year's output folder. Default: out/<year>.")
 @click.pass_obj
-def status(config: Config, data_dir, out_dir) -> None:
+def status(config: Config, data_dir: Path | None, out_dir: Path | None) -> None:
     """How the mailing stands: counts per status, and the authorities not yet sent."""
     year = load_year_from(config, data_dir)
     out_dir = out_dir or config.out / year.label

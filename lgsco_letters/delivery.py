@@ -7,6 +7,7 @@ import logging
 import smtplib
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -137,7 +138,8 @@ class Connection:
 
 
 def deliver(connection: Connection, message: EmailMessage, sender: str, recipients: list[str],
-            retries: int, backoff: float, on_attempt=None) -> Result:
+            retries: int, backoff: float,
+            on_attempt: Callable[[], None] | None = None) -> Result:
     """Try once, then again after growing pauses while the failure is temporary."""
     for attempt in range(retries + 1):
         if on_attempt is not None:

@@ -26,19 +26,19 @@ class _Blocks(HTMLParser):
             self.blocks.append(text)
         self.buffer = []
 
-    def handle_starttag(self, tag, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in SKIPPED:
             self.skipping += 1
         elif tag in BLOCKS:
             self.flush()
 
-    def handle_endtag(self, tag) -> None:
+    def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED:
             self.skipping = max(0, self.skipping - 1)
         elif tag in BLOCKS:
             self.flush()
 
-    def handle_data(self, data) -> None:
+    def handle_data(self, data: str) -> None:
         if not self.skipping:
             self.buffer.append(data)
 

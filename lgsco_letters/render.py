@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from . import variants
 from .assets import resolve_asset
@@ -36,7 +36,7 @@ class TemplatesOnlyFetcher(URLFetcher):
         super().__init__(fail_on_errors=True)
         self.root = Path(root).resolve()
 
-    def fetch(self, url: str, headers=None):
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         parts = urlsplit(url)
         if parts.scheme != "file":
             raise ValueError(f"{url} is refused: letters may only use files under templates/")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .delivery import Connection, Result, Server, deliver
 from .errors import DataError, LettersError, Problem, display_path
-from .ledger import LEDGER_FILE, Ledger
+from .ledger import LEDGER_FILE, Entry, Ledger
 from .mail import compose, message_id
 from .manifest import read_manifest
 from .models import Authority, Year
@@ -114,8 +114,8 @@ def _pdf_problem(authority: Authority, row: dict | None, out_dir: Path,
     return None
 
 
-def _decide(plan: Plan, authority: Authority, path: Path, sha256: str, entry, options,
-            resend: bool) -> None:
+def _decide(plan: Plan, authority: Authority, path: Path, sha256: str, entry: Entry | None,
+            options: SendOptions, resend: bool) -> None:
     name = authority.name
     if authority.specimen and not options.allow_specimen:
         plan.held.append((name, "specimen letter (made-up figures): not sent without "

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import collections
 import email
 import email.policy
+import os
+import pty
 import shutil
+import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
+from conftest import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
 from lgsco_letters.build import BuildOptions, build_year
 from lgsco_letters.ledger import Ledger
 from lgsco_letters.templating import Templates
@@ -371,3 +378,64 @@ def test_smtp_must_be_host_and_port(run, year):
                  "localhost", "--from", SENDER, "--yes")
     assert result.exit_code == 2
     assert "expected HOST:PORT" in result.output
+
+
+def send_command(year, port: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "lgsco_letters", "send", "--data", str(year / "2017-18"),
+            "--out", str(year / "out"), "--smtp", f"127.0.0.1:{port}", "--from", SENDER,
+            "--backoff", "0", *extra]
+
+
+def test_sigkill_mid_run_loses_nothing_and_duplicates_nothing(year, smtp):
+    command = send_command(year, smtp.port, "--yes", "--rate", "120")  # one every 0.5 s
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(smtp.recorder.messages) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    delivered = len(smtp.recorder.messages)
+    assert 2 <= delivered < 5
+    statuses = [status for status, *_ in ledger_rows(year).values()]
+    # Every message the server took is recorded: sent, or (killed between the server's reply
+    # and the commit) still "sending", which the next run sends again with the same Message-ID.
+    assert statuses.count("sent") + statuses.count("sending") >= delivered
+
+    result = subprocess.run(send_command(year, smtp.port, "--yes"), cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    by_recipient = collections.Counter(r for _, rs, _ in smtp.recorder.messages for r in rs)
+    assert set(by_recipient) == {*map(address, NAMES), "chief.executive@bromsgrove.example.org"}
+    ids = collections.defaultdict(set)
+    for message in (email.message_from_bytes(c, policy=email.policy.default)
+                    for _, _, c in smtp.recorder.messages):
+        ids[message["To"]].add(message["Message-ID"])
+    assert all(len(found) == 1 for found in ids.values())  # any repeat is recognisable
+    assert [status for status, *_ in ledger_rows(year).values()].count("sent") == 5
+
+
+def test_on_a_terminal_it_says_what_it_will_do_and_asks(year, smtp):
+    main, child = pty.openpty()
+    process = subprocess.Popen(send_command(year, smtp.port, "--only", "Alpha Borough Council"),
+                               cwd=ROOT, stdin=child, stdout=child, stderr=child)
+    os.close(child)
+    seen = b""
+    while b"[y/N]" not in seen:
+        seen += os.read(main, 1024)
+    assert b"1 letter to send from annual.review@lgo.example.org through 127.0.0.1:" in seen
+    assert b"Send 1 message now? [y/N]" in seen
+    os.write(main, b"n\n")
+    assert process.wait(timeout=30) == 1  # Aborted!
+    assert smtp.recorder.messages == []
+
+    main, child = pty.openpty()
+    process = subprocess.Popen(send_command(year, smtp.port, "--only", "Alpha Borough Council"),
+                               cwd=ROOT, stdin=child, stdout=child, stderr=child)
+    os.close(child)
+    seen = b""
+    while b"[y/N]" not in seen:
+        seen += os.read(main, 1024)
+    os.write(main, b"y\n")
+    assert process.wait(timeout=30) == 0
+    assert len(smtp.recorder.to(address(NAMES[0]))) == 1
