@@ -21,6 +21,7 @@ from conftest import (
     FAILS_WITHOUT_COMPLAINTS,
     ROOT,
     TEMPLATES,
+    ZERO_ROW,
     copy_templates,
     csv_text,
     edit_file,
@@ -32,9 +33,6 @@ from lgsco_letters.printpack import first_pages
 from lgsco_letters.progress import Progress
 from lgsco_letters.templating import Templates
 from lgsco_letters.year import load_year
-
-ZERO_ROW = ("Council of the Isles of Scilly,unitary,,Chief Executive,ce@scilly.example.org,true,"
-            + ",".join(["0"] * 19))
 
 
 def bundled_rows(count: int) -> list[str]:

@@ -13,13 +13,11 @@ from conftest import (
     BROMSGROVE_ROW,
     FAILS_WITHOUT_COMPLAINTS,
     TEMPLATES,
+    ZERO_ROW,
     csv_text,
     edit_file,
 )
 from lgsco_letters.cli import cli
-
-ZERO_ROW = ("Council of the Isles of Scilly,unitary,,Chief Executive,ce@scilly.example.org,true,"
-            + ",".join(["0"] * 19))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from conftest import (
     ROOT,
     SEED,
     TEMPLATES,
+    ZERO_ROW,
     copy_templates,
     csv_text,
     edit_file,
@@ -27,9 +28,6 @@ from conftest import (
     squash,
 )
 from lgsco_letters.cli import cli
-
-ZERO_ROW = ("Council of the Isles of Scilly,unitary,,Chief Executive,ce@scilly.example.org,true,"
-            + ",".join(["0"] * 19))
 
 
 @pytest.fixture

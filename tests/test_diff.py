@@ -9,12 +9,10 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text, edit_file
+from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, ZERO_ROW, csv_text, edit_file
 from lgsco_letters.cli import cli
 from lgsco_letters.lettertext import sentences
 
-ZERO_ROW = ("Council of the Isles of Scilly,unitary,,Chief Executive,ce@scilly.example.org,true,"
-            + ",".join(["0"] * 19))
 OLD = "I write to you with our annual summary of statistics"
 NEW = "We write to you with our yearly summary of statistics"
 

@@ -415,27 +415,28 @@ def test_sigkill_mid_run_loses_nothing_and_duplicates_nothing(year, smtp):
     assert [status for status, *_ in ledger_rows(year).values()].count("sent") == 5
 
 
-def test_on_a_terminal_it_says_what_it_will_do_and_asks(year, smtp):
+def on_a_terminal_until_asked(command: list[str]) -> tuple[subprocess.Popen, int, bytes]:
+    """Run the command on a pseudo-terminal until it asks yes or no; return what it printed."""
     main, child = pty.openpty()
-    process = subprocess.Popen(send_command(year, smtp.port, "--only", "Alpha Borough Council"),
-                               cwd=ROOT, stdin=child, stdout=child, stderr=child)
+    process = subprocess.Popen(command, cwd=ROOT, stdin=child, stdout=child, stderr=child)
     os.close(child)
     seen = b""
     while b"[y/N]" not in seen:
         seen += os.read(main, 1024)
+    return process, main, seen
+
+
+def test_on_a_terminal_it_says_what_it_will_do_and_asks(year, smtp):
+    process, main, seen = on_a_terminal_until_asked(
+        send_command(year, smtp.port, "--only", "Alpha Borough Council"))
     assert b"1 letter to send from annual.review@lgo.example.org through 127.0.0.1:" in seen
     assert b"Send 1 message now? [y/N]" in seen
     os.write(main, b"n\n")
     assert process.wait(timeout=30) == 1  # Aborted!
     assert smtp.recorder.messages == []
 
-    main, child = pty.openpty()
-    process = subprocess.Popen(send_command(year, smtp.port, "--only", "Alpha Borough Council"),
-                               cwd=ROOT, stdin=child, stdout=child, stderr=child)
-    os.close(child)
-    seen = b""
-    while b"[y/N]" not in seen:
-        seen += os.read(main, 1024)
+    process, main, _ = on_a_terminal_until_asked(
+        send_command(year, smtp.port, "--only", "Alpha Borough Council"))
     os.write(main, b"y\n")
     assert process.wait(timeout=30) == 0
     assert len(smtp.recorder.to(address(NAMES[0]))) == 1
