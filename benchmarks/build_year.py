@@ -54,7 +54,8 @@ def naive_median(htmls: list[str]) -> float:
     return statistics.median(times)
 
 
-def warm_median(htmls: list[str]) -> float:
+def warm_times(htmls: list[str]) -> tuple[float, float]:
+    """Median and mean seconds per letter, warm, in this process."""
     from lgsco_letters.render import LetterRenderer
 
     renderer = LetterRenderer(ROOT / "templates")
@@ -65,7 +66,7 @@ def warm_median(htmls: list[str]) -> float:
         started = time.perf_counter()
         renderer.render(html)
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(times), statistics.mean(times)
 
 
 def worker_memory(htmls: list[str], letters: int) -> dict[str, int]:
@@ -131,15 +132,16 @@ def main() -> None:
         naive = pool.apply(naive_median, (inline,))
     warm_sample = [templates.letter_html(year, a) for a in sample]
     with spawn.Pool(1) as pool:
-        warm = pool.apply(warm_median, (warm_sample,))
+        warm, warm_mean = pool.apply(warm_times, (warm_sample,))
     # The same, two warm processes at once: what two busy cores of this machine really give.
     with spawn.Pool(JOBS) as pool:
-        together = statistics.median(pool.map(warm_median, [warm_sample] * JOBS))
+        together = statistics.median(m for m, _ in pool.map(warm_times, [warm_sample] * JOBS))
     naive_total, limit_total = naive * count, warm * count / min(cores, JOBS)
     print(f"naive: {naive * 1000:.0f} ms per letter (median of {len(inline)}); "
           f"projected {naive_total:.1f} s for {count} letters")
     print(f"limit: {warm * 1000:.0f} ms per letter warm; {warm * 1000:.0f} x {count} / "
-          f"{min(cores, JOBS)} cores = {limit_total:.1f} s")
+          f"{min(cores, JOBS)} cores = {limit_total:.1f} s (the mean letter takes "
+          f"{warm_mean * 1000:.0f} ms: the median leaves out the slower letters)")
     together_total = together * count / JOBS
     print(f"two warm processes at once: {together * 1000:.0f} ms per letter each "
           f"({together / warm:.2f}x alone), so {together_total:.1f} s for {count} letters")
