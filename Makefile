@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # WeasyPrint's system libraries; for the tests, poppler-utils (pdftotext) and Debian's Chromium
 # (the browser test drives it with Playwright; Playwright's own browser download is never used).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
-TEST_DEBS := poppler-utils chromium
+TEST_DEBS := poppler-utils chromium openssl
 
 .PHONY: letters test lint system-packages test-system-packages clean
 

@@ -19,7 +19,7 @@ PASSWORD_VARIABLE = "LGSCO_SMTP_PASSWORD"
 
 
 def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
-            timeout: float) -> Server | None:
+            timeout: float, cafile: Path | None) -> Server | None:
     if smtp is None:
         return None
     host, _, port = smtp.rpartition(":")
@@ -35,7 +35,8 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
             raise LettersError(f"--user {user}: set the password in the environment variable "
                                f"{PASSWORD_VARIABLE} (it is never taken from the command line)")
     security = "ssl" if ssl else "starttls" if starttls else "plain"
-    return Server(host, int(port), security, user, password, timeout)
+    return Server(host, int(port), security, user, password, timeout,
+                  str(cafile) if cafile else None)
 
 
 @cli.command()
@@ -45,6 +46,8 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
 @click.option("--smtp", metavar="HOST:PORT", help="The SMTP server to send through.")
 @click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
 @click.option("--ssl", is_flag=True, help="Connect with TLS from the start (SMTPS).")
+@click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Trust the server's certificate if signed by this authority (PEM).")
 @click.option("--user", help=f"Log in as USER; the password comes from ${PASSWORD_VARIABLE}.")
 @click.option("--from", "sender", required=True, metavar="ADDRESS", help="The sender.")
 @click.option("--cc", multiple=True, metavar="ADDRESS|FIELD",
@@ -66,7 +69,8 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str | None,
-         starttls: bool, ssl: bool, user: str | None, sender: str, cc: tuple[str, ...],
+         starttls: bool, ssl: bool, cafile: Path | None, user: str | None, sender: str,
+         cc: tuple[str, ...],
          rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
          allow_specimen: bool, dry_run: Path | None, retries: int, backoff: float,
          timeout: float, yes: bool) -> None:
@@ -75,8 +79,9 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
     year = load_year_from(config, data_dir)
     out_dir = out_dir or config.out / year.label
-    options = SendOptions(sender, _server(smtp, starttls, ssl, user, timeout), list(cc), rate,
-                          list(only), list(resend), allow_specimen, dry_run, retries, backoff)
+    server = _server(smtp, starttls, ssl, user, timeout, cafile)
+    options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
+                          allow_specimen, dry_run, retries, backoff)
     templates = Templates(config.templates)
     ledger = open_ledger(out_dir)
     try:

@@ -24,6 +24,7 @@ class Server:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    cafile: str | None = None  # a private certificate authority to trust, else the system's
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,22 @@ class Connection:
         self.smtp: smtplib.SMTP | None = None
 
     def _open(self) -> smtplib.SMTP:
+        try:
+            smtp = self._connect()
+        except ssl.SSLCertVerificationError as error:  # retrying cannot fix a certificate
+            raise LettersError(f"{self.server.host}:{self.server.port}: its certificate could "
+                               f"not be verified ({error.verify_message}); if it comes from a "
+                               "private authority, name that authority's certificate with "
+                               "--cafile") from None
+        self._login(smtp)
+        return smtp
+
+    def _connect(self) -> smtplib.SMTP:
         server = self.server
+        context = ssl.create_default_context(cafile=server.cafile)
         if server.security == "ssl":
             smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
-                                    context=ssl.create_default_context())
+                                    context=context)
         else:
             smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
         smtp.ehlo()
@@ -69,8 +82,12 @@ class Connection:
             if not smtp.has_extn("starttls"):
                 smtp.close()
                 raise LettersError(f"{server.host}:{server.port} does not offer STARTTLS")
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=context)
             smtp.ehlo()
+        return smtp
+
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        server = self.server
         if server.user:
             try:
                 smtp.login(server.user, server.password or "")
@@ -80,7 +97,6 @@ class Connection:
                        if isinstance(error, smtplib.SMTPResponseException) else str(error))
                 raise LettersError(f"{server.host}:{server.port} refused the login for "
                                    f"{server.user}: {why}") from None
-        return smtp
 
     def close(self) -> None:
         if self.smtp is not None:

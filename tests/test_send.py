@@ -11,10 +11,12 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -440,3 +442,42 @@ def test_on_a_terminal_it_says_what_it_will_do_and_asks(year, smtp):
     os.write(main, b"y\n")
     assert process.wait(timeout=30) == 0
     assert len(smtp.recorder.to(address(NAMES[0]))) == 1
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1: the server's, and the authority to trust."""
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return key, cert
+
+
+def tls_server(certificate, **options) -> Server:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate[1], certificate[0])
+    recorder = Recorder()
+    server = Server(free_port(), recorder, **{key: context for key in options})
+    server.start()
+    return server
+
+
+@pytest.mark.parametrize(("flag", "context_option"), [("--starttls", "tls_context"),
+                                                      ("--ssl", "ssl_context")])
+def test_tls_with_a_private_authority(run, year, certificate, flag, context_option):
+    server = tls_server(certificate, **{context_option: True})
+    try:
+        refused = send(run, year, server, flag, "--only", "Alpha Borough Council")
+        assert refused.exit_code == 2
+        assert f"127.0.0.1:{server.port}: its certificate could not be verified (" in (
+            refused.output)
+        assert "--cafile" in refused.output
+        result = send(run, year, server, flag, "--cafile", certificate[1],
+                      "--only", "Alpha Borough Council")
+        assert result.exit_code == 0, result.output
+        (message,) = server.recorder.to(address(NAMES[0]))
+        assert message["Subject"] == "Annual Review letter 2018 \u2013 Alpha Borough Council"
+    finally:
+        server.stop()
