@@ -36,9 +36,11 @@ from lgsco_letters.year import load_year  # noqa: E402
 JOBS = 2
 
 
-def rss_kb() -> int:
+def rss_kb(field: str = "VmRSS") -> int:
+    """This process's resident memory in KiB; VmHWM for its peak. (Not ru_maxrss: Linux
+    carries that across exec, so a process started by a big one reports its parent's peak.)"""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 
@@ -76,7 +78,6 @@ import json, sys
 sys.path.insert(0, {str(ROOT)!r})
 sys.path.insert(0, {str(ROOT / 'benchmarks')!r})
 from build_year import rss_kb
-from lgsco_letters.workers import peak_rss
 from lgsco_letters.render import LetterRenderer
 htmls = json.load(sys.stdin)
 renderer = LetterRenderer({str(ROOT / 'templates')!r})
@@ -85,7 +86,8 @@ for n in range(1, {letters} + 1):
     renderer.render(htmls[n % len(htmls)])
     if n in (50, {letters}):
         marks[n] = rss_kb()
-print(json.dumps({{"after_50": marks[50], "after_last": marks[{letters}], "peak": peak_rss()}}))
+marks["peak"] = rss_kb("VmHWM")
+print(json.dumps({{"after_50": marks[50], "after_last": marks[{letters}], "peak": marks["peak"]}}))
 """
     result = subprocess.run([sys.executable, "-c", script], input=json.dumps(htmls),
                             capture_output=True, text=True, check=True)

@@ -58,7 +58,6 @@ class BuildReport:
     out_dir: Path
     letters: list[Letter] = field(default_factory=list)
     seconds: float = 0.0
-    peak_rss_kb: int = 0
 
     def count(self, status: str) -> int:
         return sum(1 for letter in self.letters if letter.status == status)
@@ -173,7 +172,6 @@ def _render(pending: list[Letter], state: BuildState, templates_dir: Path,
             for letter in pending]
     for outcome in run_jobs(jobs, templates_dir, options.jobs, options.pdf_options):
         letter = by_slug[outcome.key]
-        report.peak_rss_kb = max(report.peak_rss_kb, outcome.peak_rss_kb)
         if outcome.error:
             letter.status, letter.error = "failed", outcome.error
         else:

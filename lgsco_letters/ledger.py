@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 LEDGER_FILE = "sent.sqlite"
-STATUSES = ("sending", "sent", "failed-temporary", "failed-permanent")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sends (
     slug TEXT PRIMARY KEY,

@@ -43,9 +43,7 @@ COUNT_FIELDS = (
     *(f"decided_{key}" for key in DECIDED),
     *(f"remedied_{key}" for key in REMEDIED),
 )
-OPTIONAL_TOTALS = ("received_total", "decided_total")
 REQUIRED_TEXT = ("authority", "authority_type", "recipient_email")
-OPTIONAL_TEXT = ("recipient_name", "recipient_title", "specimen", "link_officer_email")
 
 ALL_FIELDS = (
     "authority",

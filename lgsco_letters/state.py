@@ -75,11 +75,6 @@ class BuildState:
             return None
         return record if file_sha256(path) == record.sha256 else None
 
-    def valid_file(self, slug: str, path: Path) -> Record | None:
-        """The record, if the file on disk is still the one it describes (inputs aside)."""
-        record = self.records.get(slug)
-        return record if record and file_sha256(path) == record.sha256 else None
-
     def record(self, slug: str, record: Record) -> None:
         """Remember a finished letter durably before going on to the next."""
         self.records[slug] = record

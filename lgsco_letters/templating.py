@@ -26,11 +26,10 @@ from .provenance import provenance, templates_fingerprint
 
 # The letter's stylesheets, in cascade order. The PDF renderer parses them once per process.
 STYLESHEETS = ("brand/brand.css", "letter.css")
-# How a letter's HTML refers to its assets:
+# How a letter's HTML refers to its assets (the context's render_mode):
 #   "pdf"    - relative URLs for WeasyPrint; stylesheets are supplied by the renderer;
-#   "linked" - relative URLs and <link> tags, for a browser pointed at the templates folder;
+#   "linked" - URLs under asset_prefix and <link> tags, for the preview server;
 #   "inline" - everything inlined as data: URIs: one self-contained file that renders anywhere.
-RENDER_MODES = ("pdf", "linked", "inline")
 
 
 def long_date(value: date) -> str:

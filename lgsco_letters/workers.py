@@ -38,7 +38,6 @@ class Outcome:
     size: int = 0
     sha256: str = ""
     error: str = ""
-    peak_rss_kb: int = 0
 
 
 _renderer: Any = None
@@ -66,26 +65,9 @@ def render_job(job: Job) -> Outcome:
             write_atomic(job.path, pdf.data)
     except Exception as error:  # one letter's failure must not stop the others
         logger.debug("letter %s failed", job.key, exc_info=True)
-        return Outcome(job.key, error=str(error) or type(error).__name__, peak_rss_kb=peak_rss())
+        return Outcome(job.key, error=str(error) or type(error).__name__)
     digest = hashlib.sha256(pdf.data).hexdigest()
-    return Outcome(job.key, pdf.pages, len(pdf.data), digest, peak_rss_kb=peak_rss())
-
-
-def peak_rss() -> int:
-    """This process's peak resident memory in KiB.
-
-    VmHWM rather than ru_maxrss: Linux carries ru_maxrss across exec, so a process started by
-    a big one would report its parent's peak.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return Outcome(job.key, pdf.pages, len(pdf.data), digest)
 
 
 def default_jobs() -> int:
