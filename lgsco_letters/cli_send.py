@@ -83,7 +83,7 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
                           allow_specimen, dry_run, retries, backoff)
     templates = Templates(config.templates)
-    ledger = open_ledger(out_dir)
+    ledger = open_ledger(out_dir, dry_run=dry_run is not None)
     try:
         plan = make_plan(year, out_dir, options, ledger)
         _describe(plan, options)

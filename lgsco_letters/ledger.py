@@ -56,10 +56,12 @@ def now() -> str:
 
 
 class Ledger:
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | None):
+        """The ledger at `path`, created if need be; None gives an empty one in memory."""
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None)  # we commit explicitly
+        self.db = sqlite3.connect(path or ":memory:", isolation_level=None)  # commits are ours
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute(SCHEMA)

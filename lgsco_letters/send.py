@@ -196,5 +196,9 @@ def _send_one(item: Planned, year: Year, templates: Templates, options: SendOpti
     return Outcome(item.authority.name, result)
 
 
-def open_ledger(out_dir: Path) -> Ledger:
-    return Ledger(out_dir / LEDGER_FILE)
+def open_ledger(out_dir: Path, dry_run: bool = False) -> Ledger:
+    """The year's ledger. A dry run reads it if it exists, and never creates it."""
+    path = out_dir / LEDGER_FILE
+    if dry_run and not path.is_file():
+        return Ledger(None)
+    return Ledger(path)
