@@ -50,9 +50,9 @@ def check_year(data_dir: Path, templates_dir: Path, pdf: bool = False,
     if report.problems:  # a template that does not compile: nothing more can be learnt
         return report
     _check_names(year, templates, report)
-    _render_html(year, templates, report)
+    htmls = _render_html(year, templates, report)
     if pdf and report.clean:
-        _render_pdfs(year, templates, report, jobs)
+        _render_pdfs(year, htmls, templates, report, jobs)
     return report
 
 
@@ -114,12 +114,13 @@ def _missing(used: dict, available: set, templates: Templates, report: CheckRepo
                                            f'uses "{key}", which no letter\'s context has', line))
 
 
-def _render_html(year: Year, templates: Templates, report: CheckReport) -> None:
-    """Every letter's HTML. A failure shared by many letters is reported once, with a count."""
+def _render_html(year: Year, templates: Templates, report: CheckReport) -> dict[str, str]:
+    """Every letter's HTML, by slug. A failure shared by many letters is reported once."""
+    htmls: dict[str, str] = {}
     failures: dict[tuple, list] = collections.defaultdict(list)
     for authority in year.authorities:
         try:
-            templates.letter_html(year, authority)
+            htmls[authority.slug] = templates.letter_html(year, authority)
         except Exception as error:  # every failure is reported, whatever its kind
             failures[template_error_parts(error, templates.folder)].append(authority)
     for (path, line, message), authorities in failures.items():
@@ -134,14 +135,16 @@ def _render_html(year: Year, templates: Templates, report: CheckReport) -> None:
         report.problems.append(Problem(
             path, f"{message} (in {len(authorities)} of {len(year.authorities)} letters: "
                   f"{names}{more})", line))
+    return htmls
 
 
-def _render_pdfs(year: Year, templates: Templates, report: CheckReport, jobs: int) -> None:
+def _render_pdfs(year: Year, htmls: dict[str, str], templates: Templates, report: CheckReport,
+                 jobs: int) -> None:
     from .variants import pdf_options
     from .workers import Job, run_jobs
 
     by_slug = {a.slug: a for a in year.authorities}
-    work = [Job(a.slug, templates.letter_html(year, a), None) for a in year.authorities]
+    work = [Job(slug, html, None) for slug, html in htmls.items()]
     for outcome in run_jobs(work, templates.folder, jobs, pdf_options()):
         authority = by_slug[outcome.key]
         if outcome.error:

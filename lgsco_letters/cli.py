@@ -178,7 +178,7 @@ def diff(config: Config, ref: str, data_dir: Path | None, pages: bool, jobs: int
         after = Templates(config.templates)
         report = diff_year(year, before, after, ref)
         if pages:
-            compare_pages(year, before, after, report, jobs or default_jobs())
+            compare_pages(before, after, report, jobs or default_jobs())
     click.echo(as_json(report) if output == "json" else as_text(report))
 
 

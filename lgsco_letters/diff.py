@@ -60,6 +60,9 @@ class DiffReport:
     differing: dict[str, tuple[list[Change], list[Change]]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     pages: dict[str, tuple[int, int]] = field(default_factory=dict)  # moved page counts
+    # each side's HTML by authority, kept for --pages so that nothing is rendered twice
+    html: tuple[dict[str, str], dict[str, str]] = field(default_factory=lambda: ({}, {}),
+                                                        repr=False)
 
 
 def letter_changes(old: list[str], new: list[str]) -> list[Change]:
@@ -68,13 +71,15 @@ def letter_changes(old: list[str], new: list[str]) -> list[Change]:
             for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
 
-def _text(templates: Templates, year: Year, authority, side: str, errors: list[str]):
+def _text(templates: Templates, year: Year, authority, side: str, report: DiffReport,
+          kept: dict[str, str]) -> list[str] | None:
     try:
         html = templates.letter_html(year, authority)
     except Exception as error:  # reported in the diff, not raised
         described = describe_template_error(error, templates.folder)
-        errors.append(f"{authority.name} ({side}): {described}")
+        report.errors.append(f"{authority.name} ({side}): {described}")
         return None
+    kept[authority.name] = html
     return [generalise(sentence, authority) for sentence in sentences(html)]
 
 
@@ -82,8 +87,8 @@ def diff_year(year: Year, before: Templates, after: Templates, against: str) -> 
     report = DiffReport(against, len(year.authorities))
     per_letter: dict[str, frozenset[Change]] = {}
     for authority in year.authorities:
-        old = _text(before, year, authority, f"at {against}", report.errors)
-        new = _text(after, year, authority, "working", report.errors)
+        old = _text(before, year, authority, f"at {against}", report, report.html[0])
+        new = _text(after, year, authority, "working", report, report.html[1])
         if old is None or new is None:
             continue
         changes = letter_changes(old, new)
@@ -106,20 +111,14 @@ def _find_differing(report: DiffReport, per_letter: dict[str, frozenset[Change]]
             report.differing[name] = (sorted(changes - usual), sorted(usual - changes))
 
 
-def compare_pages(year: Year, before: Templates, after: Templates, report: DiffReport,
-                  jobs: int) -> None:
-    """Render both sides to PDF (in memory) and note the letters whose page count moved."""
+def compare_pages(before: Templates, after: Templates, report: DiffReport, jobs: int) -> None:
+    """Render both sides' HTML to PDF (in memory); note the letters whose page count moved."""
     from .variants import pdf_options
     from .workers import Job, run_jobs
 
     counts: list[dict[str, int]] = []
-    for templates in (before, after):
-        work = []
-        for authority in year.authorities:
-            try:
-                work.append(Job(authority.name, templates.letter_html(year, authority), None))
-            except Exception:  # already reported by the text comparison
-                continue
+    for templates, htmls in zip((before, after), report.html, strict=True):
+        work = [Job(name, html, None) for name, html in htmls.items()]
         counts.append({o.key: o.pages for o in run_jobs(work, templates.folder, jobs,
                                                        pdf_options()) if not o.error})
     for name, pages in counts[0].items():

@@ -8,7 +8,6 @@ something is shown on the page, in words, with the file and line; the server kee
 from __future__ import annotations
 
 import logging
-import mimetypes
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -84,7 +83,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             path = resolve_asset(folder, relative)
         except AssetError:
             return self._not_found()
-        self._send(path.read_bytes(), media_type(path) or mimetypes.types_map[".bin"])
+        self._send(path.read_bytes(), media_type(path))
 
     def _events(self) -> None:
         """Server-sent events: the current version now, and again whenever it changes."""

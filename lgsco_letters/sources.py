@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem
-from .schema import ALL_FIELDS, GROUPS, REQUIRED_TEXT, TOP_LEVEL, yaml_key
+from .schema import ALL_FIELDS, COUNT_FIELDS, GROUPS, REQUIRED_TEXT, TOP_LEVEL, yaml_key
 
 
 @dataclass
@@ -92,16 +92,11 @@ def _header_is_usable(path: Path, header: list[str], problems: list[Problem]) ->
         if name not in ALL_FIELDS:
             problems.append(Problem(
                 path, f'unknown column "{name}"{suggest(name, ALL_FIELDS)}', 1))
-    required = [name for name in ALL_FIELDS if name in REQUIRED_TEXT or _is_count(name)]
-    for name in required:
+    for name in (*REQUIRED_TEXT, *COUNT_FIELDS):
         if name not in header:
             problems.append(Problem(path, f'the required column "{name}" is missing', 1))
             usable = False
     return usable
-
-
-def _is_count(name: str) -> bool:
-    return name.startswith(("received_", "decided_", "remedied_")) and not name.endswith("_total")
 
 
 def _csv_record(
