@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lgsco_letters.templating import Templates  # noqa: E402
-from lgsco_letters.year import load_year  # noqa: E402
+from lgsco_letters.data.year import load_year  # noqa: E402
+from lgsco_letters.render.templating import Templates  # noqa: E402
 
 JOBS = 2
 
@@ -58,7 +58,7 @@ def naive_median(htmls: list[str]) -> float:
 
 def warm_times(htmls: list[str]) -> tuple[float, float]:
     """Median and mean seconds per letter, warm, in this process."""
-    from lgsco_letters.render import LetterRenderer
+    from lgsco_letters.render.pdf import LetterRenderer
 
     renderer = LetterRenderer(ROOT / "templates")
     for html in htmls[:5]:  # warm-up letters: fonts, caches and code paths all loaded
@@ -78,7 +78,7 @@ import json, sys
 sys.path.insert(0, {str(ROOT)!r})
 sys.path.insert(0, {str(ROOT / 'benchmarks')!r})
 from build_year import rss_kb
-from lgsco_letters.render import LetterRenderer
+from lgsco_letters.render.pdf import LetterRenderer
 htmls = json.load(sys.stdin)
 renderer = LetterRenderer({str(ROOT / 'templates')!r})
 marks = {{}}

@@ -1,3 +1,3 @@
-from .cli import main
+from lgsco_letters.cli import main
 
 main()

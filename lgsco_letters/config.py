@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataError, Problem
-from .sources import read_yaml, suggest
+from lgsco_letters.data.sources import read_yaml, suggest
+from lgsco_letters.errors import DataError, Problem
 
 CONFIG_FILE = "lgsco-letters.yml"
 DEFAULTS = {"data": "data/2017-18", "out": "out", "templates": "templates"}

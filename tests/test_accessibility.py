@@ -9,9 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import BUNDLED_YEAR, TEMPLATES
-from lgsco_letters.preview import write_preview
-from lgsco_letters.templating import Templates
-from lgsco_letters.year import load_year, select_authorities
+from lgsco_letters.data.year import load_year, select_authorities
+from lgsco_letters.editors.preview import write_preview
+from lgsco_letters.render.templating import Templates
 
 
 def structure(element, found=None, depth=0):

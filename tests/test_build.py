@@ -27,12 +27,12 @@ from conftest import (
     edit_file,
     pdf_text,
 )
-from lgsco_letters.build import BuildOptions, build_year
-from lgsco_letters.manifest import COLUMNS, read_manifest, spreadsheet_safe
-from lgsco_letters.printpack import first_pages
-from lgsco_letters.progress import Progress
-from lgsco_letters.templating import Templates
-from lgsco_letters.year import load_year
+from lgsco_letters.build.builder import BuildOptions, build_year
+from lgsco_letters.build.manifest import COLUMNS, read_manifest, spreadsheet_safe
+from lgsco_letters.build.printpack import first_pages
+from lgsco_letters.build.progress import Progress
+from lgsco_letters.data.year import load_year
+from lgsco_letters.render.templating import Templates
 
 
 def bundled_rows(count: int) -> list[str]:

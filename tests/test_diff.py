@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, ZERO_ROW, csv_text, edit_file
 from lgsco_letters.cli import cli
-from lgsco_letters.lettertext import sentences
+from lgsco_letters.render.lettertext import sentences
 
 OLD = "I write to you with our annual summary of statistics"
 NEW = "We write to you with our yearly summary of statistics"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import BUNDLED_YEAR
-from lgsco_letters.figures import figures_for, uphold_rate
-from lgsco_letters.year import load_year, select_authorities
+from lgsco_letters.data.figures import figures_for, uphold_rate
+from lgsco_letters.data.year import load_year, select_authorities
 
 
 @pytest.mark.parametrize(("upheld", "not_upheld", "rate"), [

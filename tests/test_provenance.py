@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, TEMPLATES, csv_text
-from lgsco_letters.variants import VARIANTS
-from lgsco_letters.year import load_year
+from lgsco_letters.data.year import load_year
+from lgsco_letters.render.variants import VARIANTS
 
 
 def xmp(reader: PdfReader) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import TEMPLATES
 from lgsco_letters.errors import RenderError
-from lgsco_letters.render import LetterRenderer
+from lgsco_letters.render.pdf import LetterRenderer
 
 
 @pytest.fixture(scope="module")

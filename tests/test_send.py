@@ -23,10 +23,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from conftest import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
-from lgsco_letters.build import BuildOptions, build_year
-from lgsco_letters.ledger import Ledger
-from lgsco_letters.templating import Templates
-from lgsco_letters.year import load_year
+from lgsco_letters.build.builder import BuildOptions, build_year
+from lgsco_letters.data.year import load_year
+from lgsco_letters.mail.ledger import Ledger
+from lgsco_letters.render.templating import Templates
 
 SENDER = "annual.review@lgo.example.org"
 NAMES = ["Alpha Borough Council", "Beta District Council", "Gamma County Council",
@@ -213,7 +213,7 @@ def test_a_message_interrupted_mid_send_goes_again_with_the_same_message_id(run,
 
     pdf = (year / "out" / "alpha-borough-council.pdf").read_bytes()
     digest = hashlib.sha256(pdf).hexdigest()
-    from lgsco_letters.mail import message_id
+    from lgsco_letters.mail.message import message_id
 
     loaded = load_year(year / "2017-18")
     alpha = next(a for a in loaded.authorities if a.slug == "alpha-borough-council")

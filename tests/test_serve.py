@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 
 from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
-from lgsco_letters.serve import PreviewServer
-from lgsco_letters.site import Site
+from lgsco_letters.editors.server import PreviewServer
+from lgsco_letters.editors.snapshot import Site
 
 
 @pytest.fixture
@@ -184,7 +184,8 @@ def test_bad_data_is_shown_on_the_index_and_the_server_keeps_running(preview):
 
 def test_starting_renders_nothing_and_loads_no_weasyprint(make_year):
     data = make_year(csv=csv_text(ADUR_ROW))
-    script = ("import sys; from pathlib import Path; from lgsco_letters.site import Site; "
+    script = ("import sys; from pathlib import Path; "
+              "from lgsco_letters.editors.snapshot import Site; "
               f"site = Site(Path({str(data)!r}), Path({str(TEMPLATES)!r})); "
               "print(site.snapshot.year is not None, site._pdfs, 'weasyprint' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from conftest import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, csv_text
+from lgsco_letters.data.year import load_year, select_authorities
 from lgsco_letters.errors import DataError, LettersError
-from lgsco_letters.year import load_year, select_authorities
 
 
 def problems_of(folder) -> list[str]:

@@ -1,0 +1,97 @@
+"""Rendering PDFs in warm worker processes.
+
+Each worker imports WeasyPrint after it starts, parses the stylesheets and loads the fonts once
+(one shared `FontConfiguration`) and then renders letter after letter. The parent process never
+imports WeasyPrint, so a build with nothing to render stays fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lgsco_letters.errors import RenderError
+from lgsco_letters.files import write_atomic
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    html: str
+    path: Path | None  # None: render only, to learn whether it renders and its page count
+    identifier: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    pages: int = 0
+    size: int = 0
+    sha256: str = ""
+    error: str = ""
+
+
+_renderer: Any = None
+_startup_error: RenderError | None = None
+
+
+def start_worker(templates_dir: Path, pdf_options: dict[str, Any]) -> None:
+    """Warm this process once: WeasyPrint, fonts and stylesheets, kept for every letter."""
+    global _renderer, _startup_error
+    from lgsco_letters.render.pdf import (
+        LetterRenderer,  # here, not at the top: WeasyPrint loads once per worker
+    )
+
+    try:
+        _renderer = LetterRenderer(templates_dir, **pdf_options)
+    except RenderError as error:  # reported with each letter rather than breaking the pool
+        _startup_error = error
+
+
+def render_job(job: Job) -> Outcome:
+    """Render one letter and write it atomically. Never raises: a failure is an outcome."""
+    try:
+        if _startup_error is not None:
+            raise _startup_error
+        pdf = _renderer.render(job.html, job.identifier)
+        if job.path is not None:
+            write_atomic(job.path, pdf.data)
+    except Exception as error:  # one letter's failure must not stop the others
+        logger.debug("letter %s failed", job.key, exc_info=True)
+        return Outcome(job.key, error=str(error) or type(error).__name__)
+    digest = hashlib.sha256(pdf.data).hexdigest()
+    return Outcome(job.key, pdf.pages, len(pdf.data), digest)
+
+
+def default_jobs() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def run_jobs(jobs: list[Job], templates_dir: Path, workers: int,
+             pdf_options: dict[str, Any]) -> Iterator[Outcome]:
+    """Render every job, yielding outcomes as they finish (in any order)."""
+    if not jobs:
+        return
+    if workers <= 1 or len(jobs) == 1:
+        start_worker(templates_dir, pdf_options)
+        yield from (render_job(job) for job in jobs)
+        return
+    # fork: workers start in milliseconds, and WeasyPrint is not yet imported to be inherited.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context,
+                             initializer=start_worker,
+                             initargs=(templates_dir, pdf_options)) as pool:
+        futures = [pool.submit(render_job, job) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()

@@ -1,0 +1,72 @@
+"""`lgsco-letters build`: every letter of a year, rendering only what changed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lgsco_letters.build.builder import BuildOptions, BuildReport, build_year
+from lgsco_letters.build.progress import Progress
+from lgsco_letters.commands.options import (
+    data_option,
+    jobs_option,
+    jobs_or_default,
+    load_year_from,
+    variant_option,
+    year_out_dir,
+)
+from lgsco_letters.config import Config
+from lgsco_letters.data.year import select_authorities
+from lgsco_letters.errors import display_path
+from lgsco_letters.render.templating import Templates
+from lgsco_letters.render.variants import pdf_options
+from lgsco_letters.words import plural
+
+
+@click.command()
+@data_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the PDFs go. Default: out/<year>.")
+@click.option("--only", "names", multiple=True, metavar="NAME",
+              help="Build only this authority (exact name or slug); repeat for more.")
+@jobs_option("")
+@click.option("--force", is_flag=True, help="Rebuild every letter, changed or not.")
+@variant_option
+@click.option("--print-pack", is_flag=True,
+              help="Also write print-pack.pdf: a contents page, then every letter from a "
+                   "right-hand page, for duplex printing.")
+@click.pass_obj
+def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tuple[str, ...],
+          jobs: int | None, force: bool, variant: str, print_pack: bool) -> None:
+    """Build every letter of a year (or those named with --only)."""
+    year = load_year_from(config, data_dir)
+    selected = {a.slug for a in select_authorities(year, names)} if names else None
+    options = BuildOptions(year_out_dir(config, year, out_dir), selected,
+                           jobs_or_default(jobs), force, pdf_options(variant))
+    templates = Templates(config.templates)
+    count = len(selected) if selected is not None else len(year.authorities)
+    click.echo(f"Building {plural(count, 'letter')} of {year.label} into "
+               f"{display_path(options.out_dir)} ({plural(options.jobs, 'worker')})")
+    progress = Progress(0)
+    report = build_year(year, templates, options, progress)
+    progress.finish()
+    if print_pack:
+        from lgsco_letters.build.printpack import write_print_pack
+
+        pack = write_print_pack(report, year, templates)
+        click.echo(f"Print pack: {display_path(pack)}")
+    _summarise(report)
+    if report.failed:
+        sys.exit(1)
+
+
+def _summarise(report: BuildReport) -> None:
+    click.echo(f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
+               f"{report.count('failed')} failed in {report.seconds:.1f} s: "
+               f"{display_path(report.out_dir / 'manifest.csv')}")
+    if report.failed:
+        click.echo(f"{plural(len(report.failed), 'letter')} failed:", err=True)
+        for letter in report.failed:
+            click.echo(f"  {letter.authority.name}: {letter.error}", err=True)

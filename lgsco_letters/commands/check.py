@@ -1,0 +1,32 @@
+"""`lgsco-letters check`: is the year safe to build? Writes nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lgsco_letters.commands.options import data_option, format_option, jobs_option, jobs_or_default
+from lgsco_letters.config import Config
+
+
+@click.command()
+@data_option
+@click.option("--pdf", is_flag=True,
+              help="Also render every PDF and flag letters whose page count is unusual.")
+@jobs_option("for --pdf")
+@format_option("text", "json")
+@click.pass_obj
+def check(config: Config, data_dir: Path | None, pdf: bool, jobs: int | None,
+          output: str) -> None:
+    """Check a year's data and templates, and every letter, without writing anything.
+
+    Exit 0 only when there is no problem (warnings allowed), 2 otherwise."""
+    from lgsco_letters.editors.check import check_year
+    from lgsco_letters.editors.check_output import as_json, as_text
+
+    report = check_year(data_dir or config.data, config.templates, pdf, jobs_or_default(jobs))
+    click.echo(as_json(report) if output == "json" else as_text(report))
+    if not report.clean:
+        sys.exit(2)

@@ -1,0 +1,27 @@
+"""`lgsco-letters list`: the year's authorities, one line each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lgsco_letters.commands.options import data_option, load_year_from
+from lgsco_letters.config import Config
+from lgsco_letters.errors import display_path
+from lgsco_letters.words import plural
+
+
+@click.command("list")
+@data_option
+@click.pass_obj
+def list_authorities(config: Config, data_dir: Path | None) -> None:
+    """List the year's authorities: name, file name, type, and whether the figures are specimen."""
+    year = load_year_from(config, data_dir)
+    width = max(len(authority.name) for authority in year.authorities)
+    for authority in year.authorities:
+        mark = "specimen" if authority.specimen else "real"
+        click.echo(f"{authority.name:<{width}}  {authority.slug}.pdf  "
+                   f"{authority.authority_type}  {mark}")
+    count = plural(len(year.authorities), "authority", "authorities")
+    click.echo(f"{count} in {display_path(year.folder)}")

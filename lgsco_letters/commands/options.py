@@ -1,0 +1,45 @@
+"""Options that several commands share, spelt once so that every command reads the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lgsco_letters.build.workers import default_jobs
+from lgsco_letters.config import Config
+from lgsco_letters.data.models import Year
+from lgsco_letters.data.year import load_year
+from lgsco_letters.render.variants import DEFAULT_VARIANT, VARIANTS
+
+variant_option = click.option(
+    "--pdf-variant", "variant", type=click.Choice(list(VARIANTS)), default=DEFAULT_VARIANT,
+    show_default=True, help="The PDF variant: " + "; ".join(
+        f"{name}: {what}" for name, what in VARIANTS.items()) + ".")
+
+data_option = click.option(
+    "--data", "data_dir", type=click.Path(path_type=Path),
+    help="The year's folder (year.yaml and the authorities). Default: from lgsco-letters.yml.")
+
+
+def jobs_option(what: str) -> click.decorators.FC:
+    return click.option("--jobs", type=click.IntRange(min=1), default=None,
+                        help=f"Worker processes {what}. Default: the number of CPU cores.")
+
+
+def format_option(*formats: str) -> click.decorators.FC:
+    return click.option("--format", "output", type=click.Choice(list(formats)),
+                        default=formats[0], show_default=True)
+
+
+def jobs_or_default(jobs: int | None) -> int:
+    return jobs or default_jobs()
+
+
+def load_year_from(config: Config, data_dir: Path | None) -> Year:
+    return load_year(data_dir or config.data)
+
+
+def year_out_dir(config: Config, year: Year, out_dir: Path | None) -> Path:
+    """The year's output folder: the one given, or `<out>/<year label>`."""
+    return out_dir or config.out / year.label

@@ -1,0 +1,32 @@
+"""`lgsco-letters preview`: one authority's letter, as PDF or self-contained HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lgsco_letters.commands.options import data_option, load_year_from, variant_option
+from lgsco_letters.config import Config
+from lgsco_letters.data.year import select_authorities
+from lgsco_letters.errors import display_path
+from lgsco_letters.render.templating import Templates
+
+
+@click.command()
+@click.argument("name")
+@data_option
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="FILE.pdf for the PDF, FILE.html for one self-contained HTML file.")
+@variant_option
+@click.pass_obj
+def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | None,
+            variant: str) -> None:
+    """Write one authority's letter, as PDF or as self-contained HTML."""
+    from lgsco_letters.editors.preview import write_preview
+
+    year = load_year_from(config, data_dir)
+    (authority,) = select_authorities(year, [name])
+    path = write_preview(year, authority, Templates(config.templates),
+                         out_file or config.out / year.label / f"{authority.slug}.pdf", variant)
+    click.echo(display_path(path))

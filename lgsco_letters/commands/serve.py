@@ -1,0 +1,39 @@
+"""`lgsco-letters serve`: the live preview in a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lgsco_letters.commands.options import data_option
+from lgsco_letters.config import Config
+from lgsco_letters.errors import LettersError
+
+
+@click.command()
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; keep 127.0.0.1 unless you mean to share it.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_obj
+def serve(config: Config, data_dir: Path | None, host: str, port: int) -> None:
+    """Preview the letters in a browser; pages follow template and data edits as you save."""
+    from lgsco_letters.editors.server import PreviewServer
+    from lgsco_letters.editors.snapshot import Site
+
+    site = Site(data_dir or config.data, config.templates)
+    try:
+        server = PreviewServer((host, port), site)
+    except OSError as error:
+        raise LettersError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    server.watch()
+    label = site.snapshot.year.label if site.snapshot.year else "(not loaded: see the page)"
+    click.echo(f"Serving {label} at http://{host}:{server.server_address[1]}/ "
+               "(Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

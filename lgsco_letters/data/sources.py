@@ -1,0 +1,203 @@
+"""Reading a year's files (UTF-8 CSV and YAML) into raw records, with every location kept.
+
+Nothing here judges the values; `validate` does. Problems with the files themselves
+(encoding, malformed YAML, a broken CSV header) are collected in the `problems` list given.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lgsco_letters.data.schema import (
+    ALL_FIELDS,
+    COUNT_FIELDS,
+    GROUPS,
+    REQUIRED_TEXT,
+    TOP_LEVEL,
+    yaml_key,
+)
+from lgsco_letters.errors import Problem
+
+
+@dataclass
+class RawRecord:
+    """One authority as found in a file: flat field names, values as written."""
+
+    file: Path
+    line: int | None
+    values: dict[str, Any]
+    key_lines: dict[str, int] = field(default_factory=dict)
+    nested: bool = False
+
+    @property
+    def name(self) -> str | None:
+        value = self.values.get("authority")
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    def problem(self, field_name: str | None, message: str) -> Problem:
+        label = yaml_key(field_name) if field_name and self.nested else field_name
+        line = self.key_lines.get(field_name, self.line) if field_name else self.line
+        return Problem(self.file, message, line, self.name, label)
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A ' (did you mean ...?)' hint, or nothing when no choice is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def read_text(path: Path, problems: list[Problem]) -> str | None:
+    """The file's text. Excel's byte-order mark is dropped; CRLF is left for the parsers."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(Problem(
+            path,
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x} cannot be read); "
+            "save it as UTF-8 (in Excel: 'CSV UTF-8')",
+            line,
+        ))
+        return None
+
+
+# ---- CSV ---------------------------------------------------------------------------------
+
+def read_csv(path: Path, problems: list[Problem]) -> list[RawRecord]:
+    text = read_text(path, problems)
+    if text is None:
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [cell.strip() for cell in next(reader, [])]
+    if not _header_is_usable(path, header, problems):
+        return []
+    records = []
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            records.append(_csv_record(path, reader.line_num, header, cells, problems))
+    return records
+
+
+def _header_is_usable(path: Path, header: list[str], problems: list[Problem]) -> bool:
+    """Report header faults; a header missing columns makes every row's report noise."""
+    if not any(header):
+        problems.append(Problem(path, "has no header row naming the columns", 1))
+        return False
+    usable = True
+    for name in sorted({name for name in header if header.count(name) > 1}):
+        problems.append(Problem(path, f'the column "{name}" appears more than once', 1))
+        usable = False
+    for name in header:
+        if name not in ALL_FIELDS:
+            problems.append(Problem(
+                path, f'unknown column "{name}"{suggest(name, ALL_FIELDS)}', 1))
+    for name in (*REQUIRED_TEXT, *COUNT_FIELDS):
+        if name not in header:
+            problems.append(Problem(path, f'the required column "{name}" is missing', 1))
+            usable = False
+    return usable
+
+
+def _csv_record(
+    path: Path, line: int, header: list[str], cells: list[str], problems: list[Problem]
+) -> RawRecord:
+    values = {name: cell for name, cell in zip(header, cells, strict=False) if name in ALL_FIELDS}
+    record = RawRecord(path, line, values)
+    extra = cells[len(header):]
+    if any(cell.strip() for cell in extra):
+        problems.append(record.problem(
+            None, f"has {len(cells)} cells but the header names {len(header)} columns"))
+    return record
+
+
+# ---- YAML --------------------------------------------------------------------------------
+
+def read_yaml(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """A YAML mapping and the line of every (dotted) key, or None when it cannot be read."""
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None or not isinstance(node, yaml.MappingNode):
+            problems.append(Problem(path, "expected a set of 'key: value' lines", 1))
+            return None
+        lines: dict[str, int] = {}
+        return _construct(loader, node, "", lines, path, problems), lines
+    except yaml.YAMLError as error:
+        problems.append(_yaml_problem(path, error))
+        return None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(path: Path, error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    reason = getattr(error, "problem", None) or str(error)
+    line = mark.line + 1 if mark is not None else None
+    return Problem(path, f"is not valid YAML: {reason}", line)
+
+
+def _construct(loader, node, prefix: str, lines: dict[str, int], path: Path, problems) -> Any:
+    """Build mappings ourselves so that repeated keys are caught and every key keeps its line."""
+    if not isinstance(node, yaml.MappingNode):
+        return loader.construct_object(node, deep=True)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = str(loader.construct_object(key_node))
+        dotted = f"{prefix}.{key}" if prefix else key
+        line = key_node.start_mark.line + 1
+        if dotted in lines:
+            problems.append(Problem(
+                path, f"appears twice (first on line {lines[dotted]})", line, field=dotted))
+            continue
+        lines[dotted] = line
+        result[key] = _construct(loader, value_node, dotted, lines, path, problems)
+    return result
+
+
+def read_authority_yaml(path: Path, problems: list[Problem]) -> RawRecord | None:
+    loaded = read_yaml(path, problems)
+    if loaded is None:
+        return None
+    document, lines = loaded
+    record = RawRecord(path, 1, {}, nested=True)
+    for key in TOP_LEVEL:
+        if key in document:
+            record.values[key] = document[key]
+            record.key_lines[key] = lines[key]
+    for key, value in document.items():
+        if key in GROUPS:
+            _flatten_group(record, key, value, lines, problems)
+        elif key not in TOP_LEVEL:
+            choices = [*TOP_LEVEL, *GROUPS, *(yaml_key(name) for name in ALL_FIELDS)]
+            problems.append(Problem(
+                path, f"unknown key{suggest(key, choices)}", lines[key], record.name, key))
+    return record
+
+
+def _flatten_group(record: RawRecord, group: str, value: Any, lines, problems) -> None:
+    if not isinstance(value, dict):
+        keys = ", ".join(GROUPS[group])
+        problems.append(Problem(record.file, f"expected the keys {keys} under it",
+                                lines[group], record.name, group))
+        return
+    for key, item in value.items():
+        dotted = f"{group}.{key}"
+        if key not in GROUPS[group]:
+            hint = suggest(key, GROUPS[group])
+            problems.append(Problem(record.file, f"unknown key{hint}", lines[dotted],
+                                    record.name, dotted))
+            continue
+        record.values[f"{group}_{key}"] = item
+        record.key_lines[f"{group}_{key}"] = lines[dotted]
+

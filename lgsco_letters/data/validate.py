@@ -1,0 +1,165 @@
+"""Every rule an authority's figures must obey. All problems are collected, none raised early."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from lgsco_letters.data.models import Authority, Recipient
+from lgsco_letters.data.schema import DECIDED, DEFAULT_TITLE, RECEIVED, REMEDIED
+from lgsco_letters.data.sources import RawRecord
+from lgsco_letters.errors import Problem, display_path
+
+WHOLE_NUMBER = re.compile(r"\d+", re.ASCII)
+# Deliberately simple: it catches typos and swapped columns, not every RFC 5322 subtlety.
+EMAIL = re.compile(r"[^@\s,;<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+TRUE_WORDS = {"true", "yes", "y", "1"}
+FALSE_WORDS = {"false", "no", "n", "0", ""}
+COUNT_EXPECTED = "expected a whole number of 0 or more"
+
+
+def slugify(name: str) -> str:
+    """A file-name-safe slug: ASCII letters, digits and single hyphens, never a path."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = ascii_name.replace("&", " and ").replace("'", "")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def found(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_count(record: RawRecord, field: str, problems: list[Problem],
+               required: bool = True) -> int | None:
+    value = record.values.get(field)
+    if _blank(value):
+        if required:
+            problems.append(record.problem(field, f"is missing: {COUNT_EXPECTED}"))
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        number = -1
+    if number < 0:
+        problems.append(record.problem(field, f"{COUNT_EXPECTED}, found {found(value)}"))
+        return None
+    return number
+
+
+def read_text(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
+    value = record.values.get(field)
+    if _blank(value):
+        if what:
+            problems.append(record.problem(field, f"is missing: expected {what}"))
+        return ""
+    if isinstance(value, dict | list):
+        problems.append(record.problem(field, f"expected text, found {found(value)}"))
+        return ""
+    return str(value).strip()
+
+
+def read_flag(record: RawRecord, field: str, problems: list[Problem]) -> bool:
+    value = record.values.get(field)
+    if isinstance(value, bool):
+        return value
+    word = "" if value is None else str(value).strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    problems.append(record.problem(field, f"expected true or false, found {found(value)}"))
+    return False
+
+
+def _group(record: RawRecord, prefix: str, keys: tuple[str, ...], problems) -> dict[str, int]:
+    counts = {key: read_count(record, f"{prefix}_{key}", problems) for key in keys}
+    return {key: count for key, count in counts.items() if count is not None}
+
+
+def _check_total(record, prefix: str, counts: dict[str, int], size: int, problems) -> None:
+    total = read_count(record, f"{prefix}_total", problems, required=False)
+    if total is not None and len(counts) == size and total != sum(counts.values()):
+        problems.append(record.problem(
+            f"{prefix}_total",
+            f"expected {sum(counts.values())} (the sum of the {prefix} figures), found {total}"))
+
+
+def _check_remedied(record, decided: dict[str, int], remedied: dict[str, int], problems) -> None:
+    upheld, by_us = decided.get("upheld"), remedied.get("by_ombudsman")
+    if upheld is not None and by_us is not None and by_us > upheld:
+        problems.append(record.problem(
+            "remedied_by_ombudsman",
+            f"expected no more than the {upheld} upheld (decided_upheld), found {by_us}"))
+
+
+def read_email(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
+    email = read_text(record, field, problems, what)
+    if email and not EMAIL.fullmatch(email):
+        problems.append(record.problem(
+            field, f"expected an email address like name@council.gov.uk, found {found(email)}"))
+    return email
+
+
+def _recipient(record: RawRecord, problems: list[Problem]) -> Recipient:
+    email = read_email(record, "recipient_email", problems, "the recipient's email address")
+    return Recipient(
+        name=read_text(record, "recipient_name", problems),
+        title=read_text(record, "recipient_title", problems) or DEFAULT_TITLE,
+        email=email,
+    )
+
+
+def authority_from(record: RawRecord, problems: list[Problem]) -> Authority | None:
+    """The typed authority, or None when the record has any problem (all of them reported)."""
+    before = len(problems)
+    name = read_text(record, "authority", problems, "the authority's official name")
+    authority_type = read_text(record, "authority_type", problems,
+                               "the kind of authority, e.g. district")
+    recipient = _recipient(record, problems)
+    specimen = read_flag(record, "specimen", problems)
+    link_officer = read_email(record, "link_officer_email", problems)
+    received = _group(record, "received", RECEIVED, problems)
+    decided = _group(record, "decided", DECIDED, problems)
+    remedied = _group(record, "remedied", REMEDIED, problems)
+    _check_total(record, "received", received, len(RECEIVED), problems)
+    _check_total(record, "decided", decided, len(DECIDED), problems)
+    _check_remedied(record, decided, remedied, problems)
+    if len(problems) > before:
+        return None
+    return Authority(name, slugify(name), authority_type, recipient, specimen,
+                     received, decided, remedied, record.file,
+                     record.key_lines.get("authority", record.line), link_officer)
+
+
+def authorities_from(records: list[RawRecord], problems: list[Problem]) -> list[Authority]:
+    """Typed authorities, with duplicates (by name or by file name) reported."""
+    authorities: list[Authority] = []
+    by_name: dict[str, Authority] = {}
+    by_slug: dict[str, Authority] = {}
+    for record in records:
+        authority = authority_from(record, problems)
+        if authority is None:
+            continue
+        first = by_name.get(authority.name) or by_slug.get(authority.slug)
+        if first is not None:
+            problems.append(record.problem("authority", _duplicate_message(authority, first)))
+            continue
+        if not authority.slug:
+            problems.append(record.problem("authority", "expected a name with letters in it"))
+            continue
+        by_name[authority.name] = by_slug[authority.slug] = authority
+        authorities.append(authority)
+    return authorities
+
+
+def _duplicate_message(authority: Authority, first: Authority) -> str:
+    where = display_path(first.source) + (f", line {first.line}" if first.line else "")
+    if first.name == authority.name:
+        return f'"{authority.name}" appears more than once (first at {where})'
+    return (f'"{authority.name}" would be written to the same file, {authority.slug}.pdf, '
+            f'as "{first.name}" ({where})')

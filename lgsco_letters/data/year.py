@@ -1,0 +1,169 @@
+"""A year's folder: `year.yaml` and the authorities, loaded into typed records or refused whole."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from lgsco_letters.data.models import Authority, Signatory, Year
+from lgsco_letters.data.sources import read_authority_yaml, read_csv, read_yaml, suggest
+from lgsco_letters.data.validate import authorities_from, found
+from lgsco_letters.errors import DataError, LettersError, Problem, display_path
+
+YEAR_FILE = "year.yaml"
+AUTHORITIES_CSV = "authorities.csv"
+AUTHORITIES_DIR = "authorities"
+YEAR_KEYS = ("year", "letter_date", "period_end", "template", "delivery", "signatory", "prose")
+
+
+def load_year(folder: Path) -> Year:
+    """Load and validate a whole year; raise `DataError` listing every problem found."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LettersError(f"{display_path(folder)}: no such year folder (expected a folder "
+                           f"holding {YEAR_FILE} and {AUTHORITIES_CSV} or {AUTHORITIES_DIR}/)")
+    problems: list[Problem] = []
+    settings = _year_settings(folder / YEAR_FILE, problems)
+    records = _authority_records(folder, problems)
+    authorities = authorities_from(records, problems)
+    if problems or settings is None:
+        raise DataError(problems)
+    authorities.sort(key=lambda authority: authority.name.casefold())
+    return Year(folder=folder, authorities=tuple(authorities), **settings)
+
+
+def _authority_records(folder: Path, problems: list[Problem]) -> list:
+    csv_path, yaml_dir = folder / AUTHORITIES_CSV, folder / AUTHORITIES_DIR
+    records = read_csv(csv_path, problems) if csv_path.is_file() else []
+    for path in sorted(yaml_dir.glob("*.y*ml")) if yaml_dir.is_dir() else []:
+        record = read_authority_yaml(path, problems)
+        if record is not None:
+            records.append(record)
+    if not records and not problems:
+        problems.append(Problem(folder, f"holds no authorities: expected {AUTHORITIES_CSV} "
+                                        f"or {AUTHORITIES_DIR}/*.yaml"))
+    return records
+
+
+def _year_settings(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    if not path.is_file():
+        problems.append(Problem(path, "is missing: every year folder needs one"))
+        return None
+    loaded = read_yaml(path, problems)
+    if loaded is None:
+        return None
+    values, lines = loaded
+    before = len(problems)
+    for key in values:
+        if key not in YEAR_KEYS:
+            problems.append(Problem(path, f"unknown key{suggest(key, YEAR_KEYS)}", lines[key],
+                                    field=key))
+    reader = _SettingReader(path, values, lines, problems)
+    settings = {
+        "label": reader.text("year", default=path.parent.name),
+        "letter_date": reader.date("letter_date"),
+        "period_end": reader.date("period_end"),
+        "template": reader.text("template"),
+        "delivery": reader.text("delivery"),
+        "signatory": reader.signatory(),
+        "prose": reader.prose(),
+    }
+    return settings if len(problems) == before else None
+
+
+class _SettingReader:
+    """Reads `year.yaml` values, reporting each bad one with its key and line."""
+
+    def __init__(self, path: Path, values: dict, lines: dict[str, int], problems: list[Problem]):
+        self.path, self.values, self.lines, self.problems = path, values, lines, problems
+
+    def report(self, key: str, message: str) -> None:
+        parent = key.rsplit(".", 1)[0]
+        line = self.lines.get(key, self.lines.get(parent))
+        self.problems.append(Problem(self.path, message, line, field=key))
+
+    def get(self, key: str) -> Any:
+        value: Any = self.values
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.get(key)
+        if value is None and default is not None:
+            return default
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+        self.report(key, "is missing: expected text" if value is None
+                    else f"expected text, found {found(value)}")
+        return ""
+
+    def date(self, key: str) -> date:
+        value = self.get(key)
+        if isinstance(value, date):
+            return value
+        self.report(key, "expected a date written as YYYY-MM-DD, e.g. 2018-07-18, "
+                         f"found {'nothing' if value is None else found(value)}")
+        return date.min
+
+    def signatory(self) -> Signatory:
+        titles = self.get("signatory.titles")
+        if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
+            self.report("signatory.titles", "expected a list of lines, e.g. "
+                        "'- Local Government and Social Care Ombudsman'")
+            titles = []
+        return Signatory(self.text("signatory.name"), tuple(titles))
+
+    def prose(self) -> dict[str, Any]:
+        prose = self.get("prose") or {}
+        if not isinstance(prose, dict):
+            self.report("prose", "expected 'name: value' lines of the figures the letter quotes")
+            return {}
+        for key, value in prose.items():
+            if isinstance(value, dict | list) or value is None:
+                self.report(f"prose.{key}", f"expected a single value, found {found(value)}")
+        return prose
+
+
+def select_authorities(year: Year, names: list[str] | tuple[str, ...]) -> list[Authority]:
+    """The authorities named by exact name, slug or name in any case; all of them when none.
+
+    An unknown name is an error that suggests the closest names, so that a typo never
+    silently builds (or later sends) the wrong letters.
+    """
+    if not names:
+        return list(year.authorities)
+    index = {key: authority for authority in year.authorities
+             for key in (authority.name, authority.slug, authority.name.casefold())}
+    chosen: dict[str, Authority] = {}
+    unknown = []
+    for name in names:
+        authority = index.get(name.strip()) or index.get(name.strip().casefold())
+        if authority is None:
+            unknown.append(name)
+        else:
+            chosen[authority.slug] = authority
+    if unknown:
+        raise LettersError("\n".join(_unknown_message(year, name) for name in unknown))
+    return list(chosen.values())
+
+
+def _unknown_message(year: Year, name: str) -> str:
+    close = closest_names(name, [authority.name for authority in year.authorities])
+    hint = f" Did you mean: {'; '.join(close)}?" if close else ""
+    return f'No authority called "{name}" in {display_path(year.folder)}.{hint}'
+
+
+def closest_names(name: str, names: list[str]) -> list[str]:
+    """The best few matches: the closest, and any nearly as close (many names share words)."""
+    def score(candidate: str) -> float:
+        return difflib.SequenceMatcher(None, name.casefold(), candidate.casefold()).ratio()
+
+    containing = [n for n in names if name.casefold() in n.casefold()]
+    if containing:
+        return containing[:3]
+    ranked = sorted(((score(n), n) for n in names), reverse=True)[:3]
+    best = ranked[0][0] if ranked else 0.0
+    return [n for s, n in ranked if s >= 0.6 and s >= best - 0.05]

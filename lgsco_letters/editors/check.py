@@ -1,0 +1,167 @@
+"""`lgsco-letters check`: is a whole year safe to build? Every problem, found before a mass run.
+
+Data, templates (compile, names used against the context), every letter's HTML, and with
+`--pdf` every letter's PDF with its page count against the year's usual.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import meta, nodes
+
+from lgsco_letters.data.models import Year
+from lgsco_letters.data.year import YEAR_FILE, load_year
+from lgsco_letters.errors import DataError, Problem
+from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT
+from lgsco_letters.render.templating import Templates, describe_parts, template_error_parts
+
+# Context entries that the template functions (asset, stylesheets) read, not templates.
+FOR_FUNCTIONS = {"render_mode", "asset_prefix"}
+EMAIL_EXTRAS = {"attachment_name", "sender"}
+SHARED = 3  # a failure in more letters than this is reported once, with the count
+
+
+@dataclass
+class CheckReport:
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    authorities: int = 0
+    pages: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+def check_year(data_dir: Path, templates_dir: Path, pdf: bool = False,
+               jobs: int = 1) -> CheckReport:
+    report = CheckReport()
+    templates = Templates(templates_dir)
+    report.problems += templates.compile_all()
+    try:
+        year = load_year(data_dir)
+    except DataError as error:
+        report.problems += error.problems
+        return report
+    report.authorities = len(year.authorities)
+    if report.problems:  # a template that does not compile: nothing more can be learnt
+        return report
+    _check_names(year, templates, report)
+    htmls = _render_html(year, templates, report)
+    if pdf and report.clean:
+        _render_pdfs(year, htmls, templates, report, jobs)
+    return report
+
+
+def template_closure(templates: Templates, name: str) -> list[str]:
+    """The template and every template it extends, includes or imports, each once."""
+    seen, queue = [], [name]
+    while queue:
+        current = queue.pop()
+        if current in seen:
+            continue
+        seen.append(current)
+        source = templates.env.loader.get_source(templates.env, current)[0]
+        queue += [ref for ref in meta.find_referenced_templates(templates.env.parse(source))
+                  if ref is not None]
+    return seen
+
+
+def _names_used(templates: Templates, names: list[str]) -> tuple[dict, dict]:
+    """Top-level names and `prose.` keys the templates use, each with where it is first used."""
+    used, prose = {}, {}
+    for name in names:
+        ast = templates.env.parse(templates.env.loader.get_source(templates.env, name)[0])
+        undeclared = meta.find_undeclared_variables(ast)
+        for node in ast.find_all(nodes.Name):
+            if node.name in undeclared:
+                used.setdefault(node.name, (name, node.lineno))
+        for node in ast.find_all(nodes.Getattr):
+            if isinstance(node.node, nodes.Name) and node.node.name == "prose":
+                prose.setdefault(node.attr, (name, node.lineno))
+    return used, prose
+
+
+def _check_names(year: Year, templates: Templates, report: CheckReport) -> None:
+    letter = template_closure(templates, year.template)
+    available = set(templates.context(year, year.authorities[0])) | set(templates.env.globals)
+    used, prose = _names_used(templates, letter)
+    _missing(used, available, templates, report)
+    for key in sorted(set(available) - set(used) - FOR_FUNCTIONS - set(templates.env.globals)):
+        report.warnings.append(Problem(templates.folder / year.template,
+                                       f'"{key}" is in every letter\'s context but no letter '
+                                       "template uses it"))
+    for key in sorted(set(year.prose) - set(prose)):
+        report.warnings.append(Problem(year.folder / YEAR_FILE, "is never used by the letter "
+                                       "templates", field=f"prose.{key}"))
+    for key, (name, line) in sorted(prose.items()):
+        if key not in year.prose:
+            report.problems.append(Problem(templates.folder / name,
+                                           f'uses prose.{key}, which {YEAR_FILE} does not give',
+                                           line))
+    emails = [n for n in (SUBJECT, COVER_TEXT, COVER_HTML) if n in templates.env.list_templates()]
+    email_used, _ = _names_used(templates, emails)
+    _missing(email_used, available | EMAIL_EXTRAS, templates, report)
+
+
+def _missing(used: dict, available: set, templates: Templates, report: CheckReport) -> None:
+    for key, (name, line) in sorted(used.items()):
+        if key not in available:
+            report.problems.append(Problem(templates.folder / name,
+                                           f'uses "{key}", which no letter\'s context has', line))
+
+
+def _render_html(year: Year, templates: Templates, report: CheckReport) -> dict[str, str]:
+    """Every letter's HTML, by slug. A failure shared by many letters is reported once."""
+    htmls: dict[str, str] = {}
+    failures: dict[tuple, list] = collections.defaultdict(list)
+    for authority in year.authorities:
+        try:
+            htmls[authority.slug] = templates.letter_html(year, authority)
+        except Exception as error:  # every failure is reported, whatever its kind
+            failures[template_error_parts(error, templates.folder)].append(authority)
+    for (path, line, message), authorities in failures.items():
+        everyone = len(authorities) == len(year.authorities) > 1
+        if path is None or (len(authorities) <= SHARED and not everyone):
+            described = describe_parts((path, line, message), templates.folder)
+            report.problems += [Problem(a.source, described, a.line, a.name)
+                                for a in authorities]
+            continue
+        names = ", ".join(a.name for a in authorities[:SHARED])
+        more = f" and {len(authorities) - SHARED} more" if len(authorities) > SHARED else ""
+        report.problems.append(Problem(
+            path, f"{message} (in {len(authorities)} of {len(year.authorities)} letters: "
+                  f"{names}{more})", line))
+    return htmls
+
+
+def _render_pdfs(year: Year, htmls: dict[str, str], templates: Templates, report: CheckReport,
+                 jobs: int) -> None:
+    from lgsco_letters.build.workers import Job, run_jobs
+    from lgsco_letters.render.variants import pdf_options
+
+    by_slug = {a.slug: a for a in year.authorities}
+    work = [Job(slug, html, None) for slug, html in htmls.items()]
+    for outcome in run_jobs(work, templates.folder, jobs, pdf_options()):
+        authority = by_slug[outcome.key]
+        if outcome.error:
+            report.problems.append(Problem(authority.source, outcome.error, authority.line,
+                                           authority.name))
+        else:
+            report.pages[authority.name] = outcome.pages
+    _flag_page_counts(year, report)
+
+
+def _flag_page_counts(year: Year, report: CheckReport) -> None:
+    if not report.pages:
+        return
+    usual, _ = collections.Counter(report.pages.values()).most_common(1)[0]
+    for authority in year.authorities:
+        pages = report.pages.get(authority.name)
+        if pages is not None and pages != usual:
+            report.problems.append(Problem(
+                authority.source, f"the letter has {pages} pages where the year's letters "
+                                  f"usually have {usual}", authority.line, authority.name))

@@ -1,0 +1,51 @@
+"""How `check` reports: one line per problem grouped by file, or JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from lgsco_letters.editors.check import CheckReport
+from lgsco_letters.errors import Problem, display_path
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _grouped(problems: list[Problem]) -> list[str]:
+    lines = []
+    ordered = sorted(problems, key=lambda p: (display_path(p.file), p.line or 0))
+    for file, group in groupby(ordered, key=lambda p: display_path(p.file)):
+        lines.append(file)
+        lines += [f"  {problem.located().removeprefix(', ')}" for problem in group]
+    return lines
+
+
+def as_text(report: CheckReport) -> str:
+    lines = _grouped(report.problems)
+    if report.warnings:
+        lines += ["Warnings (not problems):", *(f"  {w}" for w in report.warnings)]
+    files = len({display_path(p.file) for p in report.problems})
+    pages = ""
+    if report.pages:
+        counts = sorted(set(report.pages.values()))
+        pages = f"; PDFs rendered: {len(report.pages)} ({', '.join(map(str, counts))} pages)"
+    if report.clean:
+        summary = f"No problems: {_plural(report.authorities, 'letter')} checked{pages}"
+    else:
+        summary = (f"{_plural(len(report.problems), 'problem')} in {_plural(files, 'file')}"
+                   f"{pages}")
+    if report.warnings:
+        summary += f"; {_plural(len(report.warnings), 'warning')}"
+    return "\n".join([*lines, summary + "."])
+
+
+def as_json(report: CheckReport) -> str:
+    return json.dumps({
+        "clean": report.clean,
+        "authorities": report.authorities,
+        "problems": [p.as_dict() for p in report.problems],
+        "warnings": [w.as_dict() for w in report.warnings],
+        "pages": report.pages,
+    }, indent=1, ensure_ascii=False)

@@ -1,0 +1,79 @@
+"""Reading a letter's provenance back from its PDF, and checking it against today's inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lgsco_letters.data.year import Year
+from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.render.provenance import KEYS, data_fingerprint, engine_version
+from lgsco_letters.render.templating import Templates
+
+
+@dataclass(frozen=True)
+class Provenance:
+    engine: str
+    year: str
+    authority: str
+    data: str
+    templates: str
+
+
+def read_provenance(path: Path) -> Provenance:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        info = PdfReader(path).metadata or {}
+    except (PdfReadError, OSError, ValueError) as error:
+        raise LettersError(f"{display_path(path)}: not a readable PDF ({error})") from None
+    values = {name: info.get(f"/{key}") for name, key in KEYS.items()}
+    if not all(values.values()):
+        raise LettersError(f"{display_path(path)}: no lgsco-letters provenance in its metadata "
+                           "(it was not made by this engine, or was re-saved by another program)")
+    return Provenance(**{name: str(value) for name, value in values.items()})
+
+
+@dataclass(frozen=True)
+class Comparison:
+    provenance: Provenance
+    data_now: str | None  # None: the authority is no longer in the data
+    templates_now: str
+    engine_now: str
+
+    @property
+    def data_matches(self) -> bool:
+        return self.data_now == self.provenance.data
+
+    @property
+    def templates_match(self) -> bool:
+        return self.templates_now == self.provenance.templates
+
+    @property
+    def matches(self) -> bool:
+        return self.data_matches and self.templates_match
+
+
+def compare(provenance: Provenance, year: Year, templates: Templates) -> Comparison:
+    authority = next((a for a in year.authorities if a.name == provenance.authority), None)
+    same_year = year.label == provenance.year
+    data_now = data_fingerprint(year, authority) if authority and same_year else None
+    return Comparison(provenance, data_now, templates.fingerprint, engine_version())
+
+
+def report(comparison: Comparison, year: Year) -> list[str]:
+    made = comparison.provenance
+    lines = [f"Authority: {made.authority}", f"Year:      {made.year}",
+             f"Engine:    {made.engine}" + ("" if made.engine == comparison.engine_now
+                                           else f" (now {comparison.engine_now})"),
+             f"Data:      {made.data}", f"Templates: {made.templates}"]
+    if comparison.data_now is None:
+        lines.append(f"Data: {made.authority} ({made.year}) is not in {display_path(year.folder)}"
+                     f" (year {year.label})")
+    else:
+        lines.append("Data: matches the current data" if comparison.data_matches else
+                     f"Data: CHANGED since the letter was made (now {comparison.data_now})")
+    lines.append("Templates: match the current templates" if comparison.templates_match else
+                 f"Templates: CHANGED since the letter was made (now {comparison.templates_now})")
+    return lines

@@ -1,0 +1,38 @@
+"""One authority's letter, as a PDF or as a self-contained HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.errors import LettersError, RenderError
+from lgsco_letters.files import write_atomic
+from lgsco_letters.render.provenance import document_identifier
+from lgsco_letters.render.templating import Templates, describe_template_error
+from lgsco_letters.render.variants import DEFAULT_VARIANT, pdf_options
+
+
+def write_preview(year: Year, authority: Authority, templates: Templates, target: Path,
+                  variant: str = DEFAULT_VARIANT) -> Path:
+    """Write the letter to `target`, whose suffix (.pdf or .html) chooses the form."""
+    suffix = target.suffix.lower()
+    if suffix not in (".pdf", ".html"):
+        raise LettersError(f"--out {target}: expected a file name ending in .pdf or .html")
+    mode = "inline" if suffix == ".html" else "pdf"
+    try:
+        html = templates.letter_html(year, authority, mode)
+    except Exception as error:  # a template fault is the user's to fix: say where it is
+        raise LettersError(f"{authority.name}: {describe_template_error(error, templates.folder)}"
+                           ) from None
+    if suffix == ".html":
+        write_atomic(target, html)
+        return target
+    from lgsco_letters.render.pdf import LetterRenderer
+
+    try:
+        renderer = LetterRenderer(templates.folder, **pdf_options(variant))
+        pdf = renderer.render(html, document_identifier(year, authority))
+    except RenderError as error:
+        raise LettersError(f"{authority.name}: {error}") from None
+    write_atomic(target, pdf.data)
+    return target

@@ -1,0 +1,150 @@
+"""`lgsco-letters serve`: a live preview that follows template and data edits as they are saved.
+
+A thread watches the templates and the year's folder; every change makes a new snapshot, and
+open pages, subscribed to /events (server-sent events), reload themselves. A change that breaks
+something is shown on the page, in words, with the file and line; the server keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from lgsco_letters.editors.server_pages import page
+from lgsco_letters.editors.snapshot import Site, Snapshot
+from lgsco_letters.render.assets import AssetError, media_type, resolve_asset
+
+logger = logging.getLogger(__name__)
+
+# What /assets/ will serve: the letter's stylesheets, fonts and images, never template sources.
+ASSET_SUFFIXES = {".css", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ttf", ".otf",
+                  ".woff", ".woff2"}
+KEEPALIVE_SECONDS = 15.0
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+
+    def log_message(self, format: str, *args) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        snapshot = self.server.site.snapshot
+        if path == "/":
+            return self._html(page("index", **self._index_context(snapshot)))
+        if path == "/events":
+            return self._events()
+        if path.startswith("/assets/"):
+            return self._asset(snapshot, path.removeprefix("/assets/"))
+        if path.startswith("/letters/"):
+            return self._letter(snapshot, path.removeprefix("/letters/"))
+        return self._not_found()
+
+    def _index_context(self, snapshot: Snapshot) -> dict:
+        year = snapshot.year
+        return {"label": year.label if year else "", "problems": snapshot.problems,
+                "authorities": year.authorities if year else ()}
+
+    def _letter(self, snapshot: Snapshot, rest: str) -> None:
+        slug, _, view = rest.partition("/")
+        if slug.endswith(".pdf") and not view:
+            authority = snapshot.authority(slug.removesuffix(".pdf"))
+            return self._pdf(snapshot, authority) if authority else self._not_found()
+        authority = snapshot.authority(slug)
+        if authority is None or view not in ("", "html"):
+            return self._not_found()
+        html, problems = self.server.site.letter_html(snapshot, authority)
+        if view == "html":
+            return self._html(html or page("error", title="Cannot show the letter",
+                                           problems=problems))
+        neighbours = list(snapshot.year.authorities)
+        index = neighbours.index(authority)
+        self._html(page("letter", authority=authority, problems=problems,
+                        previous=neighbours[index - 1] if index else None,
+                        next=neighbours[index + 1] if index + 1 < len(neighbours) else None))
+
+    def _pdf(self, snapshot: Snapshot, authority) -> None:
+        pdf, problems = self.server.site.letter_pdf(snapshot, authority)
+        if problems:
+            return self._html(page("error", title="Cannot render the PDF", problems=problems),
+                              HTTPStatus.INTERNAL_SERVER_ERROR)
+        self._send(pdf, "application/pdf")
+
+    def _asset(self, snapshot: Snapshot, relative: str) -> None:
+        folder = self.server.site.templates_dir
+        if Path(relative).suffix.lower() not in ASSET_SUFFIXES:
+            return self._not_found()
+        try:
+            path = resolve_asset(folder, relative)
+        except AssetError:
+            return self._not_found()
+        self._send(path.read_bytes(), media_type(path))
+
+    def _events(self) -> None:
+        """Server-sent events: the current version now, and again whenever it changes."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        site, version = self.server.site, self.server.site.snapshot.version
+        try:
+            self.wfile.write(f"event: version\ndata: {version}\n\n".encode())
+            self.wfile.flush()
+            while not self.server.stopping.is_set():
+                newer = site.wait(version, KEEPALIVE_SECONDS)
+                message = f"event: version\ndata: {newer}\n\n" if newer != version else ": \n\n"
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+                version = newer
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the page went away
+
+    def _html(self, text: str, status: HTTPStatus = HTTPStatus.OK) -> None:
+        self._send(text.encode("utf-8"), "text/html; charset=utf-8", status)
+
+    def _not_found(self) -> None:
+        self._html(page("error", title="Not found", problems=[]), HTTPStatus.NOT_FOUND)
+
+    def _send(self, body: bytes, content_type: str, status: HTTPStatus = HTTPStatus.OK) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], site: Site):
+        self.site = site
+        self.stopping = threading.Event()
+        super().__init__(address, PreviewHandler)
+
+    def watch(self, debounce_ms: int = 120) -> threading.Thread:
+        """Reload the site whenever a file under the templates or the year's folder changes."""
+        import watchfiles
+
+        def run() -> None:
+            paths = [self.site.templates_dir, self.site.data_dir]
+            for changes in watchfiles.watch(*paths, debounce=debounce_ms, step=40,
+                                            stop_event=self.stopping, raise_interrupt=False):
+                logger.info("changed: %s", ", ".join(sorted(p for _, p in changes)))
+                self.site.reload()
+
+        thread = threading.Thread(target=run, name="watch", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.site.changed:
+            self.site.changed.notify_all()
+        self.shutdown()
+        self.server_close()

@@ -1,0 +1,112 @@
+"""The preview server's view of the year: reloaded on every change, errors kept, not raised."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.data.year import load_year
+from lgsco_letters.errors import DataError, LettersError, Problem, RenderError
+from lgsco_letters.render.templating import Templates, describe_template_error
+
+ASSET_PREFIX = "/assets/"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The year and templates as of one change, or what stops them loading."""
+
+    version: int
+    year: Year | None = None
+    templates: Templates | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def authority(self, slug: str) -> Authority | None:
+        if self.year is None:
+            return None
+        return next((a for a in self.year.authorities if a.slug == slug), None)
+
+
+def _problem_lines(error: LettersError) -> list[str]:
+    if isinstance(error, DataError):
+        return [str(problem) for problem in error.problems]
+    return [str(error)]
+
+
+class Site:
+    """Holds the current snapshot; `reload` makes a new one and wakes whoever waits."""
+
+    def __init__(self, data_dir: Path, templates_dir: Path):
+        self.data_dir, self.templates_dir = data_dir, templates_dir
+        self.changed = threading.Condition()
+        self.snapshot = Snapshot(0)
+        self._pdf_lock = threading.Lock()
+        self._renderer = None
+        self._renderer_for = ""
+        self._pdfs: dict[tuple[int, str], bytes] = {}
+        self.reload()
+
+    def reload(self) -> Snapshot:
+        version = self.snapshot.version + 1
+        try:
+            templates = Templates(self.templates_dir)
+            problems = [str(p) for p in templates.compile_all()]
+            year = load_year(self.data_dir)
+            snapshot = Snapshot(version, year, templates, problems)
+        except LettersError as error:
+            snapshot = Snapshot(version, problems=_problem_lines(error))
+        with self.changed:
+            self.snapshot = snapshot
+            self._pdfs.clear()
+            self.changed.notify_all()
+        return snapshot
+
+    def wait(self, version: int, timeout: float) -> int:
+        """Block until the snapshot is newer than `version` (or the timeout); return its version."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.snapshot.version > version, timeout)
+            return self.snapshot.version
+
+    def letter_html(self, snapshot: Snapshot, authority: Authority) -> tuple[str, list[str]]:
+        """The letter's HTML for a browser, or the problems that stop it."""
+        if snapshot.problems:
+            return "", snapshot.problems
+        try:
+            html = snapshot.templates.letter_html(snapshot.year, authority, "linked",
+                                                  ASSET_PREFIX)
+        except Exception as error:  # any template fault is shown, never raised
+            where = Problem(authority.source, describe_template_error(
+                error, snapshot.templates.folder), authority.line, authority.name)
+            return "", [str(where)]
+        return html, []
+
+    def letter_pdf(self, snapshot: Snapshot, authority: Authority) -> tuple[bytes, list[str]]:
+        """The real WeasyPrint PDF, rendered on request and kept until the next change."""
+        key = (snapshot.version, authority.slug)
+        if key in self._pdfs:
+            return self._pdfs[key], []
+        if snapshot.problems:
+            return b"", snapshot.problems
+        try:
+            html = snapshot.templates.letter_html(snapshot.year, authority)
+        except Exception as error:  # shown on the page
+            return b"", [describe_template_error(error, snapshot.templates.folder)]
+        with self._pdf_lock:  # one WeasyPrint at a time; it is not made for threads
+            try:
+                pdf = self._renderer_of(snapshot.templates).render(html).data
+            except RenderError as error:
+                return b"", [f"{authority.name}: {error}"]
+        self._pdfs[key] = pdf
+        return pdf, []
+
+    def _renderer_of(self, templates: Templates):
+        from lgsco_letters.render.pdf import (
+            LetterRenderer,  # WeasyPrint is loaded only when a PDF is asked for
+        )
+
+        if self._renderer is None or self._renderer_for != templates.fingerprint:
+            self._renderer = LetterRenderer(templates.folder)
+            self._renderer_for = templates.fingerprint
+        return self._renderer

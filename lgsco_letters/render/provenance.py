@@ -1,0 +1,79 @@
+"""Which data, templates and engine made a letter: fingerprints written into every PDF.
+
+Fingerprints depend only on content, never on paths or the time, so the same inputs give the
+same fingerprints (and the same PDF bytes) on every machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+from datetime import date
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from lgsco_letters import __version__
+from lgsco_letters.data.models import Authority, Year
+
+# Files under templates/ that do not shape the letter: editing them must not make every
+# letter look out of date.
+NOT_THE_LETTER = ("email/", "print-pack.html")
+# The PDF's Info keys: HTML <meta> names that WeasyPrint's custom_metadata copies into the
+# PDF (lowercased, letters and digits only, so the names have nothing else).
+KEYS = {"engine": "lgscoengine", "year": "lgscoyear", "authority": "lgscoauthority",
+        "data": "lgscodatafingerprint", "templates": "lgscotemplatesfingerprint"}
+
+
+@functools.cache
+def engine_version() -> str:
+    """Ours and WeasyPrint's versions; read once (package metadata is slow to look up)."""
+    return f"lgsco-letters {__version__}; weasyprint {version('weasyprint')}"
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    return value
+
+
+def data_fingerprint(year: Year, authority: Authority) -> str:
+    """The year-wide values and the authority's own, wherever and however they were stored."""
+    year_values = {field.name: getattr(year, field.name) for field in dataclasses.fields(year)
+                   if field.name not in ("folder", "authorities")}
+    year_values["signatory"] = dataclasses.asdict(year.signatory)
+    own = {field.name: getattr(authority, field.name)
+           for field in dataclasses.fields(authority) if field.name not in ("source", "line")}
+    own["recipient"] = dataclasses.asdict(authority.recipient)
+    text = json.dumps(_canonical({"year": year_values, "authority": own}), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def templates_fingerprint(folder: Path) -> str:
+    """Every file that shapes the letter, by relative path and content."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = path.relative_to(folder).as_posix()
+        if relative.startswith(NOT_THE_LETTER) or "__pycache__" in relative:
+            continue
+        digest.update(relative.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def provenance(year: Year, authority: Authority, templates: str) -> dict[str, str]:
+    """The <meta> entries a letter carries; `templates` is the folder's fingerprint."""
+    return {KEYS["engine"]: engine_version(), KEYS["year"]: year.label,
+            KEYS["authority"]: authority.name,
+            KEYS["data"]: data_fingerprint(year, authority), KEYS["templates"]: templates}
+
+
+def document_identifier(year: Year, authority: Authority) -> bytes:
+    """The PDF's permanent identifier: the same for a letter through all its revisions."""
+    return hashlib.sha256(f"lgsco-letters/{year.label}/{authority.slug}".encode()).hexdigest()[
+        :32].encode("ascii")

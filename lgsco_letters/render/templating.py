@@ -1,0 +1,144 @@
+"""The sandboxed Jinja environment and the one context that every rendering of a letter shares."""
+
+from __future__ import annotations
+
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from lgsco_letters.data.figures import figures_for
+from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.errors import Problem
+from lgsco_letters.render.assets import data_uri, inline_css, resolve_asset
+from lgsco_letters.render.provenance import provenance, templates_fingerprint
+
+# The letter's stylesheets, in cascade order. The PDF renderer parses them once per process.
+STYLESHEETS = ("brand/brand.css", "letter.css")
+# How a letter's HTML refers to its assets (the context's render_mode):
+#   "pdf"    - relative URLs for WeasyPrint; stylesheets are supplied by the renderer;
+#   "linked" - URLs under asset_prefix and <link> tags, for the preview server;
+#   "inline" - everything inlined as data: URIs: one self-contained file that renders anywhere.
+
+
+def long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def short_date(value: date) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+class Templates:
+    """The templates folder, compiled once, and the letter's HTML for any authority."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder).resolve()
+        self.env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(self.folder),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(default=True, default_for_string=True,
+                                         disabled_extensions=("txt",)),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(long_date=long_date, short_date=short_date)
+        self.env.globals.update(asset=self._asset, stylesheets=self._stylesheets)
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """The templates' fingerprint, computed once: a Templates object is one snapshot."""
+        if self._fingerprint is None:
+            self._fingerprint = templates_fingerprint(self.folder)
+        return self._fingerprint
+
+    def context(self, year: Year, authority: Authority, mode: str = "pdf",
+                asset_prefix: str = "") -> dict[str, Any]:
+        """Everything a letter template may use; preview, check and print all share it.
+
+        `asset_prefix` goes before asset paths in "linked" mode (the preview server's /assets/).
+        """
+        return {
+            "asset_prefix": asset_prefix,
+            "year": year,
+            "authority": authority,
+            "recipient": authority.recipient,
+            "figures": figures_for(authority),
+            "signatory": year.signatory,
+            "prose": year.prose,
+            "render_mode": mode,
+            "provenance": provenance(year, authority, self.fingerprint),
+        }
+
+    def letter_html(self, year: Year, authority: Authority, mode: str = "pdf",
+                    asset_prefix: str = "") -> str:
+        template = self.env.get_template(year.template)
+        return template.render(self.context(year, authority, mode, asset_prefix))
+
+    @pass_context
+    def _asset(self, context: Any, relative: str) -> str:
+        if context.get("render_mode") == "inline":
+            return data_uri(self.folder, relative)
+        resolve_asset(self.folder, relative)
+        return context.get("asset_prefix", "") + relative
+
+    @pass_context
+    def _stylesheets(self, context: Any) -> Markup:
+        mode = context.get("render_mode")
+        if mode == "inline":
+            styles = (inline_css(self.folder, name) for name in STYLESHEETS)
+            return Markup("".join(f"<style>\n{css}\n</style>\n" for css in styles))
+        if mode == "linked":
+            return Markup("").join(
+                Markup('<link rel="stylesheet" href="{}">\n').format(self._asset(context, name))
+                for name in STYLESHEETS)
+        return Markup("")
+
+    def compile_all(self) -> list[Problem]:
+        """A problem for every template that does not compile."""
+        problems = []
+        for name in self.env.list_templates(extensions=("html", "txt", "j2")):
+            try:
+                self.env.get_template(name)
+            except TemplateSyntaxError as error:
+                problems.append(Problem(self.folder / name, error.message or str(error),
+                                        error.lineno))
+        return problems
+
+
+def template_error_parts(error: Exception, folder: Path) -> tuple[Path | None, int | None, str]:
+    """Which template (a path), which line, and what, for a failure while rendering."""
+    if isinstance(error, TemplateSyntaxError):
+        name = error.filename or error.name
+        return (Path(name) if name else None), error.lineno, error.message or str(error)
+    message = error.message if isinstance(error, TemplateError) and error.message else str(error)
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename.startswith(str(folder))]
+    if not frames:
+        return None, None, message
+    return Path(frames[-1].filename), frames[-1].lineno, message
+
+
+def describe_template_error(error: Exception, folder: Path) -> str:
+    """A plain account of a failure while rendering: which template, which line, what."""
+    return describe_parts(template_error_parts(error, folder), folder)
+
+
+def describe_parts(parts: tuple[Path | None, int | None, str], folder: Path) -> str:
+    path, line, message = parts
+    if path is None:
+        return message
+    shown = path.relative_to(folder.parent) if path.is_relative_to(folder.parent) else path
+    return f"{shown}, line {line}: {message}"
