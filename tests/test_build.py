@@ -28,7 +28,7 @@ from conftest import (
     pdf_text,
 )
 from lgsco_letters.build.builder import BuildOptions, build_year
-from lgsco_letters.build.manifest import COLUMNS, read_manifest, spreadsheet_safe
+from lgsco_letters.build.manifest import COLUMNS, read_letters, spreadsheet_safe
 from lgsco_letters.build.printpack import first_pages
 from lgsco_letters.build.progress import Progress
 from lgsco_letters.data.year import load_year
@@ -109,7 +109,7 @@ def test_only_renders_the_chosen_and_keeps_the_rest_in_the_manifest(three, tmp_p
                                 "bromsgrove-district-council": "not built",
                                 "council-of-the-isles-of-scilly": "not built"}
     assert [path.name for path in out.glob("*.pdf")] == ["adur-district-council.pdf"]
-    assert len(read_manifest(out)) == 3
+    assert len(read_letters(out)) == 3
 
 
 def test_the_manifest_describes_every_file(three, tmp_path):
@@ -137,7 +137,8 @@ def read_manifest_as_text(out: Path) -> list[dict[str, str]]:
         return "" if value is None else str(value).lower() if isinstance(value, bool) else str(
             value)
 
-    return [{key: text(value) for key, value in row.items()} for row in read_manifest(out)]
+    return [{key: text(value) for key, value in row.items()} for row in
+            read_letters(out).values()]
 
 
 @pytest.mark.parametrize(("value", "cell"), [
@@ -162,7 +163,7 @@ def test_a_failing_letter_is_in_the_manifest_and_the_others_are_built(three, tmp
     report = build(three, tmp_path / "out", templates)
     assert statuses(report)["council-of-the-isles-of-scilly"] == "failed"
     assert report.count("built") == 2
-    (row,) = [r for r in read_manifest(tmp_path / "out") if r["status"] == "failed"]
+    (row,) = [r for r in read_letters(tmp_path / "out").values() if r["status"] == "failed"]
     assert row["error"] == ("templates/partials/statistics.html, line 31: "
                             "integer division or modulo by zero")
 
@@ -203,7 +204,7 @@ def test_killing_a_build_leaves_only_whole_pdfs_and_the_next_build_finishes(make
     assert not list(out.glob(".*.tmp"))
     import hashlib
 
-    for row in read_manifest(out):
+    for row in read_letters(out).values():
         assert hashlib.sha256((out / row["file"]).read_bytes()).hexdigest() == row["sha256"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import email
 import email.policy
+import hashlib
 import os
 import pty
 import shutil
@@ -207,7 +208,8 @@ def test_a_server_that_stops_halfway_then_comes_back(run, year, smtp):
                                          "chief.executive@bromsgrove.example.org"])
 
 
-def test_a_message_interrupted_mid_send_goes_again_with_the_same_message_id(run, year, smtp):
+def test_a_message_interrupted_mid_send_is_unknown_until_resent_with_its_message_id(
+        run, year, smtp):
     ledger = Ledger(year / "out" / "sent.sqlite")
     import hashlib
 
@@ -219,12 +221,100 @@ def test_a_message_interrupted_mid_send_goes_again_with_the_same_message_id(run,
     alpha = next(a for a in loaded.authorities if a.slug == "alpha-borough-council")
     expected = message_id(loaded, alpha, digest, "lgo.example.org", 0)
     ledger.begin(alpha.slug, alpha.name, address(alpha.name), "", digest, expected, 0)
+    ledger.handing_over(alpha.slug)  # then killed: the server may have it
     ledger.close()
     result = send(run, year, smtp, "--only", "Alpha Borough Council")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert ("Alpha Borough Council: the last run was stopped while handing its letter over, "
+            "so the server may have it: recorded as unknown") in result.output
+    assert "held back: Alpha Borough Council: outcome unknown: interrupted while handing" in (
+        result.output)
+    assert smtp.recorder.messages == []
+    assert ledger_rows(year)[alpha.name][:2] == ("unknown", 1)
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert "unknown:          1" in status.output
+
+    again = send(run, year, smtp, "--resend", "Alpha Borough Council")
+    assert again.exit_code == 0, again.output
     (message,) = smtp.recorder.to(address(alpha.name))
     assert message["Message-ID"] == expected
+    assert len(smtp.recorder.messages) == 1  # --resend alone: that letter and nothing else
     assert ledger_rows(year)[alpha.name][:2] == ("sent", 2)
+
+
+def test_resend_sends_exactly_the_letters_named(run, year, smtp):
+    assert send(run, year, smtp, "--only", "Alpha Borough Council").exit_code == 0
+    result = send(run, year, smtp, "--resend", "alpha borough council")
+    assert result.exit_code == 0, result.output
+    assert "1 letter to send" in result.output
+    assert [rs for _, rs, _ in smtp.recorder.messages] == [[address(NAMES[0])]] * 2
+    assert set(ledger_rows(year)) == {NAMES[0]}
+
+
+class SlowRecorder(Recorder):
+    """Keeps the message, then answers only after the client has given up waiting."""
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        reply = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(self.delay)
+        return reply
+
+
+def test_a_slow_server_gets_each_letter_once(run, year):
+    recorder = SlowRecorder(delay=2.5)
+    server = Server(free_port(), recorder)
+    server.start()
+    try:
+        only = ("--only", "Alpha Borough Council", "--only", "Beta District Council")
+        result = send(run, year, server, *only, "--timeout", "1", "--retries", "2")
+        assert result.exit_code == 1
+        assert len(recorder.messages) == 2
+        assert "  unknown: Alpha Borough Council (no reply after the whole message was " \
+               "handed over" in result.output
+        assert "0 sent, 0 failed for now (a re-run tries them again), 0 refused for good, " \
+               "2 unknown" in result.output
+        assert [row[:2] for row in ledger_rows(year).values()] == [("unknown", 1)] * 2
+
+        again = send(run, year, server, *only, "--timeout", "1")
+        assert again.exit_code == 1
+        assert "0 letters to send" in again.output
+        assert "held back: Beta District Council: outcome unknown: no reply after" in (
+            again.output)
+        assert len(recorder.messages) == 2
+        status = run("status", "--data", year / "2017-18", "--out", year / "out")
+        assert "unknown:          2" in status.output
+        assert "  Alpha Borough Council: unknown: no reply after the whole message" in (
+            status.output)
+    finally:
+        server.stop()
+
+
+def test_a_4xx_reply_to_the_data_is_retried(run, year, smtp):
+    class Busy(Recorder):
+        refusals = 1
+
+        async def handle_DATA(self, server, session, envelope):
+            if self.refusals:
+                self.refusals -= 1
+                return "451 4.3.0 Queue full, try later"
+            return await super().handle_DATA(server, session, envelope)
+
+    recorder = Busy()
+    server = Server(free_port(), recorder)
+    server.start()
+    try:
+        result = send(run, year, server, "--only", "Alpha Borough Council")
+        assert result.exit_code == 0, result.output
+        assert len(recorder.messages) == 1
+        assert ledger_rows(year)[NAMES[0]][:2] == ("sent", 2)
+    finally:
+        server.stop()
 
 
 def test_a_changed_pdf_is_left_alone_until_resent(run, year, smtp):
@@ -268,8 +358,8 @@ def test_specimens_only_with_the_flag(run, year, smtp):
 def test_bad_cc_addresses_are_refused_before_anything_is_sent(run, year, smtp):
     result = send(run, year, smtp, "--cc", "not-an-address", "--cc", "officer")
     assert result.exit_code == 2
-    assert ("--cc not-an-address: expected an email address or one of the data fields "
-            "link_officer_email") in result.output
+    assert ('--cc not-an-address: expected an email address like name@council.gov.uk, found '
+            '"not-an-address"; or name one of the data fields link_officer_email') in result.output
     assert "--cc officer: expected" in result.output
     assert smtp.recorder.messages == []
 
@@ -360,8 +450,8 @@ def test_status_tells_the_truth(run, year, smtp):
     result = run("status", "--data", year / "2017-18", "--out", year / "out")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[:5] == ["sent:             4", "failed-temporary: 0", "failed-permanent: 1",
-                         "sending:          0", "not yet sent:     2 of 6"]
+    assert lines[:6] == ["sent:             4", "failed-temporary: 0", "failed-permanent: 1",
+                         "unknown:          0", "sending:          0", "not yet sent:     2 of 6"]
     assert "  Adur District Council (specimen): never tried" in lines
     assert ("  Gamma County Council: failed-permanent: ce@gamma.example.org: 550 5.1.1 No such "
             "mailbox") in lines
@@ -399,22 +489,22 @@ def test_sigkill_mid_run_loses_nothing_and_duplicates_nothing(year, smtp):
     process.wait()
     delivered = len(smtp.recorder.messages)
     assert 2 <= delivered < 5
-    statuses = [status for status, *_ in ledger_rows(year).values()]
-    # Every message the server took is recorded: sent, or (killed between the server's reply
-    # and the commit) still "sending", which the next run sends again with the same Message-ID.
+    rows = ledger_rows(year)
+    statuses = [status for status, *_ in rows.values()]
+    # Every message the server took is recorded: sent, or (killed between the handing over
+    # and the commit of the reply) still "sending", which the next run calls unknown.
     assert statuses.count("sent") + statuses.count("sending") >= delivered
+    interrupted = {name for name, (status, *_) in rows.items() if status == "sending"}
 
     result = subprocess.run(send_command(year, smtp.port, "--yes"), cwd=ROOT,
                             capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == (1 if interrupted else 0), result.stdout + result.stderr
     by_recipient = collections.Counter(r for _, rs, _ in smtp.recorder.messages for r in rs)
     assert set(by_recipient) == {*map(address, NAMES), "chief.executive@bromsgrove.example.org"}
-    ids = collections.defaultdict(set)
-    for message in (email.message_from_bytes(c, policy=email.policy.default)
-                    for _, _, c in smtp.recorder.messages):
-        ids[message["To"]].add(message["Message-ID"])
-    assert all(len(found) == 1 for found in ids.values())  # any repeat is recognisable
-    assert [status for status, *_ in ledger_rows(year).values()].count("sent") == 5
+    assert set(by_recipient.values()) == {1}  # nobody mailed twice
+    final = ledger_rows(year)
+    assert {name for name, (status, *_) in final.items() if status == "unknown"} == interrupted
+    assert [status for status, *_ in final.values()].count("sent") == 5 - len(interrupted)
 
 
 def on_a_terminal_until_asked(command: list[str]) -> tuple[subprocess.Popen, int, bytes]:
@@ -481,3 +571,166 @@ def test_tls_with_a_private_authority(run, year, certificate, flag, context_opti
         assert message["Subject"] == "Annual Review letter 2018 \u2013 Alpha Borough Council"
     finally:
         server.stop()
+
+
+def test_an_emptied_ledger_refuses_to_send(run, year, smtp):
+    assert send(run, year, smtp, "--only", "Alpha Borough Council").exit_code == 0
+    ledger = year / "out" / "sent.sqlite"
+    for leftover in (year / "out").glob("sent.sqlite-*"):
+        leftover.unlink()
+    ledger.write_bytes(b"")
+    for command in (lambda: send(run, year, smtp),
+                    lambda: run("status", "--data", year / "2017-18", "--out", year / "out")):
+        result = command()
+        assert result.exit_code == 2
+        assert ("sent.sqlite: is empty, although this year has sent before "
+                "(sent.sqlite.started says so). Nothing was sent. Restore the ledger from "
+                "backup") in result.output
+        assert "Traceback" not in result.output
+    assert len(smtp.recorder.messages) == 1
+
+    ledger.unlink()
+    missing = send(run, year, smtp)
+    assert missing.exit_code == 2
+    assert "sent.sqlite: is missing, although this year has sent before" in missing.output
+    assert len(smtp.recorder.messages) == 1
+
+
+def test_a_damaged_ledger_refuses_without_a_traceback(run, year, smtp):
+    (year / "out" / "sent.sqlite").write_bytes(b"this is not a database" * 100)
+    result = send(run, year, smtp)
+    assert result.exit_code == 2
+    assert "sent.sqlite: cannot be read as a ledger (file is not a database). Nothing was " \
+           "sent. Restore the ledger from backup; or, if you are sure, start a new one with " \
+           "send --new-ledger" in result.output
+    assert smtp.recorder.messages == []
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert status.exit_code == 2 and "cannot be read as a ledger" in status.output
+
+
+def test_new_ledger_starts_afresh_and_keeps_the_old_one(run, year, smtp):
+    (year / "out" / "sent.sqlite").write_bytes(b"junk")
+    result = send(run, year, smtp, "--only", "Alpha Borough Council", "--new-ledger")
+    assert result.exit_code == 0, result.output
+    assert len(smtp.recorder.messages) == 1
+    kept = list((year / "out").glob("sent.sqlite.set-aside-*"))
+    assert [path.read_bytes() for path in kept] == [b"junk"]
+
+
+def test_the_ledger_file_alone_is_complete_after_a_run(run, year, smtp, tmp_path):
+    assert send(run, year, smtp).exit_code == 0
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(year / "out" / "sent.sqlite", copy)  # without its -wal file
+    with sqlite3.connect(copy) as db:
+        assert db.execute("SELECT COUNT(*) FROM sends WHERE status = 'sent'").fetchone() == (5,)
+
+
+def test_a_forged_manifest_entry_stops_the_run(run, year, smtp):
+    import json
+
+    manifest = year / "out" / "manifest.json"
+    rows = json.loads(manifest.read_text())
+    target = year / "elsewhere.txt"
+    target.write_text("not a letter")
+    row = next(r for r in rows if r["slug"] == "beta-district-council")
+    row["file"] = "../elsewhere.txt"
+    row["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+    manifest.write_text(json.dumps(rows))
+    result = send(run, year, smtp)
+    assert result.exit_code == 2
+    assert ('manifest.json (Beta District Council), file: names the file "../elsewhere.txt", '
+            "but a letter can only be beta-district-council.pdf inside ") in result.output
+    assert smtp.recorder.messages == []
+
+
+def test_a_letter_that_is_a_link_out_of_the_folder_is_refused(run, year, smtp):
+    pdf = year / "out" / "beta-district-council.pdf"
+    outside = year / "outside.pdf"
+    shutil.move(pdf, outside)
+    pdf.symlink_to(outside)
+    result = send(run, year, smtp)
+    assert result.exit_code == 2
+    assert "but a letter can only be beta-district-council.pdf inside" in result.output
+    assert smtp.recorder.messages == []
+
+
+def test_a_manifest_that_is_not_json_is_refused(run, year, smtp):
+    (year / "out" / "manifest.json").write_text("{nonsense")
+    result = send(run, year, smtp)
+    assert result.exit_code == 2
+    assert "manifest.json: not a manifest written by lgsco-letters build" in result.output
+
+
+def with_address(year, name: str, new: str) -> None:
+    csv_path = year / "2017-18" / "authorities.csv"
+    csv_path.write_text(csv_path.read_text(encoding="utf-8").replace(address(name), new),
+                        encoding="utf-8")
+
+
+def test_a_look_alike_hyphen_in_an_address_is_refused_with_a_hint(run, year):
+    with_address(year, NAMES[0], "chief\u2010executive@alpha.example.org")
+    result = run("check", "--data", year / "2017-18")
+    assert result.exit_code == 2
+    assert ('recipient_email: expected an email address like name@council.gov.uk, found '
+            '"chief\u2010executive@alpha.example.org": "\u2010" (U+2010 HYPHEN) looks like "-" '
+            "but is another character; retype it") in result.output
+
+
+@pytest.mark.parametrize(("bad", "said"), [
+    ('"""ce""@alpha.example.org"', 'found "\"ce\"@alpha.example.org"'),
+    ("ce:x@alpha.example.org", 'found "ce:x@alpha.example.org"'),
+    ("c\\e@alpha.example.org", 'found "c\\e@alpha.example.org"'),
+    ("ce\x00@alpha.example.org", "holds a control character (U+0000 NUL)"),
+    ("ce\x1b@alpha.example.org", "holds a control character (U+001B ESC)"),
+    ("Name <ce@alpha.example.org>", 'found "Name <ce@alpha.example.org>"')])
+def test_addresses_smtp_cannot_carry_are_refused(run, year, bad, said):
+    with_address(year, NAMES[0], bad)
+    result = run("check", "--data", year / "2017-18")
+    assert result.exit_code == 2
+    assert "(Alpha Borough Council), recipient_email: " in result.output
+    assert said in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_international_address_goes_only_where_the_server_offers_smtputf8(run, year):
+    with_address(year, NAMES[0], "josé@alpha.example.org")
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    only = ("--only", "Alpha Borough Council", "--only", "Beta District Council")
+    plain = Server(free_port(), Recorder(), enable_SMTPUTF8=False)
+    plain.start()
+    try:
+        result = send(run, year, plain, *only)
+        assert result.exit_code == 1
+        assert "failed-permanent: Alpha Borough Council (an address is not plain ASCII, " \
+               "which needs SMTPUTF8" in result.output
+        assert len(plain.recorder.to(address(NAMES[1]))) == 1  # the run went on
+    finally:
+        plain.stop()
+    utf8 = Server(free_port(), Recorder())  # aiosmtpd's Controller offers SMTPUTF8
+    utf8.start()
+    try:
+        result = send(run, year, utf8, "--resend", "Alpha Borough Council")
+        assert result.exit_code == 0, result.output
+        (message,) = utf8.recorder.to("josé@alpha.example.org")
+        assert message["To"] == "josé@alpha.example.org"
+    finally:
+        utf8.stop()
+
+
+def test_one_letters_unexpected_error_does_not_stop_the_run(run, year, smtp, monkeypatch):
+    from lgsco_letters.mail import mailing
+
+    real = mailing.compose
+
+    def compose(templates, year, authority, *args, **kwargs):
+        if authority.name == NAMES[1]:
+            raise RuntimeError("a fault nobody foresaw")
+        return real(templates, year, authority, *args, **kwargs)
+
+    monkeypatch.setattr(mailing, "compose", compose)  # a bug cannot be caused otherwise
+    result = send(run, year, smtp)
+    assert result.exit_code == 1
+    assert ("failed-permanent: Beta District Council (unexpected error: RuntimeError: a fault "
+            "nobody foresaw (-v shows the details))") in result.output
+    assert len(smtp.recorder.messages) == 4
+    assert ledger_rows(year)[NAMES[1]][0] == "failed-permanent"

@@ -125,10 +125,10 @@ def test_duplicate_authorities(make_year):
 
 
 def test_names_that_would_share_a_file(make_year):
-    other = ADUR_ROW.replace("Adur District Council", "Adur District  Council!")
+    other = ADUR_ROW.replace("Adur District Council", "Adur District Council!")
     assert problems_of(make_year(csv=csv_text(ADUR_ROW, other))) == [
-        'YEAR/authorities.csv, line 3 (Adur District  Council!), authority: '
-        '"Adur District  Council!" would be written to the same file, '
+        'YEAR/authorities.csv, line 3 (Adur District Council!), authority: '
+        '"Adur District Council!" would be written to the same file, '
         'adur-district-council.pdf, as "Adur District Council" (YEAR/authorities.csv, line 2)',
     ]
 

@@ -8,10 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
 
 COLUMNS = ("authority", "slug", "file", "pages", "bytes", "sha256", "recipient_email",
            "specimen", "status", "error")
+MANIFEST_CSV, MANIFEST_JSON = "manifest.csv", "manifest.json"
 # A cell starting with one of these is a formula to a spreadsheet program.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,12 +35,32 @@ def write_manifest(out_dir: Path, rows: list[dict[str, Any]]) -> tuple[Path, Pat
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow([spreadsheet_safe(row[column]) for column in COLUMNS])
-    csv_path, json_path = out_dir / "manifest.csv", out_dir / "manifest.json"
+    csv_path, json_path = out_dir / MANIFEST_CSV, out_dir / MANIFEST_JSON
     write_atomic(csv_path, buffer.getvalue())
     ordered = [{column: row[column] for column in COLUMNS} for row in rows]
     write_atomic(json_path, json.dumps(ordered, indent=1, ensure_ascii=False) + "\n")
     return csv_path, json_path
 
 
-def read_manifest(out_dir: Path) -> list[dict[str, Any]]:
-    return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+def read_letters(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The manifest's rows by slug; refused whole if it is not the shape a build writes."""
+    path = out_dir / MANIFEST_JSON
+    if not path.is_file():
+        raise LettersError(f"{display_path(path)} does not exist: build the letters first "
+                           "(lgsco-letters build)")
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise LettersError(f"{display_path(path)}: not a manifest written by lgsco-letters "
+                           f"build ({error}); rebuild it with lgsco-letters build") from None
+    if not isinstance(rows, list) or not all(_well_formed(row) for row in rows):
+        raise LettersError(f"{display_path(path)}: not a manifest written by lgsco-letters "
+                           f"build (expected a list of rows with the keys {', '.join(COLUMNS)})"
+                           "; rebuild it with lgsco-letters build")
+    return {row["slug"]: row for row in rows}
+
+
+def _well_formed(row: Any) -> bool:
+    return (isinstance(row, dict) and set(COLUMNS) <= set(row)
+            and all(isinstance(row[key], str) for key in ("slug", "file", "status"))
+            and isinstance(row["sha256"], str | None))

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import sys
 from pathlib import Path
 
 import click
 
+from lgsco_letters.commands.grouping import grouped, verbose
 from lgsco_letters.commands.options import data_option, load_year_from
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.mail.delivery import Server
+from lgsco_letters.mail.ledger import SendStatus, open_ledger
 from lgsco_letters.mail.mailing import (
     Outcome,
+    Plan,
     SendOptions,
     make_plan,
-    open_ledger,
     send_all,
     write_eml_files,
 )
@@ -75,13 +78,16 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for the server.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--new-ledger", is_flag=True,
+              help="Set the year's ledger aside and start a new one: every letter not in it is "
+                   "sent again. Only for a ledger that is lost and cannot be restored.")
 @click.pass_obj
 def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str | None,
          starttls: bool, ssl: bool, cafile: Path | None, user: str | None, sender: str,
          cc: tuple[str, ...],
          rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
          allow_specimen: bool, dry_run: Path | None, retries: int, backoff: float,
-         timeout: float, yes: bool) -> None:
+         timeout: float, yes: bool, new_ledger: bool) -> None:
     """Email every authority its built letter, exactly once, recorded in sent.sqlite."""
     if smtp is None and dry_run is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
@@ -91,8 +97,10 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
                           allow_specimen, dry_run, retries, backoff)
     templates = Templates(config.templates)
-    ledger = open_ledger(out_dir, dry_run=dry_run is not None)
+    ledger = open_ledger(out_dir, create=dry_run is None, new=new_ledger)
     try:
+        if dry_run is None:
+            _report_interrupted(ledger.mark_interrupted())
         plan = make_plan(year, out_dir, options, ledger)
         _describe(plan, options)
         if dry_run is not None:
@@ -106,17 +114,37 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     finally:
         ledger.close()
     _summary(outcomes, plan)
-    if any(outcome.result.status != "sent" for outcome in outcomes):
+    unknown = any(held.reason == "unknown" for held in plan.held)
+    if unknown or any(outcome.result.status != SendStatus.SENT for outcome in outcomes):
         sys.exit(1)
 
 
-def _describe(plan, options: SendOptions) -> None:
+def _report_interrupted(names: list[str]) -> None:
+    for name in names:
+        click.echo(f"{name}: the last run was stopped while handing its letter over, so the "
+                   "server may have it: recorded as unknown", err=True)
+
+
+HELD_SUMMARIES = {
+    "specimen": lambda n: f"  {plural(n, 'specimen letter')} held back: --allow-specimen sends "
+                          "them (-v lists them)",
+    "changed": lambda n: f"  {plural(n, 'letter')} changed since sent, held back: --resend NAME "
+                         "sends the new one (-v lists them)",
+    "refused": lambda n: f"  {plural(n, 'letter')} refused for good last time, held back: "
+                         "--resend NAME once fixed (-v lists them)",
+    "unknown": lambda n: f"  {plural(n, 'letter')} whose outcome is unknown, held back: check "
+                         "with the recipient, then --resend NAME (-v lists them)",
+}
+
+
+def _describe(plan: Plan, options: SendOptions) -> None:
     where = (f"to {display_path(options.dry_run)} (dry run)" if options.dry_run else
              f"through {options.server.host}:{options.server.port}")
     click.echo(f"{plural(len(plan.to_send), 'letter')} to send from {options.sender} {where}; "
                f"{len(plan.already_sent)} already sent; {len(plan.held)} held back.")
-    for name, why in plan.held:
-        click.echo(f"  held back: {name}: {why}")
+    lines = [(held.reason, f"  held back: {held.authority}: {held.why}") for held in plan.held]
+    for line in grouped(lines, HELD_SUMMARIES, verbose()):
+        click.echo(line)
 
 
 def _confirm(count: int) -> None:
@@ -129,9 +157,11 @@ def _report(outcome: Outcome) -> None:
     click.echo(f"  {outcome.result.status}: {outcome.authority} ({outcome.result.reply})")
 
 
-def _summary(outcomes: list[Outcome], plan) -> None:
-    counts = {status: sum(1 for o in outcomes if o.result.status == status)
-              for status in ("sent", "failed-temporary", "failed-permanent")}
-    click.echo(f"{counts['sent']} sent, {counts['failed-temporary']} failed for now (a re-run "
-               f"tries them again), {counts['failed-permanent']} refused for good, "
-               f"{len(plan.already_sent)} already sent before, {len(plan.held)} held back.")
+def _summary(outcomes: list[Outcome], plan: Plan) -> None:
+    counts = collections.Counter(outcome.result.status for outcome in outcomes)
+    unknown = counts[SendStatus.UNKNOWN]
+    click.echo(f"{counts[SendStatus.SENT]} sent, {counts[SendStatus.FAILED_TEMPORARY]} failed "
+               f"for now (a re-run tries them again), {counts[SendStatus.FAILED_PERMANENT]} "
+               f"refused for good, {unknown} unknown (the server may have them: never sent "
+               f"again without --resend), {len(plan.already_sent)} already sent before, "
+               f"{len(plan.held)} held back.")

@@ -120,12 +120,55 @@ def _csv_record(
 
 # ---- YAML --------------------------------------------------------------------------------
 
+class DataLoader(yaml.SafeLoader):
+    """YAML for data files: plain values only.
+
+    Anchors and aliases are refused as they are met, before anything walks the structure (a
+    few nested aliases expand to gigabytes); so are binary values and sets, and dates and
+    numbers that cannot be: each as a YAML error with its line.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (& and *) are not allowed in data files: "
+                "write each value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f'"{node.value}" is not a real date ({error})', node.start_mark
+            ) from None
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        if len(node.value) > 30:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value):,} characters is not a count",
+                node.start_mark)
+        return super().construct_yaml_int(node)
+
+    def refuse_tag(self, node: Any) -> Any:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.tag.rpartition(':')[2]} values are not allowed in data files",
+            node.start_mark)
+
+
+DataLoader.add_constructor("tag:yaml.org,2002:timestamp", DataLoader.construct_yaml_timestamp)
+DataLoader.add_constructor("tag:yaml.org,2002:int", DataLoader.construct_yaml_int)
+for _tag in ("binary", "set", "omap", "pairs"):
+    DataLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", DataLoader.refuse_tag)
+
+
 def read_yaml(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int]] | None:
     """A YAML mapping and the line of every (dotted) key, or None when it cannot be read."""
     text = read_text(path, problems)
     if text is None:
         return None
-    loader = yaml.SafeLoader(text)
+    loader = DataLoader(text)
     try:
         node = loader.get_single_node()
         if node is None or not isinstance(node, yaml.MappingNode):
@@ -149,8 +192,8 @@ def _yaml_problem(path: Path, error: yaml.YAMLError) -> Problem:
 
 def _construct(loader, node, prefix: str, lines: dict[str, int], path: Path, problems) -> Any:
     """Build mappings ourselves so that repeated keys are caught and every key keeps its line."""
-    if not isinstance(node, yaml.MappingNode):
-        return loader.construct_object(node, deep=True)
+    if not isinstance(node, yaml.MappingNode) or node.tag != "tag:yaml.org,2002:map":
+        return loader.construct_object(node, deep=True)  # refuses sets and other oddities
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
         key = str(loader.construct_object(key_node))

@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
+from lgsco_letters.data.addresses import address_problem, control_problem
 from lgsco_letters.data.models import Authority, Recipient
 from lgsco_letters.data.schema import DECIDED, DEFAULT_TITLE, RECEIVED, REMEDIED
+from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import RawRecord
 from lgsco_letters.errors import Problem, display_path
 
 WHOLE_NUMBER = re.compile(r"\d+", re.ASCII)
-# Deliberately simple: it catches typos and swapped columns, not every RFC 5322 subtlety.
-EMAIL = re.compile(r"[^@\s,;<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+MAX_COUNT = 1_000_000  # more complaints than any council has had: a slip of the keyboard
+MAX_NAME = 150  # characters in an authority's name; its slug must fit a file name
 TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0", ""}
 COUNT_EXPECTED = "expected a whole number of 0 or more"
-
-
-def slugify(name: str) -> str:
-    """A file-name-safe slug: ASCII letters, digits and single hyphens, never a path."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    ascii_name = ascii_name.replace("&", " and ").replace("'", "")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+TOO_MANY = f"expected at most {MAX_COUNT:,} (more than any council receives)"
 
 
 def found(value: Any) -> str:
-    return f'"{value}"' if isinstance(value, str) else str(value)
+    """A value as a message quotes it: strings in quotes, long ones cut short."""
+    text = str(value)
+    text = text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
+    return f'"{text}"' if isinstance(value, str) else text
 
 
 def _blank(value: Any) -> bool:
@@ -41,16 +39,24 @@ def read_count(record: RawRecord, field: str, problems: list[Problem],
         if required:
             problems.append(record.problem(field, f"is missing: {COUNT_EXPECTED}"))
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
-        number = int(value.strip())
-    else:
-        number = -1
-    if number < 0:
+    number = _whole_number(value)
+    if number is None:
         problems.append(record.problem(field, f"{COUNT_EXPECTED}, found {found(value)}"))
-        return None
-    return number
+    elif number > MAX_COUNT:
+        problems.append(record.problem(field, f"{TOO_MANY}, found {found(value)}"))
+    else:
+        return number
+    return None
+
+
+def _whole_number(value: Any) -> int | None:
+    """The count a cell or YAML value holds; a huge one only as "too many", without the cost
+    of converting thousands of digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value >= 0 else None
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(text := value.strip()):
+        return int(text) if len(text) <= 9 else MAX_COUNT + 1
+    return None
 
 
 def read_text(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
@@ -59,10 +65,30 @@ def read_text(record: RawRecord, field: str, problems: list[Problem], what: str 
         if what:
             problems.append(record.problem(field, f"is missing: expected {what}"))
         return ""
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list | bytes):
         problems.append(record.problem(field, f"expected text, found {found(value)}"))
         return ""
+    if control := control_problem(str(value)):
+        problems.append(record.problem(field, control))
+        return ""
     return str(value).strip()
+
+
+def read_name(record: RawRecord, problems: list[Problem]) -> str:
+    """The authority's official name: it titles the letter and names its file, so stray
+    spaces and overlong names are refused rather than tidied."""
+    raw = record.values.get("authority")
+    name = read_text(record, "authority", problems, "the authority's official name")
+    if not name:
+        return ""
+    if str(raw) != name or "  " in name:
+        problems.append(record.problem("authority", f"{found(raw)} has spaces at its start or "
+                                                    "end, or two together: expected single "
+                                                    "spaces between words"))
+    elif len(name) > MAX_NAME:
+        problems.append(record.problem("authority", f"expected a name of at most {MAX_NAME} "
+                                                    f"characters, found {len(name)}"))
+    return name
 
 
 def read_flag(record: RawRecord, field: str, problems: list[Problem]) -> bool:
@@ -99,9 +125,8 @@ def _check_remedied(record, decided: dict[str, int], remedied: dict[str, int], p
 
 def read_email(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
     email = read_text(record, field, problems, what)
-    if email and not EMAIL.fullmatch(email):
-        problems.append(record.problem(
-            field, f"expected an email address like name@council.gov.uk, found {found(email)}"))
+    if email and (problem := address_problem(email)):
+        problems.append(record.problem(field, problem))
     return email
 
 
@@ -117,7 +142,7 @@ def _recipient(record: RawRecord, problems: list[Problem]) -> Recipient:
 def authority_from(record: RawRecord, problems: list[Problem]) -> Authority | None:
     """The typed authority, or None when the record has any problem (all of them reported)."""
     before = len(problems)
-    name = read_text(record, "authority", problems, "the authority's official name")
+    name = read_name(record, problems)
     authority_type = read_text(record, "authority_type", problems,
                                "the kind of authority, e.g. district")
     recipient = _recipient(record, problems)

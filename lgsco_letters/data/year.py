@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.addresses import control_problem
 from lgsco_letters.data.models import Authority, Signatory, Year
 from lgsco_letters.data.sources import read_authority_yaml, read_csv, read_yaml, suggest
 from lgsco_letters.data.validate import authorities_from, found
@@ -15,6 +17,8 @@ from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 YEAR_FILE = "year.yaml"
 AUTHORITIES_CSV = "authorities.csv"
 AUTHORITIES_DIR = "authorities"
+# A reporting year, April to March: also the output folder's name, so nothing else will do.
+REPORTING_YEAR = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 YEAR_KEYS = ("year", "letter_date", "period_end", "template", "delivery", "signatory", "prose")
 
 
@@ -62,7 +66,7 @@ def _year_settings(path: Path, problems: list[Problem]) -> dict[str, Any] | None
                                     field=key))
     reader = _SettingReader(path, values, lines, problems)
     settings = {
-        "label": reader.text("year", default=path.parent.name),
+        "label": reader.reporting_year(path.parent.name),
         "letter_date": reader.date("letter_date"),
         "period_end": reader.date("period_end"),
         "template": reader.text("template"),
@@ -95,10 +99,26 @@ class _SettingReader:
         if value is None and default is not None:
             return default
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-            return str(value).strip()
+            return self.plain(key, str(value).strip())
         self.report(key, "is missing: expected text" if value is None
                     else f"expected text, found {found(value)}")
         return ""
+
+    def plain(self, key: str, text: str) -> str:
+        """The text, if it holds no control character; the problem reported otherwise."""
+        if control := control_problem(text):
+            self.report(key, control)
+        return text
+
+    def reporting_year(self, folder_name: str) -> str:
+        """`year:` (or the folder's name): a reporting year such as 2017-18."""
+        label = self.text("year", default=folder_name)
+        match = REPORTING_YEAR.fullmatch(label)
+        if label and not (match and (int(match[1]) + 1) % 100 == int(match[2])):
+            source = "" if "year" in self.values else " (the folder's name, as year: is not given)"
+            self.report("year", f"expected a reporting year such as 2017-18, found "
+                                f"{found(label)}{source}")
+        return label
 
     def date(self, key: str) -> date:
         value = self.get(key)
@@ -114,6 +134,8 @@ class _SettingReader:
             self.report("signatory.titles", "expected a list of lines, e.g. "
                         "'- Local Government and Social Care Ombudsman'")
             titles = []
+        for index, title in enumerate(titles):
+            self.plain(f"signatory.titles[{index + 1}]", title)
         return Signatory(self.text("signatory.name"), tuple(titles))
 
     def prose(self) -> dict[str, Any]:
@@ -122,8 +144,10 @@ class _SettingReader:
             self.report("prose", "expected 'name: value' lines of the figures the letter quotes")
             return {}
         for key, value in prose.items():
-            if isinstance(value, dict | list) or value is None:
+            if isinstance(value, dict | list | bytes) or value is None:
                 self.report(f"prose.{key}", f"expected a single value, found {found(value)}")
+            elif isinstance(value, str):
+                self.plain(f"prose.{key}", value)
         return prose
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import logging
+import re
 import smtplib
 import ssl
 import time
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from lgsco_letters.errors import LettersError
+from lgsco_letters.mail.ledger import SendStatus
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ class Server:
 
 @dataclass(frozen=True)
 class Result:
-    status: str  # sent, failed-temporary or failed-permanent
+    status: SendStatus  # sent, failed-temporary, failed-permanent or unknown
     reply: str
 
 
@@ -39,6 +41,21 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Not worth trying again: a 5xx reply."""
+
+
+class UnknownOutcome(Exception):
+    """The whole message went, end of data and all, but no reply came: the server may have it.
+    Sending it again could deliver it twice, so only a person may decide to."""
+
+
+LINE_START_DOT = re.compile(rb"(?m)^\.")
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as SMTP carries it; UTF-8 headers only where an address needs them."""
+    addresses = "".join(str(message.get(name, "")) for name in ("From", "To", "Cc"))
+    policy = email.policy.SMTP if addresses.isascii() else email.policy.SMTPUTF8
+    return message.as_bytes(policy=policy)
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -106,15 +123,20 @@ class Connection:
                 self.smtp.close()
             self.smtp = None
 
-    def send(self, message: EmailMessage, sender: str, recipients: list[str]) -> str:
+    def send(self, message: EmailMessage, sender: str, recipients: list[str],
+             before_data: Callable[[], None] = lambda: None) -> str:
         """Hand the message over; return the server's reply. Raises a Temporary/Permanent
-        failure, having dropped the session if it may be broken."""
+        failure or an UnknownOutcome, having dropped the session if it may be broken.
+        `before_data` runs once the recipients are accepted, just before the message goes."""
         try:
             if self.smtp is None:
                 self.smtp = self._open()
-            return self._transaction(self.smtp, message, sender, recipients)
+            return self._transaction(self.smtp, message, sender, recipients, before_data)
         except (PermanentFailure, TemporaryFailure):
             self._reset()
+            raise
+        except UnknownOutcome:
+            self.close()  # the session's state is unknown too
             raise
         except smtplib.SMTPResponseException as error:
             self.close()
@@ -131,10 +153,10 @@ class Connection:
         except (smtplib.SMTPException, OSError):
             self.smtp = None
 
-    @staticmethod
-    def _transaction(smtp: smtplib.SMTP, message: EmailMessage, sender: str,
-                     recipients: list[str]) -> str:
-        code, text = smtp.mail(sender)
+    def _transaction(self, smtp: smtplib.SMTP, message: EmailMessage, sender: str,
+                     recipients: list[str], before_data: Callable[[], None]) -> str:
+        options = self._mail_options(smtp, [sender, *recipients])
+        code, text = smtp.mail(sender, options)
         if code != 250:
             raise _failure(code, text)
         refused = {}
@@ -146,27 +168,59 @@ class Connection:
             worst = max(code for code, _ in refused.values())
             kind = PermanentFailure if worst >= 500 else TemporaryFailure
             raise kind("; ".join(f"{r}: {_reply(*refused[r])}" for r in refused))
-        code, text = smtp.data(message.as_bytes(policy=email.policy.SMTP))
-        if code != 250:
-            raise _failure(code, text)
+        before_data()
+        code, text = _data(smtp, message_bytes(message))
         extra = "".join(f"; refused {r}: {_reply(*reply)}" for r, reply in refused.items())
         return _reply(code, text) + extra
 
 
+    def _mail_options(self, smtp: smtplib.SMTP, addresses: list[str]) -> list[str]:
+        """SMTPUTF8 where an address needs it; refused for good where the server lacks it."""
+        if all(address.isascii() for address in addresses):
+            return []
+        if not smtp.has_extn("smtputf8"):
+            raise PermanentFailure(f"an address is not plain ASCII, which needs SMTPUTF8, and "
+                                   f"{self.server.host}:{self.server.port} does not offer it")
+        return ["SMTPUTF8", "BODY=8BITMIME"]
+
+
+def _data(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
+    """DATA, the message, then the reply: a failure after the message's end is no longer a
+    failure to deliver but an unknown (smtplib's `data` cannot tell the two apart)."""
+    code, text = smtp.docmd("data")
+    if code != 354:
+        raise _failure(code, text)
+    body = LINE_START_DOT.sub(b"..", payload)
+    smtp.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+    try:
+        code, text = smtp.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        raise UnknownOutcome(f"no reply after the whole message was handed over "
+                             f"({error or type(error).__name__}): the server may have it; "
+                             "check with the recipient, then --resend to send it again"
+                             ) from None
+    if code != 250:
+        raise _failure(code, text)
+    return code, text
+
+
 def deliver(connection: Connection, message: EmailMessage, sender: str, recipients: list[str],
             retries: int, backoff: float,
-            on_attempt: Callable[[], None] | None = None) -> Result:
+            on_attempt: Callable[[], None] = lambda: None,
+            before_data: Callable[[], None] = lambda: None) -> Result:
     """Try once, then again after growing pauses while the failure is temporary."""
     for attempt in range(retries + 1):
-        if on_attempt is not None:
-            on_attempt()
+        on_attempt()
         try:
-            return Result("sent", connection.send(message, sender, recipients))
+            reply = connection.send(message, sender, recipients, before_data)
+            return Result(SendStatus.SENT, reply)
         except PermanentFailure as failure:
-            return Result("failed-permanent", str(failure))
+            return Result(SendStatus.FAILED_PERMANENT, str(failure))
+        except UnknownOutcome as unknown:  # never retried: it may have been delivered
+            return Result(SendStatus.UNKNOWN, str(unknown))
         except TemporaryFailure as failure:
             logger.info("temporary failure (attempt %d): %s", attempt + 1, failure)
             last = str(failure)
             if attempt < retries:
                 time.sleep(backoff * 2 ** attempt)
-    return Result("failed-temporary", last)
+    return Result(SendStatus.FAILED_TEMPORARY, last)

@@ -7,24 +7,26 @@ before the next message.
 
 from __future__ import annotations
 
-import email.policy
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lgsco_letters.build.manifest import read_manifest
+from lgsco_letters.build.manifest import MANIFEST_JSON, read_letters
 from lgsco_letters.build.state import file_sha256
+from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.data.validate import EMAIL
 from lgsco_letters.data.year import select_authorities
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
-from lgsco_letters.mail.delivery import Connection, Result, Server, deliver
-from lgsco_letters.mail.ledger import LEDGER_FILE, Entry, Ledger
+from lgsco_letters.mail.delivery import Connection, Result, Server, deliver, message_bytes
+from lgsco_letters.mail.ledger import INTERRUPTED, Entry, Ledger, SendStatus
 from lgsco_letters.mail.message import compose, message_id
 from lgsco_letters.render.templating import Templates
 
+logger = logging.getLogger(__name__)
 CC_FIELDS = ("link_officer_email",)  # data fields --cc may name instead of an address
+SPECIMEN = "specimen letter (made-up figures): not sent without --allow-specimen"
 
 
 @dataclass
@@ -51,11 +53,18 @@ class Planned:
     resends: int
 
 
+@dataclass(frozen=True)
+class Held:
+    authority: str
+    reason: str  # specimen, changed, refused or unknown: what it takes to send it
+    why: str
+
+
 @dataclass
 class Plan:
     to_send: list[Planned] = field(default_factory=list)
     already_sent: list[str] = field(default_factory=list)
-    held: list[tuple[str, str]] = field(default_factory=list)  # (authority, why)
+    held: list[Held] = field(default_factory=list)
 
 
 def _cc_for(authority: Authority, cc: list[str]) -> list[str]:
@@ -63,31 +72,39 @@ def _cc_for(authority: Authority, cc: list[str]) -> list[str]:
     return [value for value in values if value]
 
 
-def _check_cc(options: SendOptions) -> None:
-    bad = [item for item in options.cc if item not in CC_FIELDS and not EMAIL.fullmatch(item)]
-    if bad:
-        raise LettersError("\n".join(
-            f"--cc {item}: expected an email address or one of the data fields "
-            f"{', '.join(CC_FIELDS)}" for item in bad))
-    if not EMAIL.fullmatch(options.sender):
-        raise LettersError(f"--from {options.sender}: expected an email address")
+def _check_addresses(options: SendOptions) -> None:
+    problems = [f"--cc {item}: {why}; or name one of the data fields {', '.join(CC_FIELDS)}"
+                for item in options.cc
+                if item not in CC_FIELDS and (why := address_problem(item))]
+    if why := address_problem(options.sender):
+        problems.append(f"--from {options.sender}: {why}")
+    if problems:
+        raise LettersError("\n".join(problems))
+
+
+def _chosen(year: Year, options: SendOptions) -> tuple[list[Authority], set[str]]:
+    """The authorities this run is about, and the slugs of those to send again on purpose.
+
+    `--resend` alone means exactly those letters, never "and everyone not yet sent".
+    """
+    resend = select_authorities(year, options.resend) if options.resend else []
+    if options.only or resend:
+        chosen = select_authorities(year, options.only) if options.only else []
+    else:
+        chosen = list(year.authorities)
+    chosen += [authority for authority in resend if authority not in chosen]
+    return chosen, {authority.slug for authority in resend}
 
 
 def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -> Plan:
     """Decide, for every chosen authority, whether to send, skip or hold back its letter."""
-    _check_cc(options)
-    manifest_path = out_dir / "manifest.json"
-    if not manifest_path.is_file():
-        raise LettersError(f"{display_path(manifest_path)} does not exist: build the letters "
-                           "first (lgsco-letters build)")
-    rows = {row["slug"]: row for row in read_manifest(out_dir)}
-    resend = {a.slug for a in select_authorities(year, options.resend)} if options.resend else set()
-    chosen = select_authorities(year, options.only) if options.only else list(year.authorities)
-    chosen += [a for a in year.authorities if a.slug in resend and a not in chosen]
+    _check_addresses(options)
+    rows = read_letters(out_dir)
+    chosen, resend = _chosen(year, options)
     sent, plan, problems = ledger.entries(), Plan(), []
     for authority in chosen:
         row = rows.get(authority.slug)
-        problem = _pdf_problem(authority, row, out_dir, manifest_path)
+        problem = _pdf_problem(authority, row, out_dir)
         if problem:
             problems.append(problem)
             continue
@@ -98,13 +115,19 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
     return plan
 
 
-def _pdf_problem(authority: Authority, row: dict | None, out_dir: Path,
-                 manifest: Path) -> Problem | None:
+def _pdf_problem(authority: Authority, row: dict | None, out_dir: Path) -> Problem | None:
+    manifest = out_dir / MANIFEST_JSON
     if row is None or row["status"] not in ("built", "unchanged"):
         status = "missing" if row is None else row["status"]
         return Problem(manifest, f"has no built letter (status: {status}); run lgsco-letters "
                                  "build", authority=authority.name)
-    path = out_dir / row["file"]
+    own = f"{authority.slug}.pdf"
+    path = out_dir / own
+    if row["file"] != own or not path.resolve().is_relative_to(out_dir.resolve()):
+        return Problem(manifest, f'names the file "{row["file"]}", but a letter can only be '
+                                 f"{own} inside {display_path(out_dir)}: the manifest has been "
+                                 "altered; rebuild it with lgsco-letters build",
+                       authority=authority.name, field="file")
     actual = file_sha256(path)
     if actual is None:
         return Problem(path, "is missing: run lgsco-letters build", authority=authority.name)
@@ -118,21 +141,38 @@ def _decide(plan: Plan, authority: Authority, path: Path, sha256: str, entry: En
             options: SendOptions, resend: bool) -> None:
     name = authority.name
     if authority.specimen and not options.allow_specimen:
-        plan.held.append((name, "specimen letter (made-up figures): not sent without "
-                                "--allow-specimen"))
-    elif entry is not None and entry.status == "sent" and not resend:
-        if entry.sha256 == sha256:
-            plan.already_sent.append(name)
-        else:
-            plan.held.append((name, f"its PDF changed after it was sent on {entry.sent_at}; "
-                                    "left alone (use --resend to send the new one)"))
-    elif entry is not None and entry.status == "failed-permanent" and not resend:
-        plan.held.append((name, f"refused for good last time ({entry.reply}); not retried "
-                                "(use --resend once it is fixed)"))
+        plan.held.append(Held(name, "specimen", SPECIMEN))
+    elif held := None if resend else _held_by_ledger(entry, sha256):
+        plan.held.append(Held(name, *held))
+    elif entry is not None and entry.status == SendStatus.SENT and not resend:
+        plan.already_sent.append(name)
     else:
-        resends = (entry.resends if entry else 0) + (1 if resend and entry else 0)
         plan.to_send.append(Planned(authority, path, sha256, _cc_for(authority, options.cc),
-                                    resend and entry is not None, resends))
+                                    resend and entry is not None, _resends(entry, resend)))
+
+
+def _held_by_ledger(entry: Entry | None, sha256: str) -> tuple[str, str] | None:
+    """Why the ledger forbids sending this letter without a deliberate --resend, if it does:
+    (reason, words)."""
+    if entry is None:
+        return None
+    if entry.status == SendStatus.SENT and entry.sha256 != sha256:
+        return "changed", (f"its PDF changed after it was sent on {entry.sent_at}; left alone "
+                           "(use --resend to send the new one)")
+    if entry.status == SendStatus.FAILED_PERMANENT:
+        return "refused", (f"refused for good last time ({entry.reply}); not retried (use "
+                           "--resend once it is fixed)")
+    if entry.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
+        return "unknown", f"outcome unknown: {entry.reply or INTERRUPTED}"
+    return None
+
+
+def _resends(entry: Entry | None, resend: bool) -> int:
+    """The Message-ID's resend number. Resending an unknown keeps the ID, so that a server
+    that did take the first can recognise the repeat; resending a sent letter is new mail."""
+    if entry is None or not resend or entry.status != SendStatus.SENT:
+        return entry.resends if entry else 0
+    return entry.resends + 1
 
 
 @dataclass
@@ -154,15 +194,18 @@ def write_eml_files(plan: Plan, year: Year, templates: Templates,
     for item in plan.to_send:
         message = _compose(item, year, templates, options)
         target = options.dry_run / f"{item.authority.slug}.eml"
-        write_atomic(target, message.as_bytes(policy=email.policy.SMTP))
+        write_atomic(target, message_bytes(message))
         written.append(target)
     return written
 
 
+def _message_id(item: Planned, year: Year, options: SendOptions) -> str:
+    return message_id(year, item.authority, item.sha256, _domain(options.sender), item.resends)
+
+
 def _compose(item: Planned, year: Year, templates: Templates, options: SendOptions):
-    msgid = message_id(year, item.authority, item.sha256, _domain(options.sender), item.resends)
     return compose(templates, year, item.authority, item.path.read_bytes(),
-                   sender=options.sender, cc=item.cc, msgid=msgid)
+                   sender=options.sender, cc=item.cc, msgid=_message_id(item, year, options))
 
 
 def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
@@ -183,22 +226,25 @@ def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
 
 def _send_one(item: Planned, year: Year, templates: Templates, options: SendOptions,
               ledger: Ledger, connection: Connection) -> Outcome:
-    message = _compose(item, year, templates, options)
     recipients = [item.authority.recipient.email, *item.cc]
 
-    def begin() -> None:  # committed before each attempt hands the message over
+    def begin() -> None:  # committed before each attempt
         ledger.begin(item.authority.slug, item.authority.name, recipients[0],
-                     ", ".join(item.cc), item.sha256, message["Message-ID"], item.resends)
+                     ", ".join(item.cc), item.sha256, _message_id(item, year, options),
+                     item.resends)
 
-    result = deliver(connection, message, options.sender, recipients, options.retries,
-                     options.backoff, on_attempt=begin)
+    try:
+        message = _compose(item, year, templates, options)
+        result = deliver(connection, message, options.sender, recipients, options.retries,
+                         options.backoff, on_attempt=begin,
+                         before_data=lambda: ledger.handing_over(item.authority.slug))
+    except LettersError:
+        raise  # the server or the login is wrong for every letter: stop the run
+    except Exception as error:  # one letter's bug must not keep the councils after it waiting
+        logger.debug("sending to %s failed", item.authority.name, exc_info=True)
+        connection.close()
+        begin()
+        result = Result(SendStatus.FAILED_PERMANENT, f"unexpected error: {type(error).__name__}:"
+                                                     f" {error} (-v shows the details)")
     ledger.finish(item.authority.slug, result.status, result.reply)
     return Outcome(item.authority.name, result)
-
-
-def open_ledger(out_dir: Path, dry_run: bool = False) -> Ledger:
-    """The year's ledger. A dry run reads it if it exists, and never creates it."""
-    path = out_dir / LEDGER_FILE
-    if dry_run and not path.is_file():
-        return Ledger(None)
-    return Ledger(path)
