@@ -256,3 +256,15 @@ def test_a_rebuild_with_nothing_to_do_does_not_import_weasyprint(three, tmp_path
                             text=True, check=True)
     assert "0 built, 3 unchanged, 0 failed" in result.stdout
     assert result.stdout.strip().endswith("False")
+
+
+def test_a_journal_that_is_a_symlink_is_replaced_not_written_through(three, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (out / ".lgsco-build.journal").symlink_to(victim)
+    report = build(three, out)
+    assert [letter.status for letter in report.letters] == ["built"] * 3
+    assert victim.read_text() == "keep me\n"
+    assert not (out / ".lgsco-build.journal").is_symlink()

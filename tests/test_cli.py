@@ -102,12 +102,18 @@ def test_one_failing_letter_does_not_stop_the_others(project, make_year, tmp_pat
             "integer division or modulo by zero") in result.output
 
 
-def test_preview_writes_a_pdf_under_the_output_folder(project, make_year):
+def test_preview_writes_a_draft_and_never_replaces_the_built_letter(project, make_year):
     folder = project(make_year(csv=csv_text(BROMSGROVE_ROW)))
+    assert invoke("build", "--jobs", "1").exit_code == 0
+    built = folder / "out" / "2017-18" / "bromsgrove-district-council.pdf"
+    before = built.read_bytes()
     result = invoke("preview", "Bromsgrove District Council")
     assert result.exit_code == 0, result.output
-    assert result.output == "out/2017-18/bromsgrove-district-council.pdf\n"
+    assert result.output == "out/2017-18/preview/bromsgrove-district-council.pdf\n"
     assert "Dear Kevin Dicks," in pdf_text(folder / result.output.strip())
+    assert built.read_bytes() == before
+    again = invoke("build", "--jobs", "1")
+    assert "0 built, 1 unchanged, 0 failed" in again.output
 
 
 def test_preview_html_is_self_contained_and_renders_from_anywhere(project, tmp_path):

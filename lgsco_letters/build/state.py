@@ -8,6 +8,7 @@ into a compact state file.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -56,7 +57,7 @@ class BuildState:
             except (ValueError, TypeError):
                 logger.warning("ignoring an unreadable %s: every letter will be rebuilt", state)
         journal = self.out_dir / JOURNAL_FILE
-        if journal.is_file():
+        if journal.is_file() and not journal.is_symlink():
             for line in journal.read_text(encoding="utf-8").splitlines():
                 self._replay(line)
 
@@ -79,8 +80,7 @@ class BuildState:
         """Remember a finished letter durably before going on to the next."""
         self.records[slug] = record
         if self._journal is None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            self._journal = (self.out_dir / JOURNAL_FILE).open("a", encoding="utf-8")
+            self._journal = _open_journal(self.out_dir / JOURNAL_FILE)
         self._journal.write(json.dumps({"slug": slug, **asdict(record)}) + "\n")
         self._journal.flush()
         os.fsync(self._journal.fileno())
@@ -93,6 +93,20 @@ class BuildState:
         entries = {slug: asdict(record) for slug, record in sorted(self.records.items())}
         write_atomic(self.out_dir / STATE_FILE, json.dumps(entries, indent=1))
         (self.out_dir / JOURNAL_FILE).unlink(missing_ok=True)
+
+
+def _open_journal(path: Path):
+    """The journal for appending; a symlink in its place is replaced, never written through."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+    try:
+        handle = os.open(path, flags, 0o644)
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        path.unlink()
+        handle = os.open(path, flags, 0o644)
+    return os.fdopen(handle, "a", encoding="utf-8")
 
 
 def remove_stale_temporaries(out_dir: Path) -> None:

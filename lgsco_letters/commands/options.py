@@ -10,6 +10,7 @@ from lgsco_letters.build.workers import default_jobs
 from lgsco_letters.config import Config
 from lgsco_letters.data.models import Year
 from lgsco_letters.data.year import load_year
+from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.render.variants import DEFAULT_VARIANT, VARIANTS
 
 variant_option = click.option(
@@ -41,5 +42,12 @@ def load_year_from(config: Config, data_dir: Path | None) -> Year:
 
 
 def year_out_dir(config: Config, year: Year, out_dir: Path | None) -> Path:
-    """The year's output folder: the one given, or `<out>/<year label>`."""
-    return out_dir or config.out / year.label
+    """The year's output folder: the one given, or `<out>/<year label>`, always inside it
+    (the label is checked as a reporting year; this holds even if that check were lost)."""
+    if out_dir is not None:
+        return out_dir
+    folder = config.out / year.label
+    if not folder.resolve().is_relative_to(config.out.resolve()) or folder == config.out:
+        raise LettersError(f"year: {year.label!r} would put the letters outside "
+                           f"{display_path(config.out)}")
+    return folder

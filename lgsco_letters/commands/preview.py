@@ -6,18 +6,26 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.commands.options import data_option, load_year_from, variant_option
+from lgsco_letters.commands.options import (
+    data_option,
+    load_year_from,
+    variant_option,
+    year_out_dir,
+)
 from lgsco_letters.config import Config
 from lgsco_letters.data.year import select_authorities
 from lgsco_letters.errors import display_path
 from lgsco_letters.render.templating import Templates
+
+PREVIEW_FOLDER = "preview"
 
 
 @click.command()
 @click.argument("name")
 @data_option
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="FILE.pdf for the PDF, FILE.html for one self-contained HTML file.")
+              help="FILE.pdf for the PDF, FILE.html for one self-contained HTML file. "
+                   "Default: out/<year>/preview/<slug>.pdf.")
 @variant_option
 @click.pass_obj
 def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | None,
@@ -27,6 +35,7 @@ def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | N
 
     year = load_year_from(config, data_dir)
     (authority,) = select_authorities(year, [name])
-    path = write_preview(year, authority, Templates(config.templates),
-                         out_file or config.out / year.label / f"{authority.slug}.pdf", variant)
+    # A draft never replaces the built letter, which the manifest and the ledger vouch for.
+    draft = year_out_dir(config, year, None) / PREVIEW_FOLDER / f"{authority.slug}.pdf"
+    path = write_preview(year, authority, Templates(config.templates), out_file or draft, variant)
     click.echo(display_path(path))

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from lgsco_letters.commands.grouping import grouped, verbose
-from lgsco_letters.commands.options import data_option, load_year_from
+from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.mail.delivery import Server
@@ -92,7 +92,7 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     if smtp is None and dry_run is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
     year = load_year_from(config, data_dir)
-    out_dir = out_dir or config.out / year.label
+    out_dir = year_out_dir(config, year, out_dir)
     server = _server(smtp, starttls, ssl, user, timeout, cafile)
     options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
                           allow_specimen, dry_run, retries, backoff)

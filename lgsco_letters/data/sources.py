@@ -76,20 +76,34 @@ def read_csv(path: Path, problems: list[Problem]) -> list[RawRecord]:
     if text is None:
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [cell.strip() for cell in next(reader, [])]
-    if not _header_is_usable(path, header, problems):
-        return []
-    records = []
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            records.append(_csv_record(path, reader.line_num, header, cells, problems))
+    records: list[RawRecord] = []
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        if not _header_is_usable(path, header, problems):
+            return []
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                records.append(_csv_record(path, reader.line_num, header, cells, problems))
+    except csv.Error as error:
+        problems.append(Problem(path, _csv_error(error), reader.line_num or 1))
     return records
+
+
+def _csv_error(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return (f"a cell is longer than {csv.field_size_limit():,} characters: no figure or "
+                "name is that long (is a quote mark left open?)")
+    return f"cannot be read as CSV ({error})"
 
 
 def _header_is_usable(path: Path, header: list[str], problems: list[Problem]) -> bool:
     """Report header faults; a header missing columns makes every row's report noise."""
     if not any(header):
         problems.append(Problem(path, "has no header row naming the columns", 1))
+        return False
+    if len(header) == 1 and header[0].count(";") >= len(REQUIRED_TEXT):
+        problems.append(Problem(path, "looks semicolon-separated (;): save it comma-separated "
+                                      "(in Excel: 'CSV UTF-8 (Comma delimited)')", 1))
         return False
     usable = True
     for name in sorted({name for name in header if header.count(name) > 1}):
