@@ -7,7 +7,11 @@ BIN := $(VENV)/bin
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
 TEST_DEBS := poppler-utils chromium openssl
 
-.PHONY: letters test lint system-packages test-system-packages clean
+# Every Python package is pinned in constraints.txt, so that two machines a year apart install
+# the same versions and build the same bytes. `make lock` brings the pins up to date.
+CONSTRAINTS := constraints.txt
+
+.PHONY: letters test lint lock system-packages test-system-packages clean
 
 letters: $(VENV)/.core system-packages
 	$(BIN)/lgsco-letters build
@@ -19,15 +23,21 @@ test: $(VENV)/.test system-packages test-system-packages
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 
-$(VENV)/.core: pyproject.toml
+$(VENV)/.core: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.test: pyproject.toml
+$(VENV)/.test: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $@ $(VENV)/.core
+
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet pip-tools
+	.venv-lock/bin/pip-compile --quiet --upgrade --extra test --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file $(CONSTRAINTS) pyproject.toml
 
 system-packages:
 	@./.ci/apt-ensure $(RUNTIME_DEBS)
@@ -36,4 +46,4 @@ test-system-packages:
 	@./.ci/apt-ensure $(TEST_DEBS)
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) .venv-lock out

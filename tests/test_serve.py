@@ -191,3 +191,64 @@ def test_starting_renders_nothing_and_loads_no_weasyprint(make_year):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split() == ["True", "{}", "False"]
+
+
+def raw_get(server, path: str, host: str | None = None) -> int:
+    import http.client
+
+    port = server.server_address[1]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Host": host or f"127.0.0.1:{port}"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_only_its_own_host_names_are_answered(preview):
+    port = preview.server_address[1]
+    letter = "/letters/bromsgrove-district-council/"
+    assert raw_get(preview, letter, f"attacker.example.com:{port}") == 400
+    assert raw_get(preview, letter, "attacker.example.com") == 400
+    assert raw_get(preview, letter, f"127.0.0.1:{port + 1}") == 400
+    assert raw_get(preview, letter, f"127.0.0.1:{port}") == 200
+    assert raw_get(preview, letter, f"localhost:{port}") == 200
+
+
+def test_a_nul_in_a_path_is_a_bad_request_not_a_traceback(preview, capfd):
+    assert raw_get(preview, "/assets/x%00.css") == 400
+    assert raw_get(preview, "/letters/bromsgrove%00/") == 400
+    assert raw_get(preview, "/") == 200
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_value_that_fails_while_loading_shows_and_the_next_good_save_is_followed(preview):
+    year_yaml = preview.data / "year.yaml"
+    good = year_yaml.read_text()
+    year_yaml.write_text(good.replace("2018-07-18", "2018-02-30"))
+    wait_for(lambda: b"is not a real date" in get(preview, "/")[2])
+    year_yaml.write_text(good.replace("delivery: By email", "delivery: By hand"))
+    wait_for(lambda: b"By hand" in get(preview, "/letters/bromsgrove-district-council/html")[2])
+
+
+def test_idle_connections_are_bounded_and_timed_out(tmp_path, make_year):
+    import socket
+
+    data = make_year(csv=csv_text(BROMSGROVE_ROW))
+    server = PreviewServer(("127.0.0.1", 0), Site(data, TEMPLATES), idle_timeout=1.0,
+                           max_connections=8)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    before = threading.active_count()
+    idle = [socket.create_connection(("127.0.0.1", server.server_address[1]))
+            for _ in range(100)]
+    try:
+        time.sleep(0.3)
+        assert threading.active_count() <= before + 8
+        wait_for(lambda: threading.active_count() <= before, seconds=5)  # timed out
+        assert get(server, "/")[0] == 200
+    finally:
+        for sock in idle:
+            sock.close()
+        server.stop()

@@ -24,16 +24,29 @@ logger = logging.getLogger(__name__)
 ASSET_SUFFIXES = {".css", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ttf", ".otf",
                   ".woff", ".woff2"}
 KEEPALIVE_SECONDS = 15.0
+IDLE_TIMEOUT = 20.0  # seconds a connection may sit without sending its request
+MAX_CONNECTIONS = 64  # at once, event streams included: a thread each
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+WILDCARDS = ("0.0.0.0", "::", "")
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
 
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout  # applied to the socket by StreamRequestHandler
+        super().setup()
+
     def log_message(self, format: str, *args) -> None:
         logger.debug("%s " + format, self.address_string(), *args)
 
     def do_GET(self) -> None:
+        if not self.server.serves_host(self.headers.get("Host", "")):
+            # DNS rebinding: a page on another site must not read letters through its name
+            return self._refuse(HTTPStatus.BAD_REQUEST, "Unknown host")
         path = unquote(urlsplit(self.path).path)
+        if "\0" in path:
+            return self._refuse(HTTPStatus.BAD_REQUEST, "Bad request")
         snapshot = self.server.site.snapshot
         if path == "/":
             return self._html(page("index", **self._index_context(snapshot)))
@@ -107,6 +120,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _html(self, text: str, status: HTTPStatus = HTTPStatus.OK) -> None:
         self._send(text.encode("utf-8"), "text/html; charset=utf-8", status)
 
+    def _refuse(self, status: HTTPStatus, title: str) -> None:
+        self._html(page("error", title=title, problems=[]), status)
+
     def _not_found(self) -> None:
         self._html(page("error", title="Not found", problems=[]), HTTPStatus.NOT_FOUND)
 
@@ -121,11 +137,46 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # connections the kernel holds while the slots are full
 
-    def __init__(self, address: tuple[str, int], site: Site):
-        self.site = site
+    def __init__(self, address: tuple[str, int], site: Site, idle_timeout: float = IDLE_TIMEOUT,
+                 max_connections: int = MAX_CONNECTIONS):
+        self.site, self.given_host = site, address[0]
         self.stopping = threading.Event()
+        self.idle_timeout = idle_timeout
+        self.slots = threading.BoundedSemaphore(max_connections)
         super().__init__(address, PreviewHandler)
+
+    def serves_host(self, header: str) -> bool:
+        """Whether a Host header names this server: loopback names or the address it was
+        given, with its port (a browser leaves out only port 80)."""
+        if self.given_host in WILDCARDS:
+            return True  # any name may reach it: the address was chosen to be shared
+        port = self.server_address[1]
+        names = {*LOOPBACK_NAMES, *(f"{h}".lower() for h in (self.given_host,
+                                                              self.server_address[0]))}
+        names |= {f"[{name}]" for name in names if ":" in name and not name.startswith("[")}
+        allowed = {f"{name}:{port}" for name in names} | (names if port == 80 else set())
+        return header.strip().lower() in allowed
+
+    def process_request(self, request, client_address) -> None:
+        """A thread per connection, but never more than the slots allow: the rest are closed
+        at once rather than left to pile up."""
+        if not self.slots.acquire(blocking=False):
+            logger.info("refusing %s: %s", client_address, "too many connections")
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def watch(self, debounce_ms: int = 120) -> threading.Thread:
         """Reload the site whenever a file under the templates or the year's folder changes."""
@@ -136,7 +187,7 @@ class PreviewServer(ThreadingHTTPServer):
             for changes in watchfiles.watch(*paths, debounce=debounce_ms, step=40,
                                             stop_event=self.stopping, raise_interrupt=False):
                 logger.info("changed: %s", ", ".join(sorted(p for _, p in changes)))
-                self.site.reload()
+                self.site.reload()  # never raises: a failure becomes the page's problem
 
         thread = threading.Thread(target=run, name="watch", daemon=True)
         thread.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, Problem, RenderError
 from lgsco_letters.render.templating import Templates, describe_template_error
 
+logger = logging.getLogger(__name__)
 ASSET_PREFIX = "/assets/"
 
 
@@ -57,6 +59,10 @@ class Site:
             snapshot = Snapshot(version, year, templates, problems)
         except LettersError as error:
             snapshot = Snapshot(version, problems=_problem_lines(error))
+        except Exception as error:  # the watcher must live on to follow the next good save
+            logger.debug("reload failed", exc_info=True)
+            snapshot = Snapshot(version, problems=[f"Could not reload: {type(error).__name__}: "
+                                                   f"{error} (the server log with -v has more)"])
         with self.changed:
             self.snapshot = snapshot
             self._pdfs.clear()
