@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import click
 
@@ -19,9 +21,12 @@ from lgsco_letters.commands.status import status
 from lgsco_letters.config import load_config
 from lgsco_letters.errors import LettersError
 
+EXIT_BUG = 3
+
 
 class LettersGroup(click.Group):
-    """Reports every user error in words, once, with exit code 2 and no traceback."""
+    """Reports every error once, in words, with its exit code and no traceback: 2 for the
+    user's input, 3 for a bug in the engine (-v shows its traceback)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -29,10 +34,23 @@ class LettersGroup(click.Group):
         except LettersError as error:
             click.echo(str(error), err=True)
             ctx.exit(error.exit_code)
+        except BrokenPipeError:
+            # `lgsco-letters list | head`: the reader has all it wants, which is no error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"{where}{error.strerror or error}", err=True)
             ctx.exit(2)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.params.get("verbose"):
+                raise
+            click.echo(f"Unexpected error: {type(error).__name__}: {error}. This is a bug in "
+                       "lgsco-letters, not in your data: run again with -v to see where it "
+                       "happened.", err=True)
+            ctx.exit(EXIT_BUG)
 
 
 @click.group(cls=LettersGroup)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lgsco_letters.data.sources import read_yaml, suggest
+from lgsco_letters.data.sources import read_yaml
 from lgsco_letters.errors import DataError, Problem
+from lgsco_letters.words import suggest
 
 CONFIG_FILE = "lgsco-letters.yml"
 DEFAULTS = {"data": "data/2017-18", "out": "out", "templates": "templates"}

@@ -63,5 +63,17 @@ class DataError(LettersError):
         return "\n".join([heading, *(f"  {problem}" for problem in self.problems)])
 
 
-class RenderError(Exception):
-    """One letter could not be rendered; the build carries on with the others."""
+class RenderError(LettersError):
+    """One letter could not be rendered; the build carries on with the others.
+
+    `template` and `line` say where a template fault lies, when it lies in a template, so that
+    a fault many letters share can be reported once."""
+
+    def __init__(self, message: str, template: Path | None = None, line: int | None = None,
+                 detail: str = ""):
+        super().__init__(message)
+        self.template, self.line, self.detail = template, line, detail or message
+
+    @property
+    def where(self) -> tuple[Path | None, int | None, str]:
+        return self.template, self.line, self.detail

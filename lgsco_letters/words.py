@@ -1,8 +1,30 @@
-"""Counting words for messages: one plural rule for every command."""
+"""Words for messages: one plural rule, and one way of guessing what a person meant."""
 
 from __future__ import annotations
+
+import difflib
 
 
 def plural(count: int, word: str, words: str = "") -> str:
     """`1 letter`, `2 letters`; `words` for irregular plurals (`authorities`)."""
     return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def likeness(typed: str, meant: str) -> float:
+    """How alike two words are, from 0 to 1, in any case."""
+    return difflib.SequenceMatcher(None, typed.casefold(), meant.casefold()).ratio()
+
+
+def closest(typed: str, choices: list[str] | tuple[str, ...], cutoff: float = 0.6,
+            score=likeness) -> list[str]:
+    """The best few choices: the closest, and any nearly as close (many share words)."""
+    ranked = sorted(((score(typed, choice), choice) for choice in choices),
+                    key=lambda pair: -pair[0])[:3]
+    best = ranked[0][0] if ranked else 0.0
+    return [choice for value, choice in ranked if value >= cutoff and value >= best - 0.05]
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A ' (did you mean ...?)' hint for a misspelt key or column, or nothing."""
+    close = closest(word, choices)
+    return f' (did you mean "{close[0]}"?)' if close else ""

@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import BUNDLED_YEAR, TEMPLATES
-from lgsco_letters.data.year import load_year, select_authorities
+from lgsco_letters.data.names import select_authorities
+from lgsco_letters.data.year import load_year
 from lgsco_letters.editors.preview import write_preview
 from lgsco_letters.render.templating import Templates
 

@@ -28,6 +28,7 @@ from conftest import (
     squash,
 )
 from lgsco_letters.cli import cli
+from lgsco_letters.errors import LettersError
 
 
 @pytest.fixture
@@ -69,13 +70,50 @@ def test_build_everything_into_a_chosen_folder(project, make_year, tmp_path):
     assert "Dear Chief Executive," in text and "SPECIMEN" in text
 
 
-def test_an_unknown_name_is_a_usage_error_that_suggests(project, make_year):
+def test_a_name_as_people_type_it(project, make_year):
     folder = project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW)))
-    result = invoke("build", "--only", "Bromsgrove")
+    result = invoke("preview", "bromsgrove")
+    assert result.exit_code == 0, result.output
+    assert result.output == "out/2017-18/preview/bromsgrove-district-council.pdf\n"
+    assert invoke("build", "--only", "BROMSGROVE district", "--jobs", "1").exit_code == 0
+    assert (folder / "out" / "2017-18" / "bromsgrove-district-council.pdf").is_file()
+
+
+@pytest.mark.parametrize("command", [("build", "--only"), ("preview",),
+                                     ("send", "--dry-run", "eml", "--from", "a@b.org",
+                                      "--only"),
+                                     ("send", "--dry-run", "eml", "--from", "a@b.org",
+                                      "--resend")])
+def test_a_typo_gets_the_closest_names_for_every_command(project, make_year, command):
+    folder = project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW)))
+    result = invoke(*command, "Bromsgove")
     assert result.exit_code == 2
-    assert 'No authority called "Bromsgrove" in ' in result.output
+    assert 'No authority called "Bromsgove" in ' in result.output
     assert "Did you mean: Bromsgrove District Council?" in result.output
     assert not (folder / "out").exists()
+
+
+def test_an_ambiguous_name_lists_the_candidates(project, make_year):
+    folder = project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW)))
+    result = invoke("build", "--only", "district council")
+    assert result.exit_code == 2
+    assert ('"district council" matches 2 authorities in ') in result.output
+    assert ": Adur District Council; Bromsgrove District Council. Give more of the name." in (
+        result.output)
+    assert not (folder / "out").exists()
+
+
+def test_typos_are_compared_word_by_word():
+    from lgsco_letters.data.names import select_authorities
+    from lgsco_letters.data.year import load_year
+
+    year = load_year(BUNDLED_YEAR)
+    for typed, meant in [("Kings Lyn", "Borough Council of Kings Lynn and West Norfolk"),
+                         ("Bromsgove", "Bromsgrove District Council"),
+                         ("Hartlepol Borough", "Hartlepool Borough Council")]:
+        with pytest.raises(LettersError) as caught:
+            select_authorities(year, [typed])
+        assert f"Did you mean: {meant}" in str(caught.value)
 
 
 def test_bad_data_writes_nothing_and_exits_2(project, make_year):
@@ -177,3 +215,107 @@ def test_the_installed_command_never_shows_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "year.yaml, line 2: is not valid YAML" in result.stderr
+
+
+def broken_templates(tmp_path, old: str, new: str, name: str = "letter-2018.html") -> Path:
+    templates = copy_templates(tmp_path / "templates")
+    edit_file(templates / name, old, new)
+    return templates
+
+
+def manifest_rows(folder: Path) -> dict[str, dict]:
+    import json
+
+    rows = json.loads((folder / "out" / "2017-18" / "manifest.json").read_text())
+    return {row["slug"]: row for row in rows}
+
+
+def test_only_tries_what_it_names_and_keeps_the_record_of_good_pdfs(project, make_year, tmp_path):
+    data = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW))
+    folder = project(data)
+    assert invoke("build", "--jobs", "1").exit_code == 0
+    good = manifest_rows(folder)
+    broken = broken_templates(tmp_path, "{{ prose.courses_delivered }}", "{{ prose.nope }}")
+    project(data, broken)
+    result = invoke("build", "--only", "bromsgrove", "--jobs", "1")
+    assert result.exit_code == 1
+    assert result.output.count("'dict object' has no attribute 'nope'") == 1
+    assert "1 letter failed:" in result.output
+    rows = manifest_rows(folder)
+    assert rows["bromsgrove-district-council"]["status"] == "failed"
+    assert rows["bromsgrove-district-council"]["sha256"] == (
+        good["bromsgrove-district-council"]["sha256"])
+    for slug in ("adur-district-council", "council-of-the-isles-of-scilly"):
+        assert rows[slug] == good[slug]
+
+
+def test_a_template_that_does_not_compile_is_refused_up_front(project, make_year, tmp_path):
+    broken = broken_templates(tmp_path, "{{ prose.courses_delivered }}",
+                              "{{ prose.courses_delivered }")
+    folder = project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)), broken)
+    result = invoke("build", "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.output == ("Found 1 problem; nothing was written:\n"
+                             f"  {broken / 'letter-2018.html'}, line 34: unexpected '}}'\n")
+    assert not (folder / "out").exists()
+
+
+def test_a_failure_every_letter_shares_is_refused_once(project, make_year, tmp_path):
+    broken = broken_templates(tmp_path, "{{ prose.courses_delivered }}", "{{ prose.nope }}")
+    folder = project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)), broken)
+    result = invoke("build", "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.output == ("Found 1 problem; nothing was written:\n"
+                             f"  {broken / 'letter-2018.html'}, line 34: 'dict object' has no "
+                             "attribute 'nope' (in every one of the 3 letters)\n")
+    assert not (folder / "out").exists()
+
+
+def test_a_full_disk_mid_build_exits_1_naming_what_was_written(project, make_year, monkeypatch):
+    import errno
+
+    from lgsco_letters.build import workers
+
+    folder = project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)))
+    real, written = workers.write_atomic, []
+
+    def write_atomic(path, data):
+        if written:  # a disk that fills after one letter cannot be made here otherwise
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        written.append(path)
+        real(path, data)
+
+    monkeypatch.setattr(workers, "write_atomic", write_atomic)
+    result = invoke("build", "--jobs", "1")
+    assert result.exit_code == 1
+    assert "The build stopped: No space left on device (" in result.output
+    assert "1 letter written before it stopped: Adur District Council." in result.output
+    assert (folder / "out" / "2017-18" / "adur-district-council.pdf").is_file()
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    command = f"{sys.executable} -m lgsco_letters list | head -n 1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=ROOT,
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Adur District Council")
+    assert result.stderr == ""
+
+
+def test_a_bug_is_one_line_and_exit_3(project, monkeypatch):
+    from lgsco_letters.commands import list_authorities
+
+    project()
+
+    def broken(*args):
+        raise KeyError("nobody expected this")
+
+    monkeypatch.setattr(list_authorities, "load_year_from", broken)  # a bug, made to order
+    result = invoke("list")
+    assert result.exit_code == 3
+    assert result.output == ("Unexpected error: KeyError: 'nobody expected this'. This is a bug "
+                             "in lgsco-letters, not in your data: run again with -v to see where "
+                             "it happened.\n")
+    with pytest.raises(KeyError):
+        invoke("-v", "list")

@@ -9,7 +9,15 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, ZERO_ROW, csv_text, edit_file
+from conftest import (
+    ADUR_ROW,
+    BROMSGROVE_ROW,
+    FAILS_WITHOUT_COMPLAINTS,
+    TEMPLATES,
+    ZERO_ROW,
+    csv_text,
+    edit_file,
+)
 from lgsco_letters.cli import cli
 from lgsco_letters.render.lettertext import sentences
 
@@ -112,12 +120,22 @@ def test_json_for_machines(repo):
     assert report["differing"] == [] and report["errors"] == []
 
 
-def test_a_broken_working_template_is_reported_not_raised(repo):
+def test_working_templates_that_fail_for_every_letter_are_an_error(repo):
     edit(repo, "letter-2018.html", "{{ prose.courses_delivered }}", "{{ prose.nope }}")
     result = diff("--against", "HEAD")
+    assert result.exit_code == 2
+    assert result.output == (
+        "The working templates fail for every letter, so there is nothing to compare: "
+        "templates/letter-2018.html, line 34: 'dict object' has no attribute 'nope'\n")
+    assert "0 of" not in result.output
+
+
+def test_a_working_template_that_fails_for_one_letter_is_reported(repo):
+    edit(repo, "partials/statistics.html", *FAILS_WITHOUT_COMPLAINTS)
+    result = diff("--against", "HEAD")
     assert result.exit_code == 0
-    assert ("  Adur District Council (working): templates/letter-2018.html, line 34: "
-            "'dict object' has no attribute 'nope'") in result.output
+    assert ("  Council of the Isles of Scilly (working): templates/partials/statistics.html, "
+            "line 31: integer division or modulo by zero") in result.output
 
 
 def test_an_unknown_revision(repo):

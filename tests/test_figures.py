@@ -6,7 +6,8 @@ import pytest
 
 from conftest import BUNDLED_YEAR
 from lgsco_letters.data.figures import figures_for, uphold_rate
-from lgsco_letters.data.year import load_year, select_authorities
+from lgsco_letters.data.names import select_authorities
+from lgsco_letters.data.year import load_year
 
 
 @pytest.mark.parametrize(("upheld", "not_upheld", "rate"), [

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from conftest import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, csv_text
-from lgsco_letters.data.year import load_year, select_authorities
+from lgsco_letters.data.names import select_authorities
+from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError
 
 

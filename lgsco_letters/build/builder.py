@@ -10,19 +10,22 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lgsco_letters.build.manifest import write_manifest
+from lgsco_letters.build.manifest import BuildStatus, read_previous, write_manifest
 from lgsco_letters.build.progress import Progress
-from lgsco_letters.build.state import BuildState, Record, remove_stale_temporaries
+from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
 from lgsco_letters.build.workers import Job, run_jobs
 from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.errors import DataError, LettersError, Problem, RenderError
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import css_dependencies, resolve_asset
 from lgsco_letters.render.provenance import document_identifier, engine_version
-from lgsco_letters.render.templating import STYLESHEETS, Templates, describe_template_error
+from lgsco_letters.render.templating import STYLESHEETS, Templates, render_letter_html
+from lgsco_letters.words import plural
 
 RELATIVE_REFERENCE = re.compile(r'(?:src|href)="(?![a-z][a-z0-9+.-]*:|#)([^"]+)"', re.I)
 
@@ -36,11 +39,12 @@ class Letter:
     html: str = ""
     fingerprint: str = ""
     identifier: bytes | None = None
-    status: str = "pending"  # then built, unchanged, failed or "not built" (not selected)
+    status: BuildStatus = BuildStatus.PENDING
     pages: int | None = None
     size: int | None = None
     sha256: str | None = None
     error: str = ""
+    fault: tuple | None = None  # (template, line, detail) when a template is at fault
 
     def manifest_row(self) -> dict[str, Any]:
         return {"authority": self.authority.name, "slug": self.authority.slug,
@@ -48,9 +52,14 @@ class Letter:
                 "sha256": self.sha256, "recipient_email": self.authority.recipient.email,
                 "specimen": self.authority.specimen, "status": self.status, "error": self.error}
 
-    def take(self, record: Record, status: str) -> None:
+    def take(self, record: Record, status: BuildStatus) -> None:
         self.pages, self.size, self.sha256, self.status = (
             record.pages, record.size, record.sha256, status)
+
+    def keep(self, row: dict[str, Any]) -> None:
+        """The manifest's record of the PDF on disk, carried over as it was."""
+        self.pages, self.size, self.sha256 = row["pages"], row["bytes"], row["sha256"]
+        self.status, self.error = BuildStatus(row["status"]), row["error"] or ""
 
 
 @dataclass
@@ -59,12 +68,32 @@ class BuildReport:
     letters: list[Letter] = field(default_factory=list)
     seconds: float = 0.0
 
-    def count(self, status: str) -> int:
+    def count(self, status: BuildStatus) -> int:
         return sum(1 for letter in self.letters if letter.status == status)
 
     @property
     def failed(self) -> list[Letter]:
-        return [letter for letter in self.letters if letter.status == "failed"]
+        return [letter for letter in self.letters if letter.status == BuildStatus.FAILED]
+
+    @property
+    def written(self) -> list[Letter]:
+        return [letter for letter in self.letters if letter.status == BuildStatus.BUILT]
+
+
+class BuildStopped(LettersError):
+    """The build could not go on (a full disk): what was written is listed, the rest is not."""
+
+    exit_code = 1
+
+    def __init__(self, report: BuildReport, error: OSError):
+        written = [letter.authority.name for letter in report.written]
+        where = f" ({error.filename})" if error.filename else ""
+        listed = "; ".join(written[:10]) + (f"; and {len(written) - 10} more"
+                                            if len(written) > 10 else "")
+        super().__init__(f"The build stopped: {error.strerror or error}{where}. "
+                         f"{plural(len(written), 'letter')} written before it stopped"
+                         + (f": {listed}." if written else ".")
+                         + " Make room, then build again: it carries on from there.")
 
 
 class AssetDigests:
@@ -98,21 +127,43 @@ def fingerprint(html: str, assets: str, pdf_options: dict[str, Any]) -> str:
 
 
 def prepare_letters(year: Year, templates: Templates, out_dir: Path,
-                    pdf_options: dict[str, Any]) -> list[Letter]:
-    """Every letter's HTML and fingerprint; a letter whose template fails for its data fails."""
+                    pdf_options: dict[str, Any], selected: set[str] | None = None
+                    ) -> list[Letter]:
+    """The chosen letters' HTML and fingerprints; a letter whose template fails for its data
+    fails alone. Templates that cannot work for any letter are refused before anything."""
+    problems = templates.compile_all()
+    if problems:
+        raise DataError(problems)
     assets = AssetDigests(templates.folder)
     letters = []
     for authority in year.authorities:
         letter = Letter(authority, out_dir / f"{authority.slug}.pdf",
                         identifier=document_identifier(year, authority))
-        try:
-            letter.html = templates.letter_html(year, authority)
-            letter.fingerprint = fingerprint(letter.html, assets.of(letter.html), pdf_options)
-        except Exception as error:  # whatever its data makes a template do, only it fails
-            letter.status = "failed"
-            letter.error = describe_template_error(error, templates.folder)
+        if selected is None or authority.slug in selected:
+            _prepare(letter, year, templates, assets, pdf_options)
         letters.append(letter)
+    _refuse_shared_failure([letter for letter in letters if letter.html or letter.error])
     return letters
+
+
+def _prepare(letter: Letter, year: Year, templates: Templates, assets: AssetDigests,
+             pdf_options: dict[str, Any]) -> None:
+    try:
+        letter.html = render_letter_html(templates, year, letter.authority)
+    except RenderError as error:  # whatever its data makes a template do, only it fails
+        letter.status, letter.error, letter.fault = BuildStatus.FAILED, str(error), error.where
+        return
+    letter.fingerprint = fingerprint(letter.html, assets.of(letter.html), pdf_options)
+
+
+def _refuse_shared_failure(tried: list[Letter]) -> None:
+    """One template fault that stops every letter is the templates' problem, not 353
+    letters': said once, with its place, and nothing is written."""
+    faults = {letter.fault for letter in tried}
+    if len(tried) > 1 and len(faults) == 1 and None not in faults and tried[0].error:
+        template, line, detail = tried[0].fault
+        raise DataError([Problem(template, f"{detail} (in every one of the "
+                                           f"{len(tried)} letters)", line)])
 
 
 @dataclass
@@ -125,44 +176,63 @@ class BuildOptions:
 
 
 def build_year(year: Year, templates: Templates, options: BuildOptions,
-               progress: Progress | None = None) -> BuildReport:
+               progress: Progress | None = None,
+               on_ready: Callable[[], None] = lambda: None) -> BuildReport:
+    """Build the year's letters; `on_ready` runs once everything has been checked, just
+    before the first file is written."""
     started = time.monotonic()
     out_dir = options.out_dir
-    letters = prepare_letters(year, templates, out_dir, options.pdf_options)
+    letters = prepare_letters(year, templates, out_dir, options.pdf_options, options.selected)
+    on_ready()
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
     state = BuildState(out_dir)
-    pending = _sort_out(letters, state, options)
+    pending = _sort_out(letters, state, options, read_previous(out_dir))
     report = BuildReport(out_dir, letters)
     if progress is not None:
         progress.total = len(pending)
+    stopped: OSError | None = None
     try:
         _render(pending, state, templates.folder, options, report, progress)
-    finally:
+    except OSError as error:
+        stopped = error
+    try:
         state.save()
         write_manifest(out_dir, [letter.manifest_row() for letter in letters])
+    except OSError as error:
+        stopped = stopped or error
     report.seconds = time.monotonic() - started
+    if stopped is not None:
+        raise BuildStopped(report, stopped)
     return report
 
 
-def _sort_out(letters: list[Letter], state: BuildState, options: BuildOptions) -> list[Letter]:
-    """Mark each letter unchanged, not built or failed; return those that must be rendered."""
+def _sort_out(letters: list[Letter], state: BuildState, options: BuildOptions,
+              previous: dict[str, dict[str, Any]]) -> list[Letter]:
+    """Mark each letter unchanged, kept as it was, or failed; return those to render."""
     pending = []
     for letter in letters:
         slug = letter.authority.slug
-        if letter.status == "failed":
-            continue
         if options.selected is not None and slug not in options.selected:
-            record = state.current(slug, letter.fingerprint, letter.path)
-            letter.status = "unchanged" if record else "not built"
-            if record:
-                letter.take(record, "unchanged")
+            _carry_over(letter, previous.get(slug))
+        elif letter.status == BuildStatus.FAILED:
+            if record := state.on_disk(slug, letter.path):  # the good PDF's record stays
+                letter.pages, letter.size, letter.sha256 = record.pages, record.size, \
+                    record.sha256
         elif not options.force and (record := state.current(slug, letter.fingerprint,
                                                             letter.path)):
-            letter.take(record, "unchanged")
+            letter.take(record, BuildStatus.UNCHANGED)
         else:
             pending.append(letter)
     return pending
+
+
+def _carry_over(letter: Letter, row: dict[str, Any] | None) -> None:
+    """A letter --only did not name: not tried, its manifest row kept while its PDF is."""
+    if row is not None and row["sha256"] and file_sha256(letter.path) == row["sha256"]:
+        letter.keep(row)
+    else:
+        letter.status = BuildStatus.NOT_BUILT
 
 
 def _render(pending: list[Letter], state: BuildState, templates_dir: Path,
@@ -173,10 +243,10 @@ def _render(pending: list[Letter], state: BuildState, templates_dir: Path,
     for outcome in run_jobs(jobs, templates_dir, options.jobs, options.pdf_options):
         letter = by_slug[outcome.key]
         if outcome.error:
-            letter.status, letter.error = "failed", outcome.error
+            letter.status, letter.error = BuildStatus.FAILED, outcome.error
         else:
             record = Record(letter.fingerprint, outcome.sha256, outcome.pages, outcome.size)
             state.record(letter.authority.slug, record)
-            letter.take(record, "built")
+            letter.take(record, BuildStatus.BUILT)
         if progress is not None:
             progress.advance()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,17 @@ from lgsco_letters.files import write_atomic
 COLUMNS = ("authority", "slug", "file", "pages", "bytes", "sha256", "recipient_email",
            "specimen", "status", "error")
 MANIFEST_CSV, MANIFEST_JSON = "manifest.csv", "manifest.json"
+
+
+class BuildStatus(StrEnum):
+    PENDING = "pending"
+    BUILT = "built"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+    NOT_BUILT = "not built"  # not named by --only, and no good PDF from before
+
+
+SENDABLE = (BuildStatus.BUILT, BuildStatus.UNCHANGED)
 # A cell starting with one of these is a formula to a spreadsheet program.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,6 +70,15 @@ def read_letters(out_dir: Path) -> dict[str, dict[str, Any]]:
                            f"build (expected a list of rows with the keys {', '.join(COLUMNS)})"
                            "; rebuild it with lgsco-letters build")
     return {row["slug"]: row for row in rows}
+
+
+def read_previous(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The last build's rows, or none if there is no readable manifest: only a courtesy to
+    letters that --only leaves alone."""
+    try:
+        return read_letters(out_dir)
+    except LettersError:
+        return {}
 
 
 def _well_formed(row: Any) -> bool:

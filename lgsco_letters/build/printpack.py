@@ -8,6 +8,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 
 from lgsco_letters.build.builder import BuildReport
+from lgsco_letters.build.manifest import SENDABLE
 from lgsco_letters.data.models import Year
 from lgsco_letters.errors import LettersError, RenderError
 from lgsco_letters.files import write_atomic
@@ -28,7 +29,7 @@ def first_pages(contents_pages: int, letter_pages: list[int]) -> list[int]:
 
 
 def write_print_pack(report: BuildReport, year: Year, templates: Templates) -> Path:
-    letters = [letter for letter in report.letters if letter.status in ("built", "unchanged")]
+    letters = [letter for letter in report.letters if letter.status in SENDABLE]
     if not letters:
         raise LettersError("No letters to put in the print pack.")
     readers = [PdfReader(letter.path) for letter in letters]

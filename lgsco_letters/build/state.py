@@ -71,10 +71,13 @@ class BuildState:
 
     def current(self, slug: str, fingerprint: str, path: Path) -> Record | None:
         """The record, if the letter was built from these inputs and its file is untouched."""
+        record = self.on_disk(slug, path)
+        return record if record and record.fingerprint == fingerprint else None
+
+    def on_disk(self, slug: str, path: Path) -> Record | None:
+        """The record of the letter's PDF, if the file is still the one it describes."""
         record = self.records.get(slug)
-        if record is None or record.fingerprint != fingerprint:
-            return None
-        return record if file_sha256(path) == record.sha256 else None
+        return record if record and file_sha256(path) == record.sha256 else None
 
     def record(self, slug: str, record: Record) -> None:
         """Remember a finished letter durably before going on to the next."""

@@ -58,16 +58,17 @@ def start_worker(templates_dir: Path, pdf_options: dict[str, Any]) -> None:
 
 
 def render_job(job: Job) -> Outcome:
-    """Render one letter and write it atomically. Never raises: a failure is an outcome."""
+    """Render one letter and write it atomically. The letter's failure is an outcome; only a
+    failure to write (`OSError`) is raised."""
     try:
         if _startup_error is not None:
             raise _startup_error
         pdf = _renderer.render(job.html, job.identifier)
-        if job.path is not None:
-            write_atomic(job.path, pdf.data)
     except Exception as error:  # one letter's failure must not stop the others
         logger.debug("letter %s failed", job.key, exc_info=True)
         return Outcome(job.key, error=str(error) or type(error).__name__)
+    if job.path is not None:
+        write_atomic(job.path, pdf.data)  # a full disk stops the build, not just this letter
     digest = hashlib.sha256(pdf.data).hexdigest()
     return Outcome(job.key, pdf.pages, len(pdf.data), digest)
 

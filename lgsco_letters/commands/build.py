@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from lgsco_letters.build.builder import BuildOptions, BuildReport, build_year
+from lgsco_letters.build.manifest import BuildStatus
 from lgsco_letters.build.progress import Progress
 from lgsco_letters.commands.options import (
     data_option,
@@ -18,7 +19,7 @@ from lgsco_letters.commands.options import (
     year_out_dir,
 )
 from lgsco_letters.config import Config
-from lgsco_letters.data.year import select_authorities
+from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import display_path
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.render.variants import pdf_options
@@ -47,10 +48,10 @@ def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tu
                            jobs_or_default(jobs), force, pdf_options(variant))
     templates = Templates(config.templates)
     count = len(selected) if selected is not None else len(year.authorities)
-    click.echo(f"Building {plural(count, 'letter')} of {year.label} into "
-               f"{display_path(options.out_dir)} ({plural(options.jobs, 'worker')})")
     progress = Progress(0)
-    report = build_year(year, templates, options, progress)
+    report = build_year(year, templates, options, progress, on_ready=lambda: click.echo(
+        f"Building {plural(count, 'letter')} of {year.label} into "
+        f"{display_path(options.out_dir)} ({plural(options.jobs, 'worker')})"))
     progress.finish()
     if print_pack:
         from lgsco_letters.build.printpack import write_print_pack
@@ -63,8 +64,9 @@ def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tu
 
 
 def _summarise(report: BuildReport) -> None:
-    click.echo(f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
-               f"{report.count('failed')} failed in {report.seconds:.1f} s: "
+    click.echo(f"{report.count(BuildStatus.BUILT)} built, "
+               f"{report.count(BuildStatus.UNCHANGED)} unchanged, "
+               f"{report.count(BuildStatus.FAILED)} failed in {report.seconds:.1f} s: "
                f"{display_path(report.out_dir / 'manifest.csv')}")
     if report.failed:
         click.echo(f"{plural(len(report.failed), 'letter')} failed:", err=True)

@@ -13,7 +13,7 @@ from lgsco_letters.commands.options import (
     year_out_dir,
 )
 from lgsco_letters.config import Config
-from lgsco_letters.data.year import select_authorities
+from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import display_path
 from lgsco_letters.render.templating import Templates
 

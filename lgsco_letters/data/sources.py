@@ -7,7 +7,6 @@ Nothing here judges the values; `validate` does. Problems with the files themsel
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from lgsco_letters.data.schema import (
     yaml_key,
 )
 from lgsco_letters.errors import Problem
+from lgsco_letters.words import suggest
 
 
 @dataclass
@@ -45,12 +45,6 @@ class RawRecord:
         label = yaml_key(field_name) if field_name and self.nested else field_name
         line = self.key_lines.get(field_name, self.line) if field_name else self.line
         return Problem(self.file, message, line, self.name, label)
-
-
-def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """A ' (did you mean ...?)' hint, or nothing when no choice is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 def read_text(path: Path, problems: list[Problem]) -> str | None:

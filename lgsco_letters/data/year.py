@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.addresses import control_problem
-from lgsco_letters.data.models import Authority, Signatory, Year
-from lgsco_letters.data.sources import read_authority_yaml, read_csv, read_yaml, suggest
+from lgsco_letters.data.models import Signatory, Year
+from lgsco_letters.data.sources import read_authority_yaml, read_csv, read_yaml
 from lgsco_letters.data.validate import authorities_from, found
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
+from lgsco_letters.words import suggest
 
 YEAR_FILE = "year.yaml"
 AUTHORITIES_CSV = "authorities.csv"
@@ -149,45 +149,3 @@ class _SettingReader:
             elif isinstance(value, str):
                 self.plain(f"prose.{key}", value)
         return prose
-
-
-def select_authorities(year: Year, names: list[str] | tuple[str, ...]) -> list[Authority]:
-    """The authorities named by exact name, slug or name in any case; all of them when none.
-
-    An unknown name is an error that suggests the closest names, so that a typo never
-    silently builds (or later sends) the wrong letters.
-    """
-    if not names:
-        return list(year.authorities)
-    index = {key: authority for authority in year.authorities
-             for key in (authority.name, authority.slug, authority.name.casefold())}
-    chosen: dict[str, Authority] = {}
-    unknown = []
-    for name in names:
-        authority = index.get(name.strip()) or index.get(name.strip().casefold())
-        if authority is None:
-            unknown.append(name)
-        else:
-            chosen[authority.slug] = authority
-    if unknown:
-        raise LettersError("\n".join(_unknown_message(year, name) for name in unknown))
-    return list(chosen.values())
-
-
-def _unknown_message(year: Year, name: str) -> str:
-    close = closest_names(name, [authority.name for authority in year.authorities])
-    hint = f" Did you mean: {'; '.join(close)}?" if close else ""
-    return f'No authority called "{name}" in {display_path(year.folder)}.{hint}'
-
-
-def closest_names(name: str, names: list[str]) -> list[str]:
-    """The best few matches: the closest, and any nearly as close (many names share words)."""
-    def score(candidate: str) -> float:
-        return difflib.SequenceMatcher(None, name.casefold(), candidate.casefold()).ratio()
-
-    containing = [n for n in names if name.casefold() in n.casefold()]
-    if containing:
-        return containing[:3]
-    ranked = sorted(((score(n), n) for n in names), reverse=True)[:3]
-    best = ranked[0][0] if ranked else 0.0
-    return [n for s, n in ranked if s >= 0.6 and s >= best - 0.05]

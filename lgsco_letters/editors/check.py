@@ -14,9 +14,9 @@ from jinja2 import meta, nodes
 
 from lgsco_letters.data.models import Year
 from lgsco_letters.data.year import YEAR_FILE, load_year
-from lgsco_letters.errors import DataError, Problem
+from lgsco_letters.errors import DataError, Problem, RenderError
 from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT
-from lgsco_letters.render.templating import Templates, describe_parts, template_error_parts
+from lgsco_letters.render.templating import Templates, describe_parts, render_letter_html
 
 # Context entries that the template functions (asset, stylesheets) read, not templates.
 FOR_FUNCTIONS = {"render_mode", "asset_prefix"}
@@ -118,12 +118,15 @@ def _render_html(year: Year, templates: Templates, report: CheckReport) -> dict[
     """Every letter's HTML, by slug. A failure shared by many letters is reported once."""
     htmls: dict[str, str] = {}
     failures: dict[tuple, list] = collections.defaultdict(list)
+    already = {(problem.file, problem.line) for problem in report.problems}
     for authority in year.authorities:
         try:
-            htmls[authority.slug] = templates.letter_html(year, authority)
-        except Exception as error:  # every failure is reported, whatever its kind
-            failures[template_error_parts(error, templates.folder)].append(authority)
+            htmls[authority.slug] = render_letter_html(templates, year, authority)
+        except RenderError as error:
+            failures[error.where].append(authority)
     for (path, line, message), authorities in failures.items():
+        if (path, line) in already:
+            continue  # the name check has said it: one mistake, one problem
         everyone = len(authorities) == len(year.authorities) > 1
         if path is None or (len(authorities) <= SHARED and not everyone):
             described = describe_parts((path, line, message), templates.folder)

@@ -7,10 +7,7 @@ from itertools import groupby
 
 from lgsco_letters.editors.check import CheckReport
 from lgsco_letters.errors import Problem, display_path
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+from lgsco_letters.words import plural
 
 
 def _grouped(problems: list[Problem]) -> list[str]:
@@ -32,12 +29,12 @@ def as_text(report: CheckReport) -> str:
         counts = sorted(set(report.pages.values()))
         pages = f"; PDFs rendered: {len(report.pages)} ({', '.join(map(str, counts))} pages)"
     if report.clean:
-        summary = f"No problems: {_plural(report.authorities, 'letter')} checked{pages}"
+        summary = f"No problems: {plural(report.authorities, 'letter')} checked{pages}"
     else:
-        summary = (f"{_plural(len(report.problems), 'problem')} in {_plural(files, 'file')}"
+        summary = (f"{plural(len(report.problems), 'problem')} in {plural(files, 'file')}"
                    f"{pages}")
     if report.warnings:
-        summary += f"; {_plural(len(report.warnings), 'warning')}"
+        summary += f"; {plural(len(report.warnings), 'warning')}"
     return "\n".join([*lines, summary + "."])
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lgsco_letters.data.models import Year
-from lgsco_letters.errors import LettersError
+from lgsco_letters.errors import LettersError, RenderError
 from lgsco_letters.render.lettertext import generalise, sentences
-from lgsco_letters.render.templating import Templates, describe_template_error
+from lgsco_letters.render.templating import Templates, render_letter_html
 
 Change = tuple[str, str]  # (old wording, new wording); either may be empty
 
@@ -59,6 +59,8 @@ class DiffReport:
     # letter -> (its changes that most letters do not have, most letters' changes it lacks)
     differing: dict[str, tuple[list[Change], list[Change]]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # each side's distinct failures: one failure every letter shares means broken templates
+    failed: dict[str, set[str]] = field(default_factory=lambda: collections.defaultdict(set))
     pages: dict[str, tuple[int, int]] = field(default_factory=dict)  # moved page counts
     # each side's HTML by authority, kept for --pages so that nothing is rendered twice
     html: tuple[dict[str, str], dict[str, str]] = field(default_factory=lambda: ({}, {}),
@@ -74,10 +76,10 @@ def letter_changes(old: list[str], new: list[str]) -> list[Change]:
 def _text(templates: Templates, year: Year, authority, side: str, report: DiffReport,
           kept: dict[str, str]) -> list[str] | None:
     try:
-        html = templates.letter_html(year, authority)
-    except Exception as error:  # reported in the diff, not raised
-        described = describe_template_error(error, templates.folder)
-        report.errors.append(f"{authority.name} ({side}): {described}")
+        html = render_letter_html(templates, year, authority)
+    except RenderError as error:  # reported in the diff, not raised
+        report.errors.append(f"{authority.name} ({side}): {error}")
+        report.failed[side].add(str(error))
         return None
     kept[authority.name] = html
     return [generalise(sentence, authority) for sentence in sentences(html)]
@@ -97,8 +99,20 @@ def diff_year(year: Year, before: Templates, after: Templates, against: str) -> 
             per_letter[authority.name] = frozenset(changes)
             for change in changes:
                 report.changes.setdefault(change, []).append(authority.name)
+    _refuse_broken_sides(report)
     _find_differing(report, per_letter)
     return report
+
+
+def _refuse_broken_sides(report: DiffReport) -> None:
+    """Templates that fail for every letter compare with nothing: say so, rather than report
+    that no letter changes."""
+    for side, label in ((f"at {report.against}", f"The templates at {report.against}"),
+                        ("working", "The working templates")):
+        failing = sum(1 for error in report.errors if f" ({side}): " in error)
+        if report.letters and failing == report.letters:
+            raise LettersError(f"{label} fail for every letter, so there is nothing to "
+                               f"compare: {'; '.join(sorted(report.failed[side]))}")
 
 
 def _find_differing(report: DiffReport, per_letter: dict[str, frozenset[Change]]) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 
 from lgsco_letters.editors.diff import Change, DiffReport
-
-
-def _letters(count: int) -> str:
-    return f"{count} letter{'' if count == 1 else 's'}"
+from lgsco_letters.words import plural
 
 
 def _change_lines(change: Change, indent: str = "    ") -> list[str]:
@@ -18,8 +15,8 @@ def _change_lines(change: Change, indent: str = "    ") -> list[str]:
 
 
 def as_text(report: DiffReport) -> str:
-    lines = [f"Against {report.against}: {len(report.changed)} of {_letters(report.letters)} "
-             "change."]
+    letters = plural(report.letters, "letter")
+    lines = [f"Against {report.against}: {len(report.changed)} of {letters} change."]
     ordered = sorted(report.changes.items(), key=lambda item: (-len(item[1]), item[0]))
     if ordered:
         lines += ["", "Changes, each shown once («authority» and «recipient» stand for each "
@@ -27,7 +24,7 @@ def as_text(report: DiffReport) -> str:
     for change, names in ordered:
         who = "" if len(names) == report.letters else (
             f": {', '.join(names[:3])}{' and more' if len(names) > 3 else ''}")
-        lines += [f"  in {_letters(len(names))}{who}", *_change_lines(change)]
+        lines += [f"  in {plural(len(names), 'letter')}{who}", *_change_lines(change)]
     if report.differing:
         lines += ["", f"Letters whose change differs from the rest ({len(report.differing)}):"]
         for name, (extra, missing) in sorted(report.differing.items()):

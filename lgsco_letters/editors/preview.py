@@ -8,7 +8,7 @@ from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import LettersError, RenderError
 from lgsco_letters.files import write_atomic
 from lgsco_letters.render.provenance import document_identifier
-from lgsco_letters.render.templating import Templates, describe_template_error
+from lgsco_letters.render.templating import Templates, render_letter_html
 from lgsco_letters.render.variants import DEFAULT_VARIANT, pdf_options
 
 
@@ -20,10 +20,9 @@ def write_preview(year: Year, authority: Authority, templates: Templates, target
         raise LettersError(f"--out {target}: expected a file name ending in .pdf or .html")
     mode = "inline" if suffix == ".html" else "pdf"
     try:
-        html = templates.letter_html(year, authority, mode)
-    except Exception as error:  # a template fault is the user's to fix: say where it is
-        raise LettersError(f"{authority.name}: {describe_template_error(error, templates.folder)}"
-                           ) from None
+        html = render_letter_html(templates, year, authority, mode)
+    except RenderError as error:  # a template fault is the user's to fix: say where it is
+        raise LettersError(f"{authority.name}: {error}") from None
     if suffix == ".html":
         write_atomic(target, html)
         return target

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.year import load_year
-from lgsco_letters.errors import DataError, LettersError, Problem, RenderError
-from lgsco_letters.render.templating import Templates, describe_template_error
+from lgsco_letters.errors import DataError, LettersError, RenderError
+from lgsco_letters.render.templating import Templates, fault_of, render_letter_html
 
 logger = logging.getLogger(__name__)
 ASSET_PREFIX = "/assets/"
@@ -80,12 +80,10 @@ class Site:
         if snapshot.problems:
             return "", snapshot.problems
         try:
-            html = snapshot.templates.letter_html(snapshot.year, authority, "linked",
-                                                  ASSET_PREFIX)
-        except Exception as error:  # any template fault is shown, never raised
-            where = Problem(authority.source, describe_template_error(
-                error, snapshot.templates.folder), authority.line, authority.name)
-            return "", [str(where)]
+            html = render_letter_html(snapshot.templates, snapshot.year, authority, "linked",
+                                      ASSET_PREFIX)
+        except RenderError as error:  # shown on the page, never raised
+            return "", [str(fault_of(error, authority))]
         return html, []
 
     def letter_pdf(self, snapshot: Snapshot, authority: Authority) -> tuple[bytes, list[str]]:
@@ -96,9 +94,9 @@ class Site:
         if snapshot.problems:
             return b"", snapshot.problems
         try:
-            html = snapshot.templates.letter_html(snapshot.year, authority)
-        except Exception as error:  # shown on the page
-            return b"", [describe_template_error(error, snapshot.templates.folder)]
+            html = render_letter_html(snapshot.templates, snapshot.year, authority)
+        except RenderError as error:  # shown on the page
+            return b"", [str(fault_of(error, authority))]
         with self._pdf_lock:  # one WeasyPrint at a time; it is not made for threads
             try:
                 pdf = self._renderer_of(snapshot.templates).render(html).data

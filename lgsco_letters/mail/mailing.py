@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lgsco_letters.build.manifest import MANIFEST_JSON, read_letters
+from lgsco_letters.build.manifest import MANIFEST_JSON, SENDABLE, read_letters
 from lgsco_letters.build.state import file_sha256
 from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.data.year import select_authorities
+from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.mail.delivery import Connection, Result, Server, deliver, message_bytes
 from lgsco_letters.mail.ledger import INTERRUPTED, Entry, Ledger, SendStatus
@@ -99,8 +99,8 @@ def _chosen(year: Year, options: SendOptions) -> tuple[list[Authority], set[str]
 def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -> Plan:
     """Decide, for every chosen authority, whether to send, skip or hold back its letter."""
     _check_addresses(options)
-    rows = read_letters(out_dir)
     chosen, resend = _chosen(year, options)
+    rows = read_letters(out_dir)
     sent, plan, problems = ledger.entries(), Plan(), []
     for authority in chosen:
         row = rows.get(authority.slug)
@@ -117,7 +117,7 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
 
 def _pdf_problem(authority: Authority, row: dict | None, out_dir: Path) -> Problem | None:
     manifest = out_dir / MANIFEST_JSON
-    if row is None or row["status"] not in ("built", "unchanged"):
+    if row is None or row["status"] not in SENDABLE:
         status = "missing" if row is None else row["status"]
         return Problem(manifest, f"has no built letter (status: {status}); run lgsco-letters "
                                  "build", authority=authority.name)

@@ -20,8 +20,8 @@ from markupsafe import Markup
 
 from lgsco_letters.data.figures import figures_for
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.errors import Problem
-from lgsco_letters.render.assets import data_uri, inline_css, resolve_asset
+from lgsco_letters.errors import Problem, RenderError
+from lgsco_letters.render.assets import AssetError, data_uri, inline_css, resolve_asset
 from lgsco_letters.render.provenance import provenance, templates_fingerprint
 
 # The letter's stylesheets, in cascade order. The PDF renderer parses them once per process.
@@ -116,6 +116,32 @@ class Templates:
                 problems.append(Problem(self.folder / name, error.message or str(error),
                                         error.lineno))
         return problems
+
+
+# What a template editor's mistake raises: Jinja's own errors (undefined names, syntax, the
+# sandbox), a missing asset, and arithmetic on the data (a division by a zero count).
+TEMPLATE_FAULTS = (TemplateError, AssetError, ArithmeticError)
+
+
+def render_letter_html(templates: Templates, year: Year, authority: Authority,
+                       mode: str = "pdf", asset_prefix: str = "") -> str:
+    """The letter's HTML. A template's fault becomes this letter's `RenderError`, saying which
+    template and line; any other exception is a bug in the engine and goes on up."""
+    try:
+        return templates.letter_html(year, authority, mode, asset_prefix)
+    except Exception as error:
+        parts = template_error_parts(error, templates.folder)
+        if not isinstance(error, TEMPLATE_FAULTS) and parts[0] is None:
+            raise
+        raise RenderError(describe_parts(parts, templates.folder), *parts) from error
+
+
+def fault_of(error: RenderError, authority: Authority) -> Problem:
+    """Where a letter's failure is to be mended: the template and line when a template is at
+    fault, as `check` says it, else the authority's data."""
+    if error.template is not None:
+        return Problem(error.template, error.detail, error.line)
+    return Problem(authority.source, str(error), authority.line, authority.name)
 
 
 def template_error_parts(error: Exception, folder: Path) -> tuple[Path | None, int | None, str]:
