@@ -1,4 +1,4 @@
-"""Defaults for the commands, from `lgsco-letters.yml` in the folder they are run from."""
+"""Defaults for the commands, from `lgsco-letters.yml` in the folder they are run from or above."""
 
 from __future__ import annotations
 
@@ -20,10 +20,21 @@ class Config:
     templates: Path  # the templates folder
 
 
-def load_config(folder: Path | None = None) -> Config:
-    """The config file's values over the defaults; paths are relative to the file's folder."""
-    folder = Path.cwd() if folder is None else folder
-    path = folder / CONFIG_FILE
+def find_config(start: Path) -> Path | None:
+    """`lgsco-letters.yml` in `start` or the nearest folder above it, as git finds `.git`, so
+    that the commands work from `templates/` or `data/` too."""
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder / CONFIG_FILE
+    return None
+
+
+def load_config(start: Path | None = None) -> Config:
+    """The config file's values over the defaults; paths are relative to the file's folder.
+    Without a config file, the defaults are relative to `start` (the current folder)."""
+    start = Path.cwd() if start is None else start
+    path = find_config(start) or start / CONFIG_FILE
+    folder = path.parent
     values = dict(DEFAULTS)
     if path.is_file():
         problems: list[Problem] = []

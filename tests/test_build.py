@@ -268,3 +268,20 @@ def test_a_journal_that_is_a_symlink_is_replaced_not_written_through(three, tmp_
     assert [letter.status for letter in report.letters] == ["built"] * 3
     assert victim.read_text() == "keep me\n"
     assert not (out / ".lgsco-build.journal").is_symlink()
+
+
+def test_an_unrelated_template_rebuilds_nothing_and_inspect_still_matches(three, tmp_path, run):
+    out = tmp_path / "out"
+    templates = copy_templates(tmp_path / "templates")
+    build(three, out, templates)
+    (templates / "letter-2019.html").write_text('{% extends "base.html" %}\n')
+    edit_file(templates / "email" / "cover.txt", "Dear", "Dear dear")
+    assert set(statuses(build(three, out, templates)).values()) == {"unchanged"}
+    config = tmp_path / "lgsco-letters.yml"
+    config.write_text(f"data: {three}\nout: {out}\ntemplates: {templates}\n")
+    os.chdir(tmp_path)
+    result = run("inspect", out / "adur-district-council.pdf")
+    assert result.exit_code == 0, result.output
+    assert "Templates: match the current templates" in result.output
+    edit_file(templates / "partials" / "sign-off.html", "Yours sincerely", "Yours faithfully")
+    assert set(statuses(build(three, out, templates)).values()) == {"built"}

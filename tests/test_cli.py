@@ -319,3 +319,21 @@ def test_a_bug_is_one_line_and_exit_3(project, monkeypatch):
                              "it happened.\n")
     with pytest.raises(KeyError):
         invoke("-v", "list")
+
+
+def test_the_config_is_found_from_a_folder_below(project, make_year):
+    folder = project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW)))
+    below = folder / "notes" / "deeper"
+    below.mkdir(parents=True)
+    os.chdir(below)
+    result = invoke("list")
+    assert result.exit_code == 0, result.output
+    assert "2 authorities in " in result.output
+
+
+def test_data_naming_a_folder_of_years_lists_them(project, make_year, tmp_path):
+    project()
+    result = invoke("list", "--data", ROOT / "data")
+    assert result.exit_code == 2
+    assert result.output == (f"{ROOT / 'data'} holds years, not one year's year.yaml: give one "
+                             f"of them with --data: {ROOT / 'data' / '2017-18'}\n")

@@ -25,6 +25,7 @@ YEAR_KEYS = ("year", "letter_date", "period_end", "template", "delivery", "signa
 def load_year(folder: Path) -> Year:
     """Load and validate a whole year; raise `DataError` listing every problem found."""
     folder = Path(folder)
+    _refuse_a_folder_of_years(folder)
     if not folder.is_dir():
         raise LettersError(f"{display_path(folder)}: no such year folder (expected a folder "
                            f"holding {YEAR_FILE} and {AUTHORITIES_CSV} or {AUTHORITIES_DIR}/)")
@@ -36,6 +37,17 @@ def load_year(folder: Path) -> Year:
         raise DataError(problems)
     authorities.sort(key=lambda authority: authority.name.casefold())
     return Year(folder=folder, authorities=tuple(authorities), **settings)
+
+
+def _refuse_a_folder_of_years(folder: Path) -> None:
+    """`--data data` names the folder that holds the years: say which years it holds."""
+    if not folder.is_dir() or (folder / YEAR_FILE).exists():
+        return
+    years = sorted(child for child in folder.iterdir() if (child / YEAR_FILE).is_file())
+    if years:
+        listed = ", ".join(display_path(year) for year in years)
+        raise LettersError(f"{display_path(folder)} holds years, not one year's {YEAR_FILE}: "
+                           f"give one of them with --data: {listed}")
 
 
 def _authority_records(folder: Path, problems: list[Problem]) -> list:

@@ -56,20 +56,6 @@ def check_year(data_dir: Path, templates_dir: Path, pdf: bool = False,
     return report
 
 
-def template_closure(templates: Templates, name: str) -> list[str]:
-    """The template and every template it extends, includes or imports, each once."""
-    seen, queue = [], [name]
-    while queue:
-        current = queue.pop()
-        if current in seen:
-            continue
-        seen.append(current)
-        source = templates.env.loader.get_source(templates.env, current)[0]
-        queue += [ref for ref in meta.find_referenced_templates(templates.env.parse(source))
-                  if ref is not None]
-    return seen
-
-
 def _names_used(templates: Templates, names: list[str]) -> tuple[dict, dict]:
     """Top-level names and `prose.` keys the templates use, each with where it is first used."""
     used, prose = {}, {}
@@ -86,7 +72,7 @@ def _names_used(templates: Templates, names: list[str]) -> tuple[dict, dict]:
 
 
 def _check_names(year: Year, templates: Templates, report: CheckReport) -> None:
-    letter = template_closure(templates, year.template)
+    letter = templates.closure(year.template)
     available = set(templates.context(year, year.authorities[0])) | set(templates.env.globals)
     used, prose = _names_used(templates, letter)
     _missing(used, available, templates, report)

@@ -59,7 +59,7 @@ def compare(provenance: Provenance, year: Year, templates: Templates) -> Compari
     authority = next((a for a in year.authorities if a.name == provenance.authority), None)
     same_year = year.label == provenance.year
     data_now = data_fingerprint(year, authority) if authority and same_year else None
-    return Comparison(provenance, data_now, templates.fingerprint, engine_version())
+    return Comparison(provenance, data_now, templates.shape(year.template), engine_version())
 
 
 def report(comparison: Comparison, year: Year) -> list[str]:

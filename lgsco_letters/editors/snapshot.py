@@ -46,7 +46,7 @@ class Site:
         self.snapshot = Snapshot(0)
         self._pdf_lock = threading.Lock()
         self._renderer = None
-        self._renderer_for = ""
+        self._renderer_for: Templates | None = None
         self._pdfs: dict[tuple[int, str], bytes] = {}
         self.reload()
 
@@ -110,7 +110,8 @@ class Site:
             LetterRenderer,  # WeasyPrint is loaded only when a PDF is asked for
         )
 
-        if self._renderer is None or self._renderer_for != templates.fingerprint:
+        # the renderer holds the stylesheets: a new snapshot of the templates, a new renderer
+        if self._renderer is None or self._renderer_for is not templates:
             self._renderer = LetterRenderer(templates.folder)
-            self._renderer_for = templates.fingerprint
+            self._renderer_for = templates
         return self._renderer

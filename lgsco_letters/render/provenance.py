@@ -18,9 +18,6 @@ from typing import Any
 from lgsco_letters import __version__
 from lgsco_letters.data.models import Authority, Year
 
-# Files under templates/ that do not shape the letter: editing them must not make every
-# letter look out of date.
-NOT_THE_LETTER = ("email/", "print-pack.html")
 # The PDF's Info keys: HTML <meta> names that WeasyPrint's custom_metadata copies into the
 # PDF (lowercased, letters and digits only, so the names have nothing else).
 KEYS = {"engine": "lgscoengine", "year": "lgscoyear", "authority": "lgscoauthority",
@@ -55,19 +52,20 @@ def data_fingerprint(year: Year, authority: Authority) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def templates_fingerprint(folder: Path) -> str:
-    """Every file that shapes the letter, by relative path and content."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(folder).as_posix()
-        if relative.startswith(NOT_THE_LETTER) or "__pycache__" in relative:
-            continue
-        digest.update(relative.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+def shape_fingerprint(folder: Path, files: list[str]) -> str:
+    """What shapes a letter besides its data: the engine, and the templates and assets it
+    uses (`files`, relative to `folder`), by name and content. Nothing else under templates/
+    counts, so a new draft template or an email edit leaves every letter as it was."""
+    digest = hashlib.sha256(engine_version().encode("utf-8") + b"\0")
+    for relative in sorted(set(files)):
+        path = folder / relative
+        content = path.read_bytes() if path.is_file() else b"(missing)"  # its use will say so
+        digest.update(relative.encode("utf-8") + b"\0" + content + b"\0")
     return digest.hexdigest()
 
 
 def provenance(year: Year, authority: Authority, templates: str) -> dict[str, str]:
-    """The <meta> entries a letter carries; `templates` is the folder's fingerprint."""
+    """The <meta> entries a letter carries; `templates` is its shape's fingerprint."""
     return {KEYS["engine"]: engine_version(), KEYS["year"]: year.label,
             KEYS["authority"]: authority.name,
             KEYS["data"]: data_fingerprint(year, authority), KEYS["templates"]: templates}

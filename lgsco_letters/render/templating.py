@@ -12,6 +12,8 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
+    meta,
+    nodes,
     pass_context,
     select_autoescape,
 )
@@ -21,8 +23,14 @@ from markupsafe import Markup
 from lgsco_letters.data.figures import figures_for
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import Problem, RenderError
-from lgsco_letters.render.assets import AssetError, data_uri, inline_css, resolve_asset
-from lgsco_letters.render.provenance import provenance, templates_fingerprint
+from lgsco_letters.render.assets import (
+    AssetError,
+    css_dependencies,
+    data_uri,
+    inline_css,
+    resolve_asset,
+)
+from lgsco_letters.render.provenance import provenance, shape_fingerprint
 
 # The letter's stylesheets, in cascade order. The PDF renderer parses them once per process.
 STYLESHEETS = ("brand/brand.css", "letter.css")
@@ -55,14 +63,43 @@ class Templates:
         )
         self.env.filters.update(long_date=long_date, short_date=short_date)
         self.env.globals.update(asset=self._asset, stylesheets=self._stylesheets)
-        self._fingerprint: str | None = None
+        self._shapes: dict[str, str] = {}
 
-    @property
-    def fingerprint(self) -> str:
-        """The templates' fingerprint, computed once: a Templates object is one snapshot."""
-        if self._fingerprint is None:
-            self._fingerprint = templates_fingerprint(self.folder)
-        return self._fingerprint
+    def shape(self, name: str) -> str:
+        """The fingerprint of what shapes a letter made from template `name` (see
+        `shape_fingerprint`), computed once: a Templates object is one snapshot."""
+        if name not in self._shapes:
+            templates = self.closure(name)
+            self._shapes[name] = shape_fingerprint(self.folder, [*templates,
+                                                                 *self.assets_used(templates)])
+        return self._shapes[name]
+
+    def closure(self, name: str) -> list[str]:
+        """The template and every template it extends, includes or imports, each once."""
+        seen, queue = [], [name]
+        while queue:
+            current = queue.pop()
+            if current in seen:
+                continue
+            seen.append(current)
+            queue += [ref for ref in meta.find_referenced_templates(self.parse(current))
+                      if ref is not None]
+        return seen
+
+    def parse(self, name: str) -> nodes.Template:
+        return self.env.parse(self.env.loader.get_source(self.env, name)[0])
+
+    def assets_used(self, templates: list[str]) -> list[str]:
+        """The stylesheets, the files `asset("...")` names in these templates, and the files
+        those stylesheets load (fonts, images)."""
+        named = [call.args[0].value for name in templates
+                 for call in self.parse(name).find_all(nodes.Call)
+                 if isinstance(call.node, nodes.Name) and call.node.name == "asset"
+                 and call.args and isinstance(call.args[0], nodes.Const)]
+        files = [*STYLESHEETS, *named]
+        return files + [dependency for file in files
+                        if file.endswith(".css") and (self.folder / file).is_file()
+                        for dependency in css_dependencies(self.folder, file)]
 
     def context(self, year: Year, authority: Authority, mode: str = "pdf",
                 asset_prefix: str = "") -> dict[str, Any]:
@@ -79,7 +116,7 @@ class Templates:
             "signatory": year.signatory,
             "prose": year.prose,
             "render_mode": mode,
-            "provenance": provenance(year, authority, self.fingerprint),
+            "provenance": provenance(year, authority, self.shape(year.template)),
         }
 
     def letter_html(self, year: Year, authority: Authority, mode: str = "pdf",
