@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 
@@ -149,3 +150,36 @@ def test_the_masthead_is_real_text(bromsgrove_pdf):
     first_page = PdfReader(bromsgrove_pdf).pages[0].extract_text()
     assert "OMBUDSMAN" in first_page
     assert "Local Government" in first_page
+
+
+def header_rows_and_rules(image, top: int) -> list[tuple[int, int, list[int]]]:
+    """The tables' header rows on a page image (y from, y to, x of each vertical rule)."""
+    pixels, (width, height) = image.load(), image.size
+    ruled = [y for y in range(top, height)
+             if sum(1 for x in range(width) if 80 < pixels[x, y] < 235) > width * 0.5]
+    rows = []
+    for upper, lower in itertools.pairwise(ruled):
+        if lower - upper > 20 and pixels[width // 2, upper + 3] < 250:  # shaded: a header
+            height = lower - upper
+            rules = [x for x in range(width) if sum(
+                1 for y in range(upper + 2, lower - 1) if pixels[x, y] < 200) > height * 0.8]
+            rows.append((upper, lower, rules))
+    return rows
+
+
+def test_statistics_headers_have_room_inside_their_rules(bromsgrove_pdf, tmp_path):
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-f", "3", "-l", "3", "-r", "110", "-gray", "-png",
+                    str(bromsgrove_pdf), str(tmp_path / "page")], check=True)
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    rows = header_rows_and_rules(image, top=200)
+    assert len(rows) >= 2  # received, decided (and remedied)
+    pixels = image.load()
+    for upper, lower, rules in rows:
+        assert len(rules) >= 5
+        for x in rules:
+            for dx in (-4, -3, -2, 2, 3, 4):  # about a millimetre either side of each rule
+                ink = [y for y in range(upper + 2, lower - 1)
+                       if 0 <= x + dx < image.size[0] and pixels[x + dx, y] < 150]
+                assert not ink, f"text touches the rule at x={x} in the header row at y={upper}"
