@@ -734,3 +734,21 @@ def test_one_letters_unexpected_error_does_not_stop_the_run(run, year, smtp, mon
             "nobody foresaw (-v shows the details))") in result.output
     assert len(smtp.recorder.messages) == 4
     assert ledger_rows(year)[NAMES[1]][0] == "failed-permanent"
+
+
+def test_many_held_back_letters_are_counted_not_listed(run, year, smtp):
+    csv_path = year / "2017-18" / "authorities.csv"
+    csv_path.write_text(csv_path.read_text().replace(",false,", ",true,"))
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    result = send(run, year, smtp)
+    assert ("  6 specimen letters held back: --allow-specimen sends them (-v lists them)"
+            in result.output.splitlines())
+    assert "held back: Alpha" not in result.output
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert ("  6 specimen letters never tried: send holds them back without --allow-specimen "
+            "(status --all lists them)") in status.output.splitlines()
+    every = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
+    assert "  Alpha Borough Council (specimen): never tried" in every.output.splitlines()
+    verbose = run("-v", "send", "--data", year / "2017-18", "--out", year / "out", "--smtp",
+                  f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes")
+    assert "  held back: Alpha Borough Council: specimen letter" in verbose.output

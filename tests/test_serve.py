@@ -165,6 +165,7 @@ def test_an_undefined_name_shows_the_template_and_line(preview):
     text = get(preview, "/letters/bromsgrove-district-council/")[2].decode()
     assert "templates/letter-2018.html, line 34: &#39;dict object&#39; has no attribute " \
            "&#39;courses&#39;" in text
+    assert "authorities.csv" not in text  # the template is at fault, not the data
 
 
 def test_bad_data_is_shown_on_the_index_and_the_server_keeps_running(preview):

@@ -32,7 +32,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RenderOutcome:
     key: str
     pages: int = 0
     size: int = 0
@@ -57,7 +57,7 @@ def start_worker(templates_dir: Path, pdf_options: dict[str, Any]) -> None:
         _startup_error = error
 
 
-def render_job(job: Job) -> Outcome:
+def render_job(job: Job) -> RenderOutcome:
     """Render one letter and write it atomically. The letter's failure is an outcome; only a
     failure to write (`OSError`) is raised."""
     try:
@@ -66,11 +66,11 @@ def render_job(job: Job) -> Outcome:
         pdf = _renderer.render(job.html, job.identifier)
     except Exception as error:  # one letter's failure must not stop the others
         logger.debug("letter %s failed", job.key, exc_info=True)
-        return Outcome(job.key, error=str(error) or type(error).__name__)
+        return RenderOutcome(job.key, error=str(error) or type(error).__name__)
     if job.path is not None:
         write_atomic(job.path, pdf.data)  # a full disk stops the build, not just this letter
     digest = hashlib.sha256(pdf.data).hexdigest()
-    return Outcome(job.key, pdf.pages, len(pdf.data), digest)
+    return RenderOutcome(job.key, pdf.pages, len(pdf.data), digest)
 
 
 def default_jobs() -> int:
@@ -80,7 +80,7 @@ def default_jobs() -> int:
 
 
 def run_jobs(jobs: list[Job], templates_dir: Path, workers: int,
-             pdf_options: dict[str, Any]) -> Iterator[Outcome]:
+             pdf_options: dict[str, Any]) -> Iterator[RenderOutcome]:
     """Render every job, yielding outcomes as they finish (in any order)."""
     if not jobs:
         return

@@ -16,9 +16,9 @@ from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.mail.delivery import Server
 from lgsco_letters.mail.ledger import SendStatus, open_ledger
 from lgsco_letters.mail.mailing import (
-    Outcome,
     Plan,
     SendOptions,
+    SendOutcome,
     make_plan,
     send_all,
     write_eml_files,
@@ -153,11 +153,11 @@ def _confirm(count: int) -> None:
     click.confirm(f"Send {plural(count, 'message')} now?", abort=True)
 
 
-def _report(outcome: Outcome) -> None:
+def _report(outcome: SendOutcome) -> None:
     click.echo(f"  {outcome.result.status}: {outcome.authority} ({outcome.result.reply})")
 
 
-def _summary(outcomes: list[Outcome], plan: Plan) -> None:
+def _summary(outcomes: list[SendOutcome], plan: Plan) -> None:
     counts = collections.Counter(outcome.result.status for outcome in outcomes)
     unknown = counts[SendStatus.UNKNOWN]
     click.echo(f"{counts[SendStatus.SENT]} sent, {counts[SendStatus.FAILED_TEMPORARY]} failed "

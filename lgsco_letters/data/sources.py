@@ -47,7 +47,7 @@ class RawRecord:
         return Problem(self.file, message, line, self.name, label)
 
 
-def read_text(path: Path, problems: list[Problem]) -> str | None:
+def read_utf8(path: Path, problems: list[Problem]) -> str | None:
     """The file's text. Excel's byte-order mark is dropped; CRLF is left for the parsers."""
     data = path.read_bytes()
     try:
@@ -66,7 +66,7 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
 # ---- CSV ---------------------------------------------------------------------------------
 
 def read_csv(path: Path, problems: list[Problem]) -> list[RawRecord]:
-    text = read_text(path, problems)
+    text = read_utf8(path, problems)
     if text is None:
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -173,7 +173,7 @@ for _tag in ("binary", "set", "omap", "pairs"):
 
 def read_yaml(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int]] | None:
     """A YAML mapping and the line of every (dotted) key, or None when it cannot be read."""
-    text = read_text(path, problems)
+    text = read_utf8(path, problems)
     if text is None:
         return None
     loader = DataLoader(text)

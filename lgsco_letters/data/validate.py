@@ -59,7 +59,7 @@ def _whole_number(value: Any) -> int | None:
     return None
 
 
-def read_text(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
+def text_field(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
     value = record.values.get(field)
     if _blank(value):
         if what:
@@ -78,7 +78,7 @@ def read_name(record: RawRecord, problems: list[Problem]) -> str:
     """The authority's official name: it titles the letter and names its file, so stray
     spaces and overlong names are refused rather than tidied."""
     raw = record.values.get("authority")
-    name = read_text(record, "authority", problems, "the authority's official name")
+    name = text_field(record, "authority", problems, "the authority's official name")
     if not name:
         return ""
     if str(raw) != name or "  " in name:
@@ -124,7 +124,7 @@ def _check_remedied(record, decided: dict[str, int], remedied: dict[str, int], p
 
 
 def read_email(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
-    email = read_text(record, field, problems, what)
+    email = text_field(record, field, problems, what)
     if email and (problem := address_problem(email)):
         problems.append(record.problem(field, problem))
     return email
@@ -133,8 +133,8 @@ def read_email(record: RawRecord, field: str, problems: list[Problem], what: str
 def _recipient(record: RawRecord, problems: list[Problem]) -> Recipient:
     email = read_email(record, "recipient_email", problems, "the recipient's email address")
     return Recipient(
-        name=read_text(record, "recipient_name", problems),
-        title=read_text(record, "recipient_title", problems) or DEFAULT_TITLE,
+        name=text_field(record, "recipient_name", problems),
+        title=text_field(record, "recipient_title", problems) or DEFAULT_TITLE,
         email=email,
     )
 
@@ -143,7 +143,7 @@ def authority_from(record: RawRecord, problems: list[Problem]) -> Authority | No
     """The typed authority, or None when the record has any problem (all of them reported)."""
     before = len(problems)
     name = read_name(record, problems)
-    authority_type = read_text(record, "authority_type", problems,
+    authority_type = text_field(record, "authority_type", problems,
                                "the kind of authority, e.g. district")
     recipient = _recipient(record, problems)
     specimen = read_flag(record, "specimen", problems)

@@ -176,7 +176,7 @@ def _resends(entry: Entry | None, resend: bool) -> int:
 
 
 @dataclass
-class Outcome:
+class SendOutcome:
     authority: str
     result: Result
 
@@ -209,7 +209,7 @@ def _compose(item: Planned, year: Year, templates: Templates, options: SendOptio
 
 
 def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
-             ledger: Ledger, report: Callable[[Outcome], None]) -> list[Outcome]:
+             ledger: Ledger, report: Callable[[SendOutcome], None]) -> list[SendOutcome]:
     connection = Connection(options.server)
     outcomes, interval, last = [], 60.0 / options.rate if options.rate else 0.0, None
     try:
@@ -225,7 +225,7 @@ def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
 
 
 def _send_one(item: Planned, year: Year, templates: Templates, options: SendOptions,
-              ledger: Ledger, connection: Connection) -> Outcome:
+              ledger: Ledger, connection: Connection) -> SendOutcome:
     recipients = [item.authority.recipient.email, *item.cc]
 
     def begin() -> None:  # committed before each attempt
@@ -247,4 +247,4 @@ def _send_one(item: Planned, year: Year, templates: Templates, options: SendOpti
         result = Result(SendStatus.FAILED_PERMANENT, f"unexpected error: {type(error).__name__}:"
                                                      f" {error} (-v shows the details)")
     ledger.finish(item.authority.slug, result.status, result.reply)
-    return Outcome(item.authority.name, result)
+    return SendOutcome(item.authority.name, result)
