@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import (
+from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
     BUNDLED_YEAR,

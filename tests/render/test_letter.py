@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from conftest import BUNDLED_YEAR, SEED, TEMPLATES, normalise_lines, pdf_text, squash
+from helpers import BUNDLED_YEAR, SEED, TEMPLATES, normalise_lines, pdf_text, squash
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.data.year import load_year
 from lgsco_letters.editors.preview import write_preview

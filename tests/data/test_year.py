@@ -6,16 +6,17 @@ from datetime import date
 
 import pytest
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, csv_text
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.data.year import load_year
-from lgsco_letters.errors import DataError, LettersError
+from lgsco_letters.errors import DataError, LettersError, display_path
 
 
 def problems_of(folder) -> list[str]:
     with pytest.raises(DataError) as caught:
         load_year(folder)
-    return [str(problem).replace(str(folder), "YEAR") for problem in caught.value.problems]
+    return [str(problem).replace(display_path(folder), "YEAR")
+            for problem in caught.value.problems]
 
 
 def test_bundled_year_has_every_council_of_2018():
@@ -252,5 +253,5 @@ def test_an_unknown_name_suggests_the_closest():
     with pytest.raises(LettersError) as caught:
         select_authorities(year, ["Bromsgove District Council"])
     assert str(caught.value) == (
-        'No authority called "Bromsgove District Council" in data/2017-18. '
+        f'No authority called "Bromsgove District Council" in {display_path(BUNDLED_YEAR)}. '
         "Did you mean: Bromsgrove District Council?")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import (
+from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
     BUNDLED_YEAR,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, ROOT, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, ROOT, csv_text
 
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space: a YAML bomb would need far more
 SECONDS = 30

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from conftest import (
+from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
     FAILS_WITHOUT_COMPLAINTS,

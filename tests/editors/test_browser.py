@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
 
 CHROMIUM = Path("/usr/bin/chromium")
 # As root in a container, and with no network beyond the loopback: no sandbox, no background

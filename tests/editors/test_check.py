@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import (
+from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
     FAILS_WITHOUT_COMPLAINTS,

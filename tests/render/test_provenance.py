@@ -9,7 +9,7 @@ import zlib
 import pytest
 from pypdf import PdfReader
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, TEMPLATES, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, TEMPLATES, csv_text
 from lgsco_letters.data.year import load_year
 from lgsco_letters.render.variants import VARIANTS
 

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
 from lgsco_letters.editors.server import PreviewServer
 from lgsco_letters.editors.snapshot import Site
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import TEMPLATES
+from helpers import TEMPLATES
 from lgsco_letters.errors import RenderError
 from lgsco_letters.render.pdf import LetterRenderer
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from conftest import BUNDLED_YEAR, TEMPLATES
+from helpers import BUNDLED_YEAR, TEMPLATES
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.data.year import load_year
 from lgsco_letters.editors.preview import write_preview

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import BUNDLED_YEAR
+from helpers import BUNDLED_YEAR
 from lgsco_letters.data.figures import figures_for, uphold_rate
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.data.year import load_year

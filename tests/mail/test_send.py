@@ -23,7 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from conftest import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
 from lgsco_letters.build.builder import BuildOptions, build_year
 from lgsco_letters.data.year import load_year
 from lgsco_letters.mail.ledger import Ledger

@@ -1,0 +1,76 @@
+"""What the tests share: the bundled data's paths, rows to build years from, and real PDFs
+read back as text."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_YEAR = ROOT / "data" / "2017-18"
+TEMPLATES = ROOT / "templates"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = FIXTURES / "bromsgrove-2018-seed.txt"
+BROMSGROVE_YAML = BUNDLED_YEAR / "authorities" / "bromsgrove-district-council.yaml"
+
+CSV_HEADER = (
+    "authority,authority_type,recipient_name,recipient_title,recipient_email,specimen,"
+    "received_adult_care_services,received_benefits_and_tax,received_corporate_and_other_services,"
+    "received_education_and_childrens_services,received_environment_services,"
+    "received_highways_and_transport,received_housing,received_planning_and_development,"
+    "received_other,received_total,decided_incomplete_or_invalid,decided_advice_given,"
+    "decided_referred_back_for_local_resolution,decided_closed_after_initial_enquiries,"
+    "decided_not_upheld,decided_upheld,decided_total,remedied_by_ombudsman,"
+    "remedied_by_authority_before_ombudsman"
+)
+BROMSGROVE_ROW = (
+    "Bromsgrove District Council,district,Kevin Dicks,Chief Executive,"
+    "chief.executive@bromsgrove.example.org,false,0,2,0,0,1,0,0,8,0,11,1,0,2,6,1,1,11,1,0"
+)
+ADUR_ROW = (
+    "Adur District Council,district,,Chief Executive,chief.executive@adur.example.org,true,"
+    "0,4,2,0,3,1,3,8,0,21,1,1,8,7,1,2,20,2,0"
+)
+
+
+# A template edit that fails only for a council with no complaints: a data-triggered failure.
+FAILS_WITHOUT_COMPLAINTS = (
+    "<td>{{ figures.received_total }}</td>",
+    "<td>{{ figures.received_total }} ({{ 100 // figures.received_total }})</td>",
+)
+
+
+def copy_templates(folder: Path) -> Path:
+    shutil.copytree(TEMPLATES, folder)
+    return folder
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    """Replace text in a file, insisting that the text is there (so that an edit never misses)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+# A council with no complaints at all: no figures, no uphold rate.
+ZERO_ROW = ("Council of the Isles of Scilly,unitary,,Chief Executive,ce@scilly.example.org,true,"
+            + ",".join(["0"] * 19))
+
+
+def csv_text(*rows: str) -> str:
+    return "\n".join([CSV_HEADER, *rows]) + "\n"
+
+
+def pdf_text(path: Path, layout: bool = False) -> str:
+    command = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed: line breaks in a PDF fall where the layout puts them."""
+    return re.sub(r"\s+", "", text)
+
+
+def normalise_lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
