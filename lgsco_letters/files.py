@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from lgsco_letters.errors import Problem
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -32,3 +34,19 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def read_utf8(path: Path, problems: list[Problem]) -> str | None:
+    """The file's text. Excel's byte-order mark is dropped; CRLF is left for the parsers."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(Problem(
+            path,
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x} cannot be read); "
+            "save it as UTF-8 (in Excel: 'CSV UTF-8')",
+            line,
+        ))
+        return None

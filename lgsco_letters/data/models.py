@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lgsco_letters.formats.base import Format
 
 
 @dataclass(frozen=True)
@@ -27,12 +30,17 @@ class Authority:
     authority_type: str
     recipient: Recipient
     specimen: bool
-    received: dict[str, int]
-    decided: dict[str, int]
-    remedied: dict[str, int]
+    counts: dict[str, dict[str, int]]  # by the format's groups: received -> housing -> 3
     source: Path
     line: int | None = None
     link_officer_email: str = ""  # optional: the council's complaints link officer
+
+    def __getattr__(self, name: str) -> dict[str, int]:
+        """A group of counts by its name (`authority.received`), for templates and rules."""
+        counts = self.__dict__.get("counts", {})
+        if name in counts:
+            return counts[name]
+        raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,9 @@ class Year:
     signatory: Signatory
     prose: dict[str, Any]
     authorities: tuple[Authority, ...]
+    format: Format = field(default=None, compare=False)  # type: ignore[assignment]
+    settings: dict[str, Any] = field(default_factory=dict)  # the format's own year.yaml keys
+    shared: Any = field(default=None, compare=False)  # the format's year-wide figures
 
     @property
     def letter_year(self) -> int:

@@ -1,68 +1,60 @@
-"""The fields an authority's record carries, in the order the letter's tables show them.
+"""The fields an authority's record carries: those every format shares, and the format's counts.
 
 A CSV header is the YAML keys flattened with `_`: `received: {housing: 3}` in YAML is the
-column `received_housing` in CSV.
+column `received_housing` in CSV. Which groups of counts there are is the format's to say
+(`formats/`); the engine only knows how groups are written and checked.
 """
 
 from __future__ import annotations
 
-RECEIVED = (
-    "adult_care_services",
-    "benefits_and_tax",
-    "corporate_and_other_services",
-    "education_and_childrens_services",
-    "environment_services",
-    "highways_and_transport",
-    "housing",
-    "planning_and_development",
-    "other",
-)
-DECIDED = (
-    "incomplete_or_invalid",
-    "advice_given",
-    "referred_back_for_local_resolution",
-    "closed_after_initial_enquiries",
-    "not_upheld",
-    "upheld",
-)
-REMEDIED = ("by_ombudsman", "by_authority_before_ombudsman")
+from dataclasses import dataclass
+
 RECIPIENT = ("name", "title", "email")
-
-# Groups of keys that YAML nests and CSV flattens.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "recipient": RECIPIENT,
-    "received": (*RECEIVED, "total"),
-    "decided": (*DECIDED, "total"),
-    "remedied": REMEDIED,
-    "link_officer": ("email",),
-}
 TOP_LEVEL = ("authority", "authority_type", "specimen")
-
-COUNT_FIELDS = (
-    *(f"received_{key}" for key in RECEIVED),
-    *(f"decided_{key}" for key in DECIDED),
-    *(f"remedied_{key}" for key in REMEDIED),
-)
 REQUIRED_TEXT = ("authority", "authority_type", "recipient_email")
-
-ALL_FIELDS = (
-    "authority",
-    "authority_type",
-    *(f"recipient_{key}" for key in RECIPIENT),
-    "link_officer_email",
-    "specimen",
-    *COUNT_FIELDS[: len(RECEIVED)],
-    "received_total",
-    *COUNT_FIELDS[len(RECEIVED) : len(RECEIVED) + len(DECIDED)],
-    "decided_total",
-    *COUNT_FIELDS[len(RECEIVED) + len(DECIDED) :],
-)
 DEFAULT_TITLE = "Chief Executive"
+# Groups of keys every format has, nested in YAML and flattened in CSV.
+SHARED_GROUPS: dict[str, tuple[str, ...]] = {"recipient": RECIPIENT, "link_officer": ("email",)}
 
 
-def yaml_key(field: str) -> str:
-    """The dotted YAML key of a flat field: `received_housing` -> `received.housing`."""
-    group, _, rest = field.partition("_")
-    if group in GROUPS and rest in GROUPS[group]:
-        return f"{group}.{rest}"
-    return field
+@dataclass(frozen=True)
+class CountGroup:
+    """Counts that belong together, e.g. `received`: each a whole number, in this order.
+
+    With `total`, an optional `<name>_total` may be given, and must then equal the sum."""
+
+    name: str
+    keys: tuple[str, ...]
+    total: bool = False
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(f"{self.name}_{key}" for key in self.keys)
+
+    @property
+    def yaml_keys(self) -> tuple[str, ...]:
+        return (*self.keys, "total") if self.total else self.keys
+
+
+class Schema:
+    """Every field of a format's records, in the order its CSV columns run."""
+
+    def __init__(self, counts: tuple[CountGroup, ...]):
+        self.counts = counts
+        self.groups: dict[str, tuple[str, ...]] = {
+            "recipient": RECIPIENT, **{group.name: group.yaml_keys for group in counts},
+            "link_officer": ("email",)}
+        self.count_fields = tuple(field for group in counts for field in group.fields)
+        self.required = (*REQUIRED_TEXT, *self.count_fields)
+        self.all_fields = (
+            "authority", "authority_type", *(f"recipient_{key}" for key in RECIPIENT),
+            "link_officer_email", "specimen",
+            *(f"{group.name}_{key}" for group in counts for key in group.yaml_keys))
+
+    def yaml_key(self, field: str) -> str:
+        """The dotted YAML key of a flat field: `received_housing` -> `received.housing`."""
+        for group, keys in self.groups.items():
+            rest = field.removeprefix(f"{group}_")
+            if rest != field and rest in keys:
+                return f"{group}.{rest}"
+        return field

@@ -7,10 +7,11 @@ from typing import Any
 
 from lgsco_letters.data.addresses import address_problem, control_problem
 from lgsco_letters.data.models import Authority, Recipient
-from lgsco_letters.data.schema import DECIDED, DEFAULT_TITLE, RECEIVED, REMEDIED
+from lgsco_letters.data.schema import DEFAULT_TITLE, CountGroup
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import RawRecord
 from lgsco_letters.errors import Problem, display_path
+from lgsco_letters.formats.base import Format, RecordRules
 
 WHOLE_NUMBER = re.compile(r"\d+", re.ASCII)
 MAX_COUNT = 1_000_000  # more complaints than any council has had: a slip of the keyboard
@@ -102,25 +103,21 @@ def read_flag(record: RawRecord, field: str, problems: list[Problem]) -> bool:
     return False
 
 
-def _group(record: RawRecord, prefix: str, keys: tuple[str, ...], problems) -> dict[str, int]:
-    counts = {key: read_count(record, f"{prefix}_{key}", problems) for key in keys}
-    return {key: count for key, count in counts.items() if count is not None}
+def _counts(record: RawRecord, group: CountGroup, problems: list[Problem]) -> dict[str, int]:
+    counts = {key: read_count(record, f"{group.name}_{key}", problems) for key in group.keys}
+    found_counts = {key: count for key, count in counts.items() if count is not None}
+    if group.total:
+        _check_total(record, group, found_counts, problems)
+    return found_counts
 
 
-def _check_total(record, prefix: str, counts: dict[str, int], size: int, problems) -> None:
-    total = read_count(record, f"{prefix}_total", problems, required=False)
-    if total is not None and len(counts) == size and total != sum(counts.values()):
+def _check_total(record: RawRecord, group: CountGroup, counts: dict[str, int],
+                 problems: list[Problem]) -> None:
+    total = read_count(record, f"{group.name}_total", problems, required=False)
+    if total is not None and len(counts) == len(group.keys) and total != sum(counts.values()):
         problems.append(record.problem(
-            f"{prefix}_total",
-            f"expected {sum(counts.values())} (the sum of the {prefix} figures), found {total}"))
-
-
-def _check_remedied(record, decided: dict[str, int], remedied: dict[str, int], problems) -> None:
-    upheld, by_us = decided.get("upheld"), remedied.get("by_ombudsman")
-    if upheld is not None and by_us is not None and by_us > upheld:
-        problems.append(record.problem(
-            "remedied_by_ombudsman",
-            f"expected no more than the {upheld} upheld (decided_upheld), found {by_us}"))
+            f"{group.name}_total", f"expected {sum(counts.values())} (the sum of the "
+                                   f"{group.name} figures), found {total}"))
 
 
 def read_email(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
@@ -139,7 +136,8 @@ def _recipient(record: RawRecord, problems: list[Problem]) -> Recipient:
     )
 
 
-def authority_from(record: RawRecord, problems: list[Problem]) -> Authority | None:
+def authority_from(record: RawRecord, letter_format: Format,
+                   problems: list[Problem]) -> Authority | None:
     """The typed authority, or None when the record has any problem (all of them reported)."""
     before = len(problems)
     name = read_name(record, problems)
@@ -148,26 +146,22 @@ def authority_from(record: RawRecord, problems: list[Problem]) -> Authority | No
     recipient = _recipient(record, problems)
     specimen = read_flag(record, "specimen", problems)
     link_officer = read_email(record, "link_officer_email", problems)
-    received = _group(record, "received", RECEIVED, problems)
-    decided = _group(record, "decided", DECIDED, problems)
-    remedied = _group(record, "remedied", REMEDIED, problems)
-    _check_total(record, "received", received, len(RECEIVED), problems)
-    _check_total(record, "decided", decided, len(DECIDED), problems)
-    _check_remedied(record, decided, remedied, problems)
+    counts = {group.name: _counts(record, group, problems) for group in letter_format.counts}
+    letter_format.rules(RecordRules(record, counts, problems))
     if len(problems) > before:
         return None
-    return Authority(name, slugify(name), authority_type, recipient, specimen,
-                     received, decided, remedied, record.file,
-                     record.key_lines.get("authority", record.line), link_officer)
+    return Authority(name, slugify(name), authority_type, recipient, specimen, counts,
+                     record.file, record.key_lines.get("authority", record.line), link_officer)
 
 
-def authorities_from(records: list[RawRecord], problems: list[Problem]) -> list[Authority]:
+def authorities_from(records: list[RawRecord], letter_format: Format,
+                     problems: list[Problem]) -> list[Authority]:
     """Typed authorities, with duplicates (by name or by file name) reported."""
     authorities: list[Authority] = []
     by_name: dict[str, Authority] = {}
     by_slug: dict[str, Authority] = {}
     for record in records:
-        authority = authority_from(record, problems)
+        authority = authority_from(record, letter_format, problems)
         if authority is None:
             continue
         first = by_name.get(authority.name) or by_slug.get(authority.slug)

@@ -37,18 +37,25 @@ def _canonical(value: Any) -> Any:
         return [_canonical(item) for item in value]
     if isinstance(value, dict):
         return {str(key): _canonical(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value):
+        return _canonical(dataclasses.asdict(value))
     return value
 
 
 def data_fingerprint(year: Year, authority: Authority) -> str:
     """The year-wide values and the authority's own, wherever and however they were stored."""
     year_values = {field.name: getattr(year, field.name) for field in dataclasses.fields(year)
-                   if field.name not in ("folder", "authorities")}
+                   if field.name not in ("folder", "authorities", "format", "shared")}
     year_values["signatory"] = dataclasses.asdict(year.signatory)
+    year_values["format"] = year.format.name
     own = {field.name: getattr(authority, field.name)
            for field in dataclasses.fields(authority) if field.name not in ("source", "line")}
     own["recipient"] = dataclasses.asdict(authority.recipient)
-    text = json.dumps(_canonical({"year": year_values, "authority": own}), sort_keys=True)
+    # the year-wide figures the letter quotes (its group's averages): another council's
+    # change that moves them changes this letter too, and only the letters that quote them
+    quoted = year.format.quoted(year, authority)
+    text = json.dumps(_canonical({"year": year_values, "authority": own, "quoted": quoted}),
+                      sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

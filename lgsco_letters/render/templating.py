@@ -20,7 +20,6 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from lgsco_letters.data.figures import figures_for
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import Problem, RenderError
 from lgsco_letters.render.assets import (
@@ -112,7 +111,7 @@ class Templates:
             "year": year,
             "authority": authority,
             "recipient": authority.recipient,
-            "figures": figures_for(authority),
+            "figures": year.format.figures(year, authority),
             "signatory": year.signatory,
             "prose": year.prose,
             "render_mode": mode,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from helpers import BUNDLED_YEAR
-from lgsco_letters.data.figures import figures_for, uphold_rate
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.data.year import load_year
+from lgsco_letters.formats.base import rate as uphold_rate
+from lgsco_letters.formats.tables_2018 import figures as tables_figures
 
 
 @pytest.mark.parametrize(("upheld", "not_upheld", "rate"), [
@@ -15,7 +16,7 @@ from lgsco_letters.data.year import load_year
     (1, 199, 1), (1, 399, 0),
 ])
 def test_uphold_rate_is_a_whole_percentage_rounded_half_up(upheld, not_upheld, rate):
-    assert uphold_rate(upheld, not_upheld) == rate
+    assert uphold_rate(upheld, upheld + not_upheld) == rate
 
 
 def test_no_detailed_investigations_means_no_rate():
@@ -25,7 +26,7 @@ def test_no_detailed_investigations_means_no_rate():
 def test_bromsgrove_figures():
     year = load_year(BUNDLED_YEAR)
     (bromsgrove,) = select_authorities(year, ["Bromsgrove District Council"])
-    figures = figures_for(bromsgrove)
+    figures = tables_figures(year, bromsgrove)
     assert list(figures.received.values()) == [0, 2, 0, 0, 1, 0, 0, 8, 0]
     assert figures.received_total == 11
     assert figures.decided_total == 11
@@ -35,7 +36,7 @@ def test_bromsgrove_figures():
 
 def test_bundled_specimens_land_near_the_national_figures():
     year = load_year(BUNDLED_YEAR)
-    figures = [figures_for(authority) for authority in year.authorities]
+    figures = [tables_figures(year, authority) for authority in year.authorities]
     investigations = sum(f.detailed_investigations for f in figures)
     upheld = sum(f.decided["upheld"] for f in figures)
     assert sum(f.received_total for f in figures) == 17_452

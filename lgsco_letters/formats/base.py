@@ -1,0 +1,82 @@
+"""What a letter format declares, and the small pieces of arithmetic formats share.
+
+A format is one module in this package plus its templates: the module makes a `Format` named
+`FORMAT`. Nothing else in the engine knows a format by name; `year.yaml` chooses one with
+`format:`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lgsco_letters.data.schema import CountGroup, Schema
+
+if TYPE_CHECKING:
+    from lgsco_letters.data.models import Authority, Year
+    from lgsco_letters.data.sources import RawRecord
+    from lgsco_letters.errors import Problem
+
+Counts = dict[str, dict[str, int]]  # group -> key -> count
+
+
+def rate(numerator: int, denominator: int) -> int | None:
+    """A whole percentage rounded half up (1 of 8 is 13), or None when there is nothing to
+    divide by, which a letter shows as n/a, never 0%. Integer arithmetic: 12.5 is 13."""
+    if denominator == 0:
+        return None
+    return (200 * numerator + denominator) // (2 * denominator)
+
+
+@dataclass
+class RecordRules:
+    """One record's counts, and the way a format's rules report a broken one."""
+
+    record: RawRecord
+    counts: Counts
+    problems: list[Problem]
+
+    def count(self, field_name: str) -> int | None:
+        group, _, key = field_name.partition("_")
+        return self.counts.get(group, {}).get(key)
+
+    def at_most(self, parts: tuple[str, ...], limit: str, limit_words: str) -> None:
+        """The sum of `parts` may not exceed the count `limit` (`limit_words` says what it
+        counts, as the message reads: "the 3 upheld")."""
+        values = [self.count(part) for part in parts]
+        ceiling = self.count(limit)
+        if ceiling is None or None in values or sum(values) <= ceiling:
+            return
+        what = " + ".join(parts) if len(parts) > 1 else ""
+        found = f"{what} = {sum(values)}" if what else str(sum(values))
+        self.problems.append(self.record.problem(
+            parts[-1], f"expected no more than the {ceiling} {limit_words} ({limit}), found "
+                       f"{found}"))
+
+
+@dataclass(frozen=True)
+class Format:
+    """A letter format: its fields, rules, derived figures and letter template."""
+
+    name: str
+    description: str
+    template: str  # the letter, under templates/; year.yaml's `template:` may name another
+    counts: tuple[CountGroup, ...]
+    figures: Callable[[Year, Authority], Any]  # what the letter's `figures` holds
+    rules: Callable[[RecordRules], None] = lambda rules: None
+    # Keys of year.yaml this format adds, each read by a function of the year's reader.
+    settings: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # Rules across the year's authorities (e.g. every type in one comparison group).
+    check_year: Callable[[dict[str, Any], list[Authority], list[Problem]], None] = (
+        lambda settings, authorities, problems: None)
+    # Figures computed across the whole year, once: the letter reads them through `figures`.
+    year_figures: Callable[[Year], Any] = lambda year: None
+    # The year-wide figures one letter quotes, so that its fingerprint changes with them.
+    quoted: Callable[[Year, Authority], Any] = lambda year, authority: None
+    # England's totals and measures, and each comparison group's, for `summary`.
+    summary: Callable[[Year], dict[str, Any]] = lambda year: {}
+
+    @property
+    def schema(self) -> Schema:
+        return Schema(self.counts)

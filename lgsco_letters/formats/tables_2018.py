@@ -1,0 +1,73 @@
+"""`tables-2018`: the 2018 letter. Complaints received by service, the decisions made, and the
+complaints remedied, in three tables after the letter's prose (`templates/letter-2018.html`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.data.schema import CountGroup
+from lgsco_letters.formats.base import Format, RecordRules, rate
+
+RECEIVED = CountGroup("received", (
+    "adult_care_services", "benefits_and_tax", "corporate_and_other_services",
+    "education_and_childrens_services", "environment_services", "highways_and_transport",
+    "housing", "planning_and_development", "other"), total=True)
+DECIDED = CountGroup("decided", (
+    "incomplete_or_invalid", "advice_given", "referred_back_for_local_resolution",
+    "closed_after_initial_enquiries", "not_upheld", "upheld"), total=True)
+REMEDIED = CountGroup("remedied", ("by_ombudsman", "by_authority_before_ombudsman"))
+
+
+def rules(record: RecordRules) -> None:
+    record.at_most(("remedied_by_ombudsman",), "decided_upheld", "upheld")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the statistics page shows: the counts as given, and what is derived from them."""
+
+    received: dict[str, int]
+    received_total: int
+    decided: dict[str, int]
+    decided_total: int
+    detailed_investigations: int
+    uphold_rate: int | None
+    remedied: dict[str, int]
+
+
+def figures(year: Year, authority: Authority) -> Figures:
+    decided = authority.decided
+    investigations = decided["upheld"] + decided["not_upheld"]
+    return Figures(
+        received=authority.received,
+        received_total=sum(authority.received.values()),
+        decided=decided,
+        decided_total=sum(decided.values()),
+        detailed_investigations=investigations,
+        uphold_rate=rate(decided["upheld"], investigations),
+        remedied=authority.remedied,
+    )
+
+
+def england(year: Year) -> dict[str, Any]:
+    """England's totals and the uphold rate, from the year's authorities."""
+    every = [figures(year, authority) for authority in year.authorities]
+    investigations = sum(f.detailed_investigations for f in every)
+    upheld = sum(f.decided["upheld"] for f in every)
+    return {"authorities": len(every), "received": sum(f.received_total for f in every),
+            "detailed_investigations": investigations, "upheld": upheld,
+            "uphold_rate": rate(upheld, investigations)}
+
+
+FORMAT = Format(
+    name="tables-2018",
+    description="the 2018 letter: prose, then tables of complaints received, decisions made "
+                "and complaints remedied",
+    template="letter-2018.html",
+    counts=(RECEIVED, DECIDED, REMEDIED),
+    rules=rules,
+    figures=figures,
+    summary=lambda year: {"england": england(year), "groups": {}},
+)
