@@ -1,4 +1,6 @@
-"""Make the bundled year's specimen figures: every English council of 2018 but Bromsgrove.
+"""Make the bundled years' specimen figures.
+
+2017-18 (format tables-2018): every English council of 2018 but Bromsgrove.
 
 Only Bromsgrove District Council's 2017-18 figures are known to us; every other council gets
 made-up ("specimen") figures, marked `specimen: true`, so that a whole year can be built and
@@ -8,7 +10,15 @@ enquiries received, 4,020 detailed investigations, 57% of them upheld. Two edge 
 kept on purpose: a council with no complaints at all, and one with complaints but no detailed
 investigations (so no uphold rate).
 
+2018-19 (format headline-2019): every English council of 2019, Bromsgrove included, all
+specimen, with the recommendations the later letters report. England's totals land exactly on
+the published 2018-19 ones: 16,899 received, 4,234 detailed investigations, 2,456 upheld, 3,525
+recommendations due and 3,504 complied with (about 8% of them late), 1,929 upheld complaints
+remedied on our recommendation. The City of London has no detailed investigations, and Rutland
+no recommendations due.
+
     python examples/make_specimens.py            # rewrites data/2017-18/authorities.csv
+    python examples/make_specimens.py 2018-19    # rewrites data/2018-19/authorities.csv
 """
 
 from __future__ import annotations
@@ -107,7 +117,7 @@ def _row(council: dict[str, str], received: int, decided: int, investigations: i
     return dict(zip(HEADER, values, strict=True))
 
 
-def main() -> int:
+def main_2017_18() -> int:
     with COUNCILS.open(encoding="utf-8", newline="") as stream:
         councils = [row for row in csv.DictReader(stream) if row["official_name"] not in REAL]
     rows = specimen_rows(councils, random.Random(SEED))
@@ -122,6 +132,14 @@ def main() -> int:
     print(f"England with Bromsgrove: {received:,} received, {investigations:,} detailed "
           f"investigations, {upheld / investigations:.0%} upheld")
     return 0
+
+
+def main() -> int:
+    if sys.argv[1:] == ["2018-19"]:
+        from specimens_2019 import write_2018_19
+
+        return write_2018_19()
+    return main_2017_18()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from lgsco_letters.commands.preview import preview
 from lgsco_letters.commands.send import send
 from lgsco_letters.commands.serve import serve
 from lgsco_letters.commands.status import status
+from lgsco_letters.commands.summary import summary
 from lgsco_letters.config import load_config
 from lgsco_letters.errors import LettersError
 
@@ -65,7 +66,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, send,
-                status):
+                status, summary):
     cli.add_command(command)
 
 

@@ -1,0 +1,73 @@
+"""`summary`: England's totals and measures, and each comparison group's, from the year's data,
+for staff to check against the published annual review before a mass run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from lgsco_letters.build.manifest import spreadsheet_safe
+from lgsco_letters.data.models import Year
+
+
+def summarise(year: Year) -> dict[str, Any]:
+    """The year's figures, as the format computes them: `england` and `groups` by key."""
+    figures = year.format.summary(year)
+    return {"year": year.label, "format": year.format.name, "england": figures["england"],
+            "groups": figures["groups"]}
+
+
+def _rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    england = {"area": "england", "label": "England", **summary["england"]}
+    return [england, *({"area": key, **group} for key, group in summary["groups"].items())]
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    return columns
+
+
+def as_json(summary: dict[str, Any]) -> str:
+    return json.dumps(summary, indent=1, ensure_ascii=False)
+
+
+def as_csv(summary: dict[str, Any]) -> str:
+    rows = _rows(summary)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["year", *_columns(rows)])
+    for row in rows:
+        writer.writerow([summary["year"], *(spreadsheet_safe(row.get(column))
+                                            for column in _columns(rows))])
+    return buffer.getvalue().rstrip("\n")
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if column.endswith("_rate"):
+        return f"{value}%"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def as_text(summary: dict[str, Any]) -> str:
+    """One line per figure: England's, then each group's beside it."""
+    rows = _rows(summary)
+    columns = [column for column in _columns(rows) if column not in ("area", "label")]
+    names = [row["label"] for row in rows]
+    width = max(len(column) for column in columns) + 2
+    cells = [[_cell(column, row.get(column)) for row in rows] for column in columns]
+    widths = [max(len(names[i]), *(len(line[i]) for line in cells)) for i in range(len(rows))]
+    what = "England and its comparison groups" if summary["groups"] else "England"
+    lines = [f"{summary['year']} ({summary['format']}): {what}", "",
+             " " * width + "  ".join(name.rjust(w) for name, w in zip(names, widths,
+                                                                           strict=True))]
+    for column, line in zip(columns, cells, strict=True):
+        label = column.replace("_", " ")
+        lines.append(label.ljust(width) + "  ".join(cell.rjust(w) for cell, w in zip(
+            line, widths, strict=True)))
+    return "\n".join(lines)

@@ -1,0 +1,212 @@
+"""`headline-2019`: the letter from 2019 on. It leads with three measures (complaints upheld,
+compliance with recommendations, satisfactory remedies by the authority), each set against the
+pooled average of similar authorities, then keeps the 2018 statistics tables
+(`templates/letter-2019.html`).
+
+A letter quotes its own figures and its comparison group's, never England's (those are for
+`summary`), so a change to one county moves only the county letters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.data.schema import CountGroup
+from lgsco_letters.errors import Problem
+from lgsco_letters.formats import tables_2018
+from lgsco_letters.formats.base import Format, RecordRules, rate
+
+RECOMMENDATIONS = CountGroup("recommendations", ("due", "complied_on_time", "complied_late"))
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The counts behind the three measures, for one authority or summed over many."""
+
+    authorities: int = 0
+    received: int = 0
+    investigations: int = 0
+    upheld: int = 0
+    due: int = 0
+    complied: int = 0
+    remedied_by_authority: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
+
+    def astuple(self) -> tuple[int, ...]:
+        return (self.authorities, self.received, self.investigations, self.upheld, self.due,
+                self.complied, self.remedied_by_authority)
+
+    @property
+    def uphold_rate(self) -> int | None:
+        return rate(self.upheld, self.investigations)
+
+    @property
+    def compliance_rate(self) -> int | None:
+        return rate(self.complied, self.due)
+
+    @property
+    def remedy_rate(self) -> int | None:
+        return rate(self.remedied_by_authority, self.upheld)
+
+
+def totals_of(authority: Authority) -> Totals:
+    decided, recommendations = authority.decided, authority.recommendations
+    return Totals(1, sum(authority.received.values()),
+                  decided["upheld"] + decided["not_upheld"], decided["upheld"],
+                  recommendations["due"],
+                  recommendations["complied_on_time"] + recommendations["complied_late"],
+                  authority.remedied["by_authority_before_ombudsman"])
+
+
+def sum_totals(authorities: list[Authority] | tuple[Authority, ...]) -> Totals:
+    return sum((totals_of(authority) for authority in authorities), Totals())
+
+
+# ---- year.yaml: comparison groups ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ComparisonGroup:
+    key: str
+    label: str  # as the prose says it: "district councils"
+    types: tuple[str, ...]
+
+
+def read_groups(reader: Any) -> dict[str, ComparisonGroup]:
+    """`comparison_groups:` in year.yaml, each with a label and the authority types in it."""
+    values = reader.get("comparison_groups")
+    if not isinstance(values, dict) or not values:
+        reader.report("comparison_groups", "expected the comparison groups, each as "
+                      "'key: {label: district councils, types: [district]}'")
+        return {}
+    groups, owner = {}, {}
+    for key, value in values.items():
+        where = f"comparison_groups.{key}"
+        types = value.get("types") if isinstance(value, dict) else None
+        if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+            reader.report(where, "expected a label and a list of authority types, e.g. "
+                                 "{label: district councils, types: [district]}")
+            continue
+        for kind in types:
+            if kind in owner:
+                reader.report(f"{where}.types", f'the type "{kind}" is already in the group '
+                                                f"{owner[kind]}: a type belongs to one group")
+            owner.setdefault(kind, key)
+        groups[key] = ComparisonGroup(key, reader.text(f"{where}.label"), tuple(types))
+    return groups
+
+
+def group_of(groups: dict[str, ComparisonGroup], authority_type: str) -> ComparisonGroup | None:
+    return next((group for group in groups.values() if authority_type in group.types), None)
+
+
+def check_types(settings: dict[str, Any], authorities: list[Authority],
+                problems: list[Problem]) -> None:
+    """Every authority's type must belong to a comparison group, or it has no average."""
+    groups = settings.get("comparison_groups") or {}
+    if not groups:
+        return
+    for authority in authorities:
+        if group_of(groups, authority.authority_type) is None:
+            problems.append(Problem(
+                authority.source, f'the type "{authority.authority_type}" is in no comparison '
+                f"group of year.yaml (groups: {', '.join(groups)})", authority.line,
+                authority.name, "authority_type"))
+
+
+# ---- figures -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GroupFigures:
+    key: str
+    label: str
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One headline measure: the authority's rate, the counts behind it, its group's rate."""
+
+    key: str
+    title: str
+    rate: int | None
+    numerator: int
+    denominator: int
+    group_rate: int | None
+
+
+@dataclass(frozen=True)
+class Figures(tables_2018.Figures):
+    recommendations: dict[str, int]
+    measures: tuple[Measure, ...]
+    group: GroupFigures
+
+
+def year_figures(year: Year) -> dict[str, GroupFigures]:
+    """Each comparison group's pooled totals: summed numerators over summed denominators."""
+    groups = year.settings["comparison_groups"]
+    return {key: GroupFigures(key, group.label, sum_totals(
+                [a for a in year.authorities if a.authority_type in group.types]))
+            for key, group in groups.items()}
+
+
+def quoted(year: Year, authority: Authority) -> GroupFigures:
+    return year.shared[group_of(year.settings["comparison_groups"], authority.authority_type).key]
+
+
+def figures(year: Year, authority: Authority) -> Figures:
+    own, group = totals_of(authority), quoted(year, authority)
+    measures = (
+        Measure("upheld", "Complaints upheld", own.uphold_rate, own.upheld, own.investigations,
+                group.totals.uphold_rate),
+        Measure("compliance", "Compliance with recommendations", own.compliance_rate,
+                own.complied, own.due, group.totals.compliance_rate),
+        Measure("remedy", "Satisfactory remedy by the authority", own.remedy_rate,
+                own.remedied_by_authority, own.upheld, group.totals.remedy_rate),
+    )
+    tables = tables_2018.figures(year, authority)
+    return Figures(**vars(tables), recommendations=authority.recommendations,
+                   measures=measures, group=group)
+
+
+def rules(record: RecordRules) -> None:
+    tables_2018.rules(record)
+    record.at_most(("recommendations_complied_on_time", "recommendations_complied_late"),
+                   "recommendations_due", "recommendations due")
+    record.at_most(("remedied_by_authority_before_ombudsman",), "decided_upheld", "upheld")
+
+
+def figures_of(totals: Totals) -> dict[str, Any]:
+    """The counts and measures of England or of a group, under the keys `summary` promises."""
+    return {"authorities": totals.authorities, "received": totals.received,
+            "detailed_investigations": totals.investigations, "upheld": totals.upheld,
+            "uphold_rate": totals.uphold_rate, "recommendations_due": totals.due,
+            "recommendations_complied": totals.complied,
+            "compliance_rate": totals.compliance_rate,
+            "remedied_by_authority": totals.remedied_by_authority,
+            "remedy_rate": totals.remedy_rate}
+
+
+def summary(year: Year) -> dict[str, Any]:
+    return {"england": figures_of(sum_totals(year.authorities)),
+            "groups": {key: {"label": group.label, **figures_of(group.totals)}
+                       for key, group in year.shared.items()}}
+
+
+FORMAT = Format(
+    name="headline-2019",
+    description="the letter from 2019: three measures against similar authorities' averages, "
+                "with a chart, then the statistics tables",
+    template="letter-2019.html",
+    counts=(*tables_2018.FORMAT.counts, RECOMMENDATIONS),
+    rules=rules,
+    figures=figures,
+    settings={"comparison_groups": read_groups},
+    check_year=check_types,
+    year_figures=year_figures,
+    quoted=quoted,
+    summary=summary,
+)
