@@ -47,3 +47,13 @@ def run(monkeypatch):
         return CliRunner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def run_here():
+    """Run the CLI in the current folder (one a test has chosen); returns the click Result."""
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
+
+    return invoke

@@ -74,3 +74,22 @@ def squash(text: str) -> str:
 
 def normalise_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+HEADLINE_YEAR = ROOT / "data" / "2018-19"
+
+
+def headline_csv(*names: str, edit=None) -> str:
+    """The bundled 2018-19 rows of these councils (all if none), as a CSV file's text;
+    `edit(row)` may change a row (a dict) first."""
+    import csv
+    import io
+
+    with (HEADLINE_YEAR / "authorities.csv").open(encoding="utf-8", newline="") as stream:
+        rows = [row for row in csv.DictReader(stream) if not names or row["authority"] in names]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(edit(row) or row if edit else row)
+    return buffer.getvalue()

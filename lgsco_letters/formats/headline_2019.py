@@ -153,12 +153,20 @@ def year_figures(year: Year) -> dict[str, GroupFigures]:
             for key, group in groups.items()}
 
 
-def quoted(year: Year, authority: Authority) -> GroupFigures:
+def group_figures(year: Year, authority: Authority) -> GroupFigures:
     return year.shared[group_of(year.settings["comparison_groups"], authority.authority_type).key]
 
 
+def quoted(year: Year, authority: Authority) -> tuple:
+    """What the letter says of its group: the label and the three averages, nothing more, so
+    that only a change that moves them rebuilds the group's letters."""
+    totals = group_figures(year, authority).totals
+    return (group_figures(year, authority).label, totals.uphold_rate, totals.compliance_rate,
+            totals.remedy_rate)
+
+
 def figures(year: Year, authority: Authority) -> Figures:
-    own, group = totals_of(authority), quoted(year, authority)
+    own, group = totals_of(authority), group_figures(year, authority)
     measures = (
         Measure("upheld", "Complaints upheld", own.uphold_rate, own.upheld, own.investigations,
                 group.totals.uphold_rate),

@@ -336,4 +336,5 @@ def test_data_naming_a_folder_of_years_lists_them(project, make_year, tmp_path):
     result = invoke("list", "--data", ROOT / "data")
     assert result.exit_code == 2
     assert result.output == (f"{ROOT / 'data'} holds years, not one year's year.yaml: give one "
-                             f"of them with --data: {ROOT / 'data' / '2017-18'}\n")
+                             f"of them with --data: {ROOT / 'data' / '2017-18'}, "
+                             f"{ROOT / 'data' / '2018-19'}\n")

@@ -1,0 +1,249 @@
+"""The format headline-2019: its rules, comparison groups, measures, chart and summary, read
+back from real PDFs and from the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from helpers import HEADLINE_YEAR, headline_csv, pdf_text, squash
+from lgsco_letters.data.year import load_year
+from lgsco_letters.errors import DataError
+from lgsco_letters.formats.headline_2019 import sum_totals
+
+YEAR_YAML = (HEADLINE_YEAR / "year.yaml").read_text(encoding="utf-8")
+FOUR = ("Adur District Council", "Bromsgrove District Council", "Kent County Council",
+        "Surrey County Council")
+
+
+@pytest.fixture
+def headline_year(make_year):
+    def make(csv_text: str | None = None, year_yaml: str = YEAR_YAML):
+        return make_year(csv=csv_text or headline_csv(*FOUR), year_yaml=year_yaml,
+                         name="2018-19")
+    return make
+
+
+def problems_of(folder) -> list[str]:
+    with pytest.raises(DataError) as caught:
+        load_year(folder)
+    return [problem.located() for problem in caught.value.problems]
+
+
+def all_upheld(row):
+    """Kent's detailed investigations all upheld: the county average moves, totals stay."""
+    if row["authority"] == "Kent County Council":
+        row["decided_upheld"] = str(int(row["decided_upheld"]) + int(row["decided_not_upheld"]))
+        row["decided_not_upheld"] = "0"
+    return row
+
+
+def changed(field: str, value: str, council: str = "Adur District Council"):
+    def edit(row):
+        if row["authority"] == council:
+            row[field] = value
+        return row
+    return edit
+
+
+def test_the_bundled_year_lands_on_englands_published_totals():
+    year = load_year(HEADLINE_YEAR)
+    assert len(year.authorities) == 343
+    assert all(authority.specimen for authority in year.authorities)
+    england = sum_totals(year.authorities)
+    assert (england.received, england.investigations, england.upheld) == (16_899, 4_234, 2_456)
+    assert (england.due, england.complied) == (3_525, 3_504)
+    late = sum(a.recommendations["complied_late"] for a in year.authorities)
+    assert 0.07 < late / england.due < 0.09
+    assert any(a.decided["upheld"] + a.decided["not_upheld"] == 0 and sum(a.received.values())
+               for a in year.authorities)
+    assert any(a.recommendations["due"] == 0 and a.decided["upheld"] for a in year.authorities)
+
+
+def test_complied_cannot_exceed_due(headline_year):
+    text = headline_csv(*FOUR, edit=changed("recommendations_complied_late", "20"))
+    assert problems_of(headline_year(text)) == [
+        ", line 2 (Adur District Council), recommendations_complied_late: expected no more "
+        "than the 11 recommendations due (recommendations_due), found "
+        "recommendations_complied_on_time + recommendations_complied_late = 30"]
+
+
+def test_remedied_by_the_authority_cannot_exceed_upheld(headline_year):
+    text = headline_csv(*FOUR, edit=changed("remedied_by_authority_before_ombudsman", "10"))
+    assert problems_of(headline_year(text)) == [
+        ", line 2 (Adur District Council), remedied_by_authority_before_ombudsman: expected "
+        "no more than the 9 upheld (decided_upheld), found 10"]
+
+
+def test_a_type_in_no_group_and_a_type_in_two(headline_year):
+    text = headline_csv(*FOUR, edit=changed("authority_type", "parish"))
+    assert problems_of(headline_year(text)) == [
+        ', line 2 (Adur District Council), authority_type: the type "parish" is in no '
+        "comparison group of year.yaml (groups: county, district, metropolitan, unitary, "
+        "london)"]
+    twice = YEAR_YAML.replace("types: [metropolitan borough]",
+                              "types: [metropolitan borough, district]")
+    assert problems_of(headline_year(year_yaml=twice)) == [
+        ', line 20, comparison_groups.metropolitan.types: the type "district" is already in '
+        "the group district: a type belongs to one group"]
+
+
+def test_an_unknown_format_names_the_formats(headline_year):
+    wrong = YEAR_YAML.replace("format: headline-2019", "format: headline-2091")
+    assert problems_of(headline_year(year_yaml=wrong)) == [
+        ', line 4, format: no format is called "headline-2091" (did you mean '
+        '"headline-2019"?); the formats are: headline-2019, tables-2018']
+
+
+def test_measures_and_group_averages_are_pooled(headline_year):
+    year = load_year(headline_year())
+    kent = next(a for a in year.authorities if a.name == "Kent County Council")
+    surrey = next(a for a in year.authorities if a.name == "Surrey County Council")
+    figures = year.format.figures(year, kent)
+    upheld = kent.decided["upheld"] + surrey.decided["upheld"]
+    investigated = upheld + kent.decided["not_upheld"] + surrey.decided["not_upheld"]
+    assert figures.group.label == "county councils"
+    assert figures.measures[0].group_rate == (200 * upheld + investigated) // (2 * investigated)
+    assert figures.measures[0].numerator == kent.decided["upheld"]
+
+
+def test_a_denominator_of_zero_reads_n_a(headline_year, run, tmp_path):
+    no_recommendations = changed("recommendations_due", "0", "Kent County Council")
+
+    def edit(row):
+        row = no_recommendations(row)
+        if row["authority"] == "Kent County Council":
+            row["recommendations_complied_on_time"] = row["recommendations_complied_late"] = "0"
+        return row
+
+    folder = headline_year(headline_csv(*FOUR, edit=edit))
+    target = tmp_path / "kent.pdf"
+    assert run("preview", "kent", "--data", folder, "--out", target).exit_code == 0
+    text = " ".join(pdf_text(target).split())
+    assert "No recommendations to your authority fell due in the year, so there is no " \
+           "compliance rate (n/a)." in text
+    assert "0%" not in text.split("Compliance with recommendations.")[1].split(".")[0]
+
+
+def figure_alts(path) -> list[str]:
+    reader = PdfReader(path)
+    found, stack = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop().get_object()
+        if node.get("/S") == "/Figure" and node.get("/Alt"):
+            found.append(str(node["/Alt"]))
+        kids = node.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
+                stack.append(kid)
+    return found
+
+
+def test_the_pdf_states_the_rates_and_the_chart_says_them_too(headline_year, run, tmp_path):
+    folder = headline_year()
+    year = load_year(folder)
+    adur = next(a for a in year.authorities if a.name == "Adur District Council")
+    upheld, compliance, remedy = year.format.figures(year, adur).measures
+    target = tmp_path / "adur.pdf"
+    assert run("preview", "adur", "--data", folder, "--out", target).exit_code == 0
+    text = " ".join(pdf_text(target).split())
+    assert (f"We upheld {upheld.numerator} of the {upheld.denominator} complaints we "
+            f"investigated in detail, {upheld.rate}%. The average for district councils was "
+            f"{upheld.group_rate}%.") in text
+    assert (f"Your authority complied with {compliance.numerator} of the "
+            f"{compliance.denominator} recommendations due in the year, {compliance.rate}%")
+    assert f"The average for district councils was {remedy.group_rate}%" in text
+    alt = next(a for a in figure_alts(target) if a.startswith("Bar chart"))
+    assert alt == (
+        "Bar chart of three measures, Adur District Council against the average for district "
+        f"councils: complaints upheld, {upheld.rate}% against {upheld.group_rate}%; "
+        f"compliance with recommendations, {compliance.rate}% against "
+        f"{compliance.group_rate}%; satisfactory remedy by the authority, {remedy.rate}% "
+        f"against {remedy.group_rate}%.")
+    assert squash("Complaints and enquiries received") in squash(text)
+    assert squash("Decisions made") in squash(text)
+
+
+def test_a_changed_county_rebuilds_exactly_the_county_letters(headline_year, run, tmp_path):
+    folder = headline_year()
+    out = tmp_path / "out"
+    first = run("build", "--data", folder, "--out", out, "--jobs", "2")
+    assert first.exit_code == 0, first.output
+    path = folder / "authorities.csv"
+    path.write_text(headline_csv(*FOUR, edit=all_upheld))
+    again = run("build", "--data", folder, "--out", out, "--jobs", "2")
+    assert "2 built, 2 unchanged, 0 failed" in again.output
+    rows = {row["authority"]: row["status"] for row in json.loads(
+        (out / "manifest.json").read_text())}
+    assert rows == {"Adur District Council": "unchanged",
+                    "Bromsgrove District Council": "unchanged",
+                    "Kent County Council": "built", "Surrey County Council": "built"}
+    inspect = run("inspect", out / "adur-district-council.pdf", "--data", folder)
+    assert inspect.exit_code == 0
+    def one_more_housing_complaint(row):
+        if row["authority"] == "Kent County Council":
+            for column in ("received_housing", "received_total"):
+                row[column] = str(int(row[column]) + 1)
+        return all_upheld(row)
+
+    (folder / "authorities.csv").write_text(headline_csv(*FOUR, edit=one_more_housing_complaint))
+    only_kent = run("build", "--data", folder, "--out", out, "--jobs", "2")
+    assert "1 built, 3 unchanged, 0 failed" in only_kent.output  # no average moved
+
+
+def test_inspect_notices_a_moved_group_average(headline_year, run, tmp_path):
+    folder = headline_year()
+    out = tmp_path / "out"
+    assert run("build", "--data", folder, "--out", out, "--jobs", "1").exit_code == 0
+    (folder / "authorities.csv").write_text(headline_csv(*FOUR, edit=all_upheld))
+    result = run("inspect", out / "surrey-county-council.pdf", "--data", folder)
+    assert result.exit_code == 1
+    assert "Data: CHANGED since the letter was made" in result.output
+
+
+def test_summary_json_matches_the_data(run):
+    result = run("summary", "--data", HEADLINE_YEAR, "--format", "json")
+    assert result.exit_code == 0
+    summary = json.loads(result.output)
+    with (HEADLINE_YEAR / "authorities.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+
+    def total(column: str, kinds: tuple[str, ...] | None = None) -> int:
+        return sum(int(row[column]) for row in rows
+                   if kinds is None or row["authority_type"] in kinds)
+
+    england = summary["england"]
+    assert summary["year"] == "2018-19"
+    assert england["authorities"] == 343
+    assert england["received"] == total("received_total") == 16_899
+    assert england["detailed_investigations"] == 4_234
+    assert england["upheld"] == total("decided_upheld") == 2_456
+    assert england["uphold_rate"] == 58
+    assert england["recommendations_due"] == total("recommendations_due") == 3_525
+    assert england["recommendations_complied"] == 3_504
+    assert england["compliance_rate"] == 99
+    remedied = total("remedied_by_authority_before_ombudsman")
+    assert england["remedy_rate"] == (200 * remedied + 2_456) // (2 * 2_456)
+    district = summary["groups"]["district"]
+    assert district["label"] == "district councils" and district["authorities"] == 192
+    upheld = total("decided_upheld", ("district",))
+    investigated = upheld + total("decided_not_upheld", ("district",))
+    assert district["uphold_rate"] == (200 * upheld + investigated) // (2 * investigated)
+    assert set(summary["groups"]) == {"county", "district", "metropolitan", "unitary", "london"}
+
+
+def test_summary_works_for_a_tables_2018_year(run):
+    result = run("summary", "--format", "json")
+    summary = json.loads(result.output)
+    assert summary["england"] == {"authorities": 353, "received": 17_452,
+                                  "detailed_investigations": 4_020, "upheld": 2_303,
+                                  "uphold_rate": 57}
+    assert summary["groups"] == {}
+    text = run("summary").output
+    assert text.splitlines()[0] == "2017-18 (tables-2018): England"
+    csv_text = run("summary", "--format", "csv").output.splitlines()
+    assert csv_text[0] == ("year,area,label,authorities,received,detailed_investigations,"
+                           "upheld,uphold_rate")
