@@ -24,12 +24,16 @@ class Problem:
     line: int | None = None
     authority: str | None = None
     field: str | None = None
+    sheet: str | None = None  # in a workbook: the sheet, and the cell (else `line` is the row)
+    cell: str | None = None
 
     def __str__(self) -> str:
         return f"{display_path(self.file)}{self.located()}"
 
     def located(self) -> str:
         """Where in its file, and what: everything but the file's name."""
+        if self.sheet is not None:
+            return f"{self._in_sheet()}: {self.message}"
         where = ""
         if self.line is not None:
             where += f", line {self.line}"
@@ -39,9 +43,15 @@ class Problem:
             where += f", {self.field}"
         return f"{where}: {self.message}"
 
+    def _in_sheet(self) -> str:
+        where = f", sheet {self.sheet}"
+        where += f", cell {self.cell}" if self.cell else (f", row {self.line}" if self.line else "")
+        return where + (f" ({self.field})" if self.field else "")
+
     def as_dict(self) -> dict:
         return {"file": display_path(self.file), "line": self.line, "authority": self.authority,
-                "field": self.field, "message": self.message}
+                "field": self.field, "sheet": self.sheet, "cell": self.cell,
+                "message": self.message}
 
 
 class LettersError(Exception):

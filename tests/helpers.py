@@ -93,3 +93,62 @@ def headline_csv(*names: str, edit=None) -> str:
     for row in rows:
         writer.writerow(edit(row) or row if edit else row)
     return buffer.getvalue()
+
+
+def typed(cells: list[str], index: int = 0) -> list:
+    """CSV cells as a spreadsheet holds them: numbers as numbers (every other row as 12.0),
+    specimen as TRUE or FALSE, empty cells empty."""
+    values: list = []
+    for cell in cells:
+        if cell.isdigit():
+            values.append(float(cell) if index % 2 else int(cell))
+        elif cell in ("true", "false"):
+            values.append(cell == "true")
+        else:
+            values.append(cell or None)
+    return values
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list], sheet: str = "Authorities",
+               before: str | None = None) -> None:
+    """A workbook as Excel saves one (openpyxl); `before` puts another sheet first."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    worksheet = workbook.active
+    if before:
+        worksheet.title = before
+        worksheet.append(["not", "these"])
+        worksheet = workbook.create_sheet(sheet)
+    worksheet.title = sheet
+    for row in [header, *rows]:
+        worksheet.append(row)
+    workbook.save(path)
+
+
+def write_ods(path: Path, header: list[str], rows: list[list], sheet: str = "Authorities") -> None:
+    """An OpenDocument sheet (odfpy). A dict cell is a formula: TableCell's attributes."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name=sheet)
+    for row in [header, *rows]:
+        table_row = TableRow()
+        for value in row:
+            if isinstance(value, dict):
+                cell = TableCell(**value)
+            elif isinstance(value, bool):
+                cell = TableCell(valuetype="boolean", booleanvalue=str(value).lower())
+            elif isinstance(value, int | float):
+                cell = TableCell(valuetype="float", value=value)
+            elif value is None:
+                cell = TableCell()
+            else:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=value))
+            table_row.addElement(cell)
+        table.addElement(table_row)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))

@@ -18,6 +18,10 @@ from lgsco_letters.errors import Problem
 from lgsco_letters.files import read_utf8
 from lgsco_letters.words import suggest
 
+# A value whose fault its reader has already reported, in the words of its file (a workbook's
+# cell): the rules pass over it rather than say it twice.
+ALREADY_REPORTED = object()
+
 
 @dataclass
 class RawRecord:
@@ -29,6 +33,8 @@ class RawRecord:
     schema: Schema | None = None  # for the YAML key of a field, when `nested`
     key_lines: dict[str, int] = field(default_factory=dict)
     nested: bool = False
+    sheet: str | None = None  # from a workbook: its sheet, and each field's cell
+    cells: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str | None:
@@ -36,6 +42,9 @@ class RawRecord:
         return value.strip() if isinstance(value, str) and value.strip() else None
 
     def problem(self, field_name: str | None, message: str) -> Problem:
+        if self.sheet is not None:
+            cell = self.cells.get(field_name or "authority")
+            return Problem(self.file, message, self.line, self.name, field_name, self.sheet, cell)
         label = self.schema.yaml_key(field_name) if field_name and self.nested else field_name
         line = self.key_lines.get(field_name, self.line) if field_name else self.line
         return Problem(self.file, message, line, self.name, label)
@@ -49,7 +58,7 @@ def read_csv(path: Path, schema: Schema, problems: list[Problem]) -> list[RawRec
     records: list[RawRecord] = []
     try:
         header = [cell.strip() for cell in next(reader, [])]
-        if not _header_is_usable(path, header, schema, problems):
+        if not header_is_usable(path, header, schema, problems):
             return []
         for cells in reader:
             if any(cell.strip() for cell in cells):
@@ -67,27 +76,29 @@ def _csv_error(error: csv.Error) -> str:
     return f"cannot be read as CSV ({error})"
 
 
-def _header_is_usable(path: Path, header: list[str], schema: Schema,
-                      problems: list[Problem]) -> bool:
+def header_is_usable(path: Path, header: list[str], schema: Schema, problems: list[Problem],
+                     line: int = 1, sheet: str | None = None) -> bool:
     """Report header faults; a header missing columns makes every row's report noise."""
+    def report(message: str) -> None:
+        problems.append(Problem(path, message, line, sheet=sheet))
+
     if not any(header):
-        problems.append(Problem(path, "has no header row naming the columns", 1))
+        report("has no header row naming the columns")
         return False
     if len(header) == 1 and header[0].count(";") >= len(REQUIRED_TEXT):
-        problems.append(Problem(path, "looks semicolon-separated (;): save it comma-separated "
-                                      "(in Excel: 'CSV UTF-8 (Comma delimited)')", 1))
+        report("looks semicolon-separated (;): save it comma-separated (in Excel: 'CSV UTF-8 "
+               "(Comma delimited)')")
         return False
     usable = True
-    for name in sorted({name for name in header if header.count(name) > 1}):
-        problems.append(Problem(path, f'the column "{name}" appears more than once', 1))
+    for name in sorted({name for name in header if name and header.count(name) > 1}):
+        report(f'the column "{name}" appears more than once')
         usable = False
     for name in header:
-        if name not in schema.all_fields:
-            problems.append(Problem(
-                path, f'unknown column "{name}"{suggest(name, schema.all_fields)}', 1))
+        if name and name not in schema.all_fields:
+            report(f'unknown column "{name}"{suggest(name, schema.all_fields)}')
     for name in schema.required:
         if name not in header:
-            problems.append(Problem(path, f'the required column "{name}" is missing', 1))
+            report(f'the required column "{name}" is missing')
             usable = False
     return usable
 

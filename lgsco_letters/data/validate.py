@@ -9,7 +9,7 @@ from lgsco_letters.data.addresses import address_problem, control_problem
 from lgsco_letters.data.models import Authority, Recipient
 from lgsco_letters.data.schema import DEFAULT_TITLE, CountGroup
 from lgsco_letters.data.slugs import slugify
-from lgsco_letters.data.sources import RawRecord
+from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
 from lgsco_letters.errors import Problem, display_path
 from lgsco_letters.formats.base import Format, RecordRules
 
@@ -30,14 +30,15 @@ def found(value: Any) -> str:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or value is ALREADY_REPORTED or (
+        isinstance(value, str) and not value.strip())
 
 
 def read_count(record: RawRecord, field: str, problems: list[Problem],
                required: bool = True) -> int | None:
     value = record.values.get(field)
     if _blank(value):
-        if required:
+        if required and value is not ALREADY_REPORTED:
             problems.append(record.problem(field, f"is missing: {COUNT_EXPECTED}"))
         return None
     number = _whole_number(value)
@@ -63,7 +64,7 @@ def _whole_number(value: Any) -> int | None:
 def text_field(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
     value = record.values.get(field)
     if _blank(value):
-        if what:
+        if what and value is not ALREADY_REPORTED:
             problems.append(record.problem(field, f"is missing: expected {what}"))
         return ""
     if isinstance(value, dict | list | bytes):
@@ -94,6 +95,8 @@ def read_name(record: RawRecord, problems: list[Problem]) -> str:
 
 def read_flag(record: RawRecord, field: str, problems: list[Problem]) -> bool:
     value = record.values.get(field)
+    if value is ALREADY_REPORTED:
+        return False
     if isinstance(value, bool):
         return value
     word = "" if value is None else str(value).strip().lower()

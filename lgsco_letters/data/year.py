@@ -9,6 +9,7 @@ from typing import Any
 from lgsco_letters.data.models import Year
 from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.sources import read_authority_yaml, read_csv
+from lgsco_letters.data.spreadsheets import read_workbook
 from lgsco_letters.data.validate import authorities_from
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.data.year_settings import SettingReader
@@ -20,6 +21,8 @@ from lgsco_letters.words import suggest
 YEAR_FILE = "year.yaml"
 AUTHORITIES_CSV = "authorities.csv"
 AUTHORITIES_DIR = "authorities"
+WORKBOOKS = (".xlsx", ".ods")
+AUTHORITY_FILES = (".csv", *WORKBOOKS)
 YEAR_KEYS = ("year", "format", "letter_date", "period_end", "template", "delivery", "signatory",
              "prose")
 
@@ -61,16 +64,63 @@ def _refuse_a_folder_of_years(folder: Path) -> None:
 
 
 def _authority_records(folder: Path, schema: Schema, problems: list[Problem]) -> list:
-    csv_path, yaml_dir = folder / AUTHORITIES_CSV, folder / AUTHORITIES_DIR
-    records = read_csv(csv_path, schema, problems) if csv_path.is_file() else []
-    for path in sorted(yaml_dir.glob("*.y*ml")) if yaml_dir.is_dir() else []:
-        record = read_authority_yaml(path, schema, problems)
-        if record is not None:
+    """Every authority the folder holds, from each kind of file it may hold them in; any other
+    file is reported, so that nothing in a year's folder is silently passed over."""
+    records = []
+    for path in _year_files(folder, problems):
+        if path.suffix.lower() == ".csv":
+            records += read_csv(path, schema, problems)
+        elif path.suffix.lower() in WORKBOOKS:
+            records += read_workbook(path, schema, problems)
+        elif (record := read_authority_yaml(path, schema, problems)) is not None:
             records.append(record)
     if not records and not problems:
-        problems.append(Problem(folder, f"holds no authorities: expected {AUTHORITIES_CSV} "
-                                        f"or {AUTHORITIES_DIR}/*.yaml"))
+        problems.append(Problem(folder, f"holds no authorities: expected {AUTHORITIES_CSV}, "
+                                        f"authorities.xlsx, authorities.ods or "
+                                        f"{AUTHORITIES_DIR}/*.yaml"))
     return records
+
+
+def _year_files(folder: Path, problems: list[Problem]) -> list[Path]:
+    """The files with authorities in them; every other file reported."""
+    found = []
+    for path in sorted(folder.iterdir(), key=lambda path: (path.is_dir(), path.name)):
+        if _passed_over(path) or path.name == YEAR_FILE:
+            continue
+        if path.name == AUTHORITIES_DIR and path.is_dir():
+            found += _yaml_files(path, problems)
+        elif path.stem == "authorities" and path.suffix.lower() in AUTHORITY_FILES:
+            found.append(path)
+        else:
+            problems.append(Problem(path, _unread(path)))
+    return found
+
+
+def _yaml_files(folder: Path, problems: list[Problem]) -> list[Path]:
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
+            found.append(path)
+        elif not _passed_over(path):
+            problems.append(Problem(path, f"is not read: {AUTHORITIES_DIR}/ holds one "
+                                          ".yaml file per authority"))
+    return found
+
+
+def _passed_over(path: Path) -> bool:
+    """Hidden files and the lock files office programs leave beside an open workbook."""
+    return path.name.startswith((".", "~$"))
+
+
+def _unread(path: Path) -> str:
+    kinds = ", ".join(sorted(AUTHORITY_FILES))
+    if path.stem == "authorities":
+        return (f"is not a kind of file lgsco-letters reads: the authorities may be in "
+                f"authorities{kinds.replace(', ', ', authorities')} files, or "
+                f"{AUTHORITIES_DIR}/*.yaml (save it as one of those)")
+    return (f"is not read: a year's folder holds {YEAR_FILE}, the authorities "
+            f"(authorities.csv, .xlsx or .ods, and/or {AUTHORITIES_DIR}/*.yaml), and nothing "
+            "else; move it elsewhere")
 
 
 def _read_year_yaml(path: Path, problems: list[Problem]) -> SettingReader | None:

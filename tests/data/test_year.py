@@ -237,7 +237,8 @@ def test_a_year_folder_that_does_not_exist(tmp_path):
 
 def test_an_empty_year_folder(make_year):
     assert problems_of(make_year()) == [
-        "YEAR: holds no authorities: expected authorities.csv or authorities/*.yaml"]
+        "YEAR: holds no authorities: expected authorities.csv, authorities.xlsx, "
+        "authorities.ods or authorities/*.yaml"]
 
 
 def test_select_by_name_slug_or_any_case():
