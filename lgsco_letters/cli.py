@@ -9,6 +9,7 @@ import sys
 import click
 
 from lgsco_letters import __version__
+from lgsco_letters.commands.approve import approve
 from lgsco_letters.commands.build import build
 from lgsco_letters.commands.check import check
 from lgsco_letters.commands.diff import diff
@@ -65,8 +66,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_config()
 
 
-for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, send,
-                status, summary):
+for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, approve,
+                send, status, summary):
     cli.add_command(command)
 
 

@@ -21,6 +21,7 @@ from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_st
 from lgsco_letters.build.workers import Job, run_jobs
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import DataError, LettersError, Problem, RenderError
+from lgsco_letters.locking import holding
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import css_dependencies, resolve_asset
 from lgsco_letters.render.provenance import document_identifier, engine_version
@@ -183,8 +184,14 @@ def build_year(year: Year, templates: Templates, options: BuildOptions,
     started = time.monotonic()
     out_dir = options.out_dir
     letters = prepare_letters(year, templates, out_dir, options.pdf_options, options.selected)
-    on_ready()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with holding(out_dir, "build"):
+        on_ready()
+        return _write(letters, templates, options, progress, started)
+
+
+def _write(letters: list[Letter], templates: Templates, options: BuildOptions,
+           progress: Progress | None, started: float) -> BuildReport:
+    out_dir = options.out_dir
     remove_stale_temporaries(out_dir)
     state = BuildState(out_dir)
     pending = _sort_out(letters, state, options, read_previous(out_dir))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from lgsco_letters.commands.grouping import grouped, verbose
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.locking import holding
 from lgsco_letters.mail.delivery import Server
 from lgsco_letters.mail.ledger import SendStatus, open_ledger
 from lgsco_letters.mail.mailing import (
@@ -97,26 +99,35 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
                           allow_specimen, dry_run, retries, backoff)
     templates = Templates(config.templates)
-    ledger = open_ledger(out_dir, create=dry_run is None, new=new_ledger)
-    try:
-        if dry_run is None:
+    if dry_run is not None:
+        return _dry_run(year, out_dir, options, templates)
+    # one send (or build, or approve) at a time: two would mail every council twice
+    with holding(out_dir, "send") if out_dir.is_dir() else contextlib.nullcontext():
+        ledger = open_ledger(out_dir, new=new_ledger)
+        try:
             _report_interrupted(ledger.mark_interrupted())
+            plan = make_plan(year, out_dir, options, ledger)
+            _describe(plan, options)
+            if plan.to_send and not yes:
+                _confirm(len(plan.to_send))
+            outcomes = send_all(plan, year, templates, options, ledger, _report)
+        finally:
+            ledger.close()
+    _summary(outcomes, plan)
+    if plan.held or any(outcome.result.status != SendStatus.SENT for outcome in outcomes):
+        sys.exit(1)  # only a year whose every chosen letter has gone is done
+
+
+def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) -> None:
+    ledger = open_ledger(out_dir, create=False)
+    try:
         plan = make_plan(year, out_dir, options, ledger)
-        _describe(plan, options)
-        if dry_run is not None:
-            written = write_eml_files(plan, year, templates, options)
-            click.echo(f"Wrote {plural(len(written), 'message')} to {display_path(dry_run)}; "
-                       "nothing was sent.")
-            return
-        if plan.to_send and not yes:
-            _confirm(len(plan.to_send))
-        outcomes = send_all(plan, year, templates, options, ledger, _report)
     finally:
         ledger.close()
-    _summary(outcomes, plan)
-    unknown = any(held.reason == "unknown" for held in plan.held)
-    if unknown or any(outcome.result.status != SendStatus.SENT for outcome in outcomes):
-        sys.exit(1)
+    _describe(plan, options)
+    written = write_eml_files(plan, year, templates, options)
+    click.echo(f"Wrote {plural(len(written), 'message')} to {display_path(options.dry_run)}; "
+               "nothing was sent.")
 
 
 def _report_interrupted(names: list[str]) -> None:
@@ -134,6 +145,11 @@ HELD_SUMMARIES = {
                          "--resend NAME once fixed (-v lists them)",
     "unknown": lambda n: f"  {plural(n, 'letter')} whose outcome is unknown, held back: check "
                          "with the recipient, then --resend NAME (-v lists them)",
+    "not approved": lambda n: f"  {plural(n, 'letter')} not approved, held back: lgsco-letters "
+                              "approve NAME... (or --all) --as PERSON (-v lists them)",
+    "changed since approved": lambda n: f"  {plural(n, 'letter')} changed since approved, held "
+                                        "back: approve them again (-v lists them)",
+    "failed": lambda n: f"  {plural(n, 'letter')} failed in this run (-v lists them)",
 }
 
 
@@ -153,11 +169,24 @@ def _confirm(count: int) -> None:
     click.confirm(f"Send {plural(count, 'message')} now?", abort=True)
 
 
+def _not_sent(outcomes: list[SendOutcome], plan: Plan) -> None:
+    """Each chosen letter that has not gone, and why: what a re-run or a person must do."""
+    lines = [(held.reason, f"  {held.authority}: held back: {held.why}") for held in plan.held]
+    lines += [("failed", f"  {outcome.authority}: {outcome.result.status}: "
+                         f"{outcome.result.reply}")
+              for outcome in outcomes if outcome.result.status != SendStatus.SENT]
+    if lines:
+        click.echo(f"Not sent ({len(lines)}):")
+        for line in grouped(lines, HELD_SUMMARIES, verbose()):
+            click.echo(line)
+
+
 def _report(outcome: SendOutcome) -> None:
     click.echo(f"  {outcome.result.status}: {outcome.authority} ({outcome.result.reply})")
 
 
 def _summary(outcomes: list[SendOutcome], plan: Plan) -> None:
+    _not_sent(outcomes, plan)
     counts = collections.Counter(outcome.result.status for outcome in outcomes)
     unknown = counts[SendStatus.UNKNOWN]
     click.echo(f"{counts[SendStatus.SENT]} sent, {counts[SendStatus.FAILED_TEMPORARY]} failed "

@@ -1,22 +1,29 @@
-"""`lgsco-letters status`: how the year's mailing stands."""
+"""`lgsco-letters status`: how the year's mailing stands, letter by letter."""
 
 from __future__ import annotations
 
 import collections
+import json
 from pathlib import Path
 
 import click
 
 from lgsco_letters.commands.grouping import grouped
-from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
+from lgsco_letters.commands.options import data_option, format_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
+from lgsco_letters.errors import display_path
 from lgsco_letters.mail.ledger import SendStatus, open_ledger
+from lgsco_letters.mail.standing import LetterState, Standing, standings
 from lgsco_letters.words import plural
 
-UNSENT_SUMMARIES = {
-    "never tried": lambda n: f"  {plural(n, 'letter')} never tried (status --all lists them)",
-    "specimen": lambda n: f"  {plural(n, 'specimen letter')} never tried: send holds them back "
-                          "without --allow-specimen (status --all lists them)",
+SUMMARIES = {
+    "draft": lambda n: f"  {plural(n, 'letter')} not yet approved (draft): lgsco-letters approve "
+                       "NAME... (or --all) --as PERSON (status --all lists them)",
+    "specimen draft": lambda n: f"  {plural(n, 'specimen letter')} not yet approved (draft); send "
+                                "also holds them back without --allow-specimen (status --all "
+                                "lists them)",
+    "not built": lambda n: f"  {plural(n, 'letter')} not built: lgsco-letters build (status --all "
+                           "lists them)",
 }
 
 
@@ -25,31 +32,43 @@ UNSENT_SUMMARIES = {
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="The year's output folder. Default: out/<year>.")
 @click.option("--all", "every", is_flag=True, help="List every letter not yet sent.")
+@format_option("text", "json")
 @click.pass_obj
-def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: bool) -> None:
-    """How the mailing stands: counts per status, and the authorities not yet sent."""
+def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: bool,
+           output: str) -> None:
+    """How the mailing stands: each letter's state (draft, approved, sent, held back or
+    failed) and why, with the counts."""
     year = load_year_from(config, data_dir)
-    ledger = open_ledger(year_out_dir(config, year, out_dir), create=False)
+    out_dir = year_out_dir(config, year, out_dir)
+    ledger = open_ledger(out_dir, create=False)
     try:
-        entries = ledger.entries()
+        entries, letters = ledger.entries(), standings(year, out_dir, ledger)
     finally:
         ledger.close()
-    counts = collections.Counter(entry.status for entry in entries.values())
-    unsent = [a for a in year.authorities
-              if a.slug not in entries or entries[a.slug].status != SendStatus.SENT]
+    sends = collections.Counter(entry.status for entry in entries.values())
+    states = collections.Counter(letter.state for letter in letters)
+    if output == "json":
+        click.echo(json.dumps({
+            "year": year.label, "out": display_path(out_dir),
+            "counts": {state.value: states[state] for state in LetterState},
+            "sends": {status.value: sends[status] for status in SendStatus},
+            "letters": [letter.as_dict() for letter in letters]}, indent=1, ensure_ascii=False))
+        return
+    _as_text(letters, sends, states, every)
+
+
+def _as_text(letters: list[Standing], sends: collections.Counter, states: collections.Counter,
+             every: bool) -> None:
     for name in (SendStatus.SENT, SendStatus.FAILED_TEMPORARY, SendStatus.FAILED_PERMANENT,
                  SendStatus.UNKNOWN, SendStatus.SENDING):
-        click.echo(f"{name + ':':<18}{counts[name]}")
-    click.echo(f"{'not yet sent:':<18}{len(unsent)} of {len(year.authorities)}")
-    lines = []
-    for authority in unsent:
-        entry = entries.get(authority.slug)
-        mark = " (specimen)" if authority.specimen else ""
-        if entry is None:
-            kind = "specimen" if authority.specimen else "never tried"
-            lines.append((kind, f"  {authority.name}{mark}: never tried"))
-        else:
-            lines.append((entry.status, f"  {authority.name}{mark}: {entry.status}: "
-                                        f"{entry.reply}"))
-    for line in grouped(lines, UNSENT_SUMMARIES, every):
+        click.echo(f"{name + ':':<18}{sends[name]}")
+    unsent = [letter for letter in letters if letter.state != LetterState.SENT]
+    click.echo(f"{'not yet sent:':<18}{len(unsent)} of {len(letters)}")
+    click.echo(f"{'letters:':<18}" + ", ".join(f"{states[state]} {state}"
+                                                for state in LetterState))
+    lines = [(("specimen " if letter.specimen else "") + letter.kind if letter.kind == "draft"
+              else letter.kind or letter.state,
+              f"  {letter.authority}{' (specimen)' if letter.specimen else ''}: {letter.state}: "
+              f"{letter.reason}") for letter in unsent]
+    for line in grouped(lines, SUMMARIES, every):
         click.echo(line)

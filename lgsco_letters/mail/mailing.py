@@ -19,6 +19,7 @@ from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
+from lgsco_letters.mail.approvals import Approval, approvals
 from lgsco_letters.mail.delivery import Connection, Result, Server, deliver, message_bytes
 from lgsco_letters.mail.ledger import INTERRUPTED, Entry, Ledger, SendStatus
 from lgsco_letters.mail.message import compose, message_id
@@ -101,21 +102,22 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
     _check_addresses(options)
     chosen, resend = _chosen(year, options)
     rows = read_letters(out_dir)
-    sent, plan, problems = ledger.entries(), Plan(), []
+    sent, signed, plan, problems = ledger.entries(), approvals(ledger), Plan(), []
     for authority in chosen:
         row = rows.get(authority.slug)
-        problem = _pdf_problem(authority, row, out_dir)
+        problem = letter_problem(authority, row, out_dir)
         if problem:
             problems.append(problem)
             continue
-        _decide(plan, authority, out_dir / row["file"], row["sha256"], sent.get(authority.slug),
-                options, authority.slug in resend)
+        record = Ledgered(sent.get(authority.slug), signed.get(authority.slug))
+        _decide(plan, authority, out_dir / row["file"], row["sha256"], record, options,
+                authority.slug in resend)
     if problems:
         raise DataError(problems)
     return plan
 
 
-def _pdf_problem(authority: Authority, row: dict | None, out_dir: Path) -> Problem | None:
+def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Problem | None:
     manifest = out_dir / MANIFEST_JSON
     if row is None or row["status"] not in SENDABLE:
         status = "missing" if row is None else row["status"]
@@ -137,18 +139,38 @@ def _pdf_problem(authority: Authority, row: dict | None, out_dir: Path) -> Probl
     return None
 
 
-def _decide(plan: Plan, authority: Authority, path: Path, sha256: str, entry: Entry | None,
+@dataclass(frozen=True)
+class Ledgered:
+    """What the ledger holds of one letter: its sending, and its approval."""
+
+    entry: Entry | None
+    approval: Approval | None
+
+
+def _decide(plan: Plan, authority: Authority, path: Path, sha256: str, record: Ledgered,
             options: SendOptions, resend: bool) -> None:
-    name = authority.name
+    name, entry = authority.name, record.entry
     if authority.specimen and not options.allow_specimen:
         plan.held.append(Held(name, "specimen", SPECIMEN))
     elif held := None if resend else _held_by_ledger(entry, sha256):
         plan.held.append(Held(name, *held))
     elif entry is not None and entry.status == SendStatus.SENT and not resend:
         plan.already_sent.append(name)
+    elif unapproved := not_approved(record.approval, sha256):
+        plan.held.append(Held(name, *unapproved))
     else:
         plan.to_send.append(Planned(authority, path, sha256, _cc_for(authority, options.cc),
                                     resend and entry is not None, _resends(entry, resend)))
+
+
+def not_approved(approval: Approval | None, sha256: str) -> tuple[str, str] | None:
+    """Why the letter may not go for want of sign-off: (reason, words), or None."""
+    if approval is None:
+        return "not approved", "not approved (lgsco-letters approve NAME --as PERSON)"
+    if approval.sha256 != sha256:
+        return "changed since approved", (f"changed since approved by {approval.approved_by} "
+                                          f"on {approval.day}: approve it again")
+    return None
 
 
 def _held_by_ledger(entry: Entry | None, sha256: str) -> tuple[str, str] | None:

@@ -154,5 +154,6 @@ def test_json_for_machines(project):
     report = json.loads(result.output)
     assert report["clean"] is False
     assert report["problems"] == [{"file": "templates/letter-2018.html", "line": 20,
-                                   "authority": None, "field": None,
+                                   "authority": None, "field": None, "sheet": None,
+                                   "cell": None,
                                    "message": "unexpected '}'"}]

@@ -10,133 +10,37 @@ import os
 import pty
 import shutil
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from helpers import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
-from lgsco_letters.build.builder import BuildOptions, build_year
+from helpers import BROMSGROVE_ROW, ROOT, csv_text
+from helpers.mail import (
+    NAMES,
+    SENDER,
+    Recorder,
+    Server,
+    address,
+    approve_all,
+    free_port,
+    ledger_rows,
+    send,
+    send_command,
+)
 from lgsco_letters.data.year import load_year
 from lgsco_letters.mail.ledger import Ledger
-from lgsco_letters.render.templating import Templates
-
-SENDER = "annual.review@lgo.example.org"
-NAMES = ["Alpha Borough Council", "Beta District Council", "Gamma County Council",
-         "Delta City Council"]
-
-
-def row(name: str) -> str:
-    slug = name.split()[0].lower()
-    return ADUR_ROW.replace("Adur District Council", name).replace(
-        "chief.executive@adur.example.org", f"ce@{slug}.example.org").replace(",true,", ",false,")
-
-
-def address(name: str) -> str:
-    return f"ce@{name.split()[0].lower()}.example.org"
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps every message and fails on request."""
-
-    def __init__(self):
-        self.messages: list[tuple[str, list[str], bytes]] = []
-        self.rcpt_replies: dict[str, list[str]] = {}
-        self.stop_after: int | None = None
-        self.on_stop = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        replies = self.rcpt_replies.get(address)
-        if replies:
-            return replies.pop(0)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        if self.stop_after is not None and len(self.messages) == self.stop_after:
-            threading.Thread(target=self.on_stop).start()
-        return "250 2.0.0 Message accepted for delivery"
-
-    def to(self, recipient: str) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(content, policy=email.policy.default)
-                for _, recipients, content in self.messages if recipient in recipients]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    def __init__(self, port: int, recorder: Recorder, **options):
-        self.port, self.recorder, self.options = port, recorder, options
-        self.controller = None
-
-    def start(self):
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port,
-                                     **self.options)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp():
-    recorder = Recorder()
-    server = Server(free_port(), recorder)
-    recorder.on_stop = server.stop
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A year of six letters, built once: four real councils, Bromsgrove, one specimen."""
-    root = tmp_path_factory.mktemp("mailing")
-    data = root / "2017-18"
-    data.mkdir()
-    shutil.copy(TEMPLATES.parent / "data" / "2017-18" / "year.yaml", data / "year.yaml")
-    (data / "authorities.csv").write_text(csv_text(*(row(n) for n in NAMES), BROMSGROVE_ROW,
-                                                   ADUR_ROW))
-    build_year(load_year(data), Templates(TEMPLATES), BuildOptions(root / "out", jobs=2))
-    return root
-
-
-@pytest.fixture
-def year(built, tmp_path):
-    shutil.copytree(built, tmp_path / "y")
-    return tmp_path / "y"
-
-
-def send(run, year, smtp, *extra):
-    return run("send", "--data", year / "2017-18", "--out", year / "out",
-               "--smtp", f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes",
-               "--backoff", "0", "--timeout", "5", *extra)
-
-
-def ledger_rows(year) -> dict[str, tuple]:
-    with sqlite3.connect(year / "out" / "sent.sqlite") as db:
-        return {r[0]: r[1:] for r in db.execute(
-            "SELECT authority, status, attempts, reply, message_id FROM sends")}
 
 
 def test_every_recipient_gets_exactly_one_message_with_its_pdf(run, year, smtp):
     result = send(run, year, smtp)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the specimen is held back: not done
+    assert ("Not sent (1):\n  Adur District Council: held back: specimen letter (made-up "
+            "figures): not sent without --allow-specimen\n") in result.output
     recorder = smtp.recorder
     assert len(recorder.messages) == 5
     for name in NAMES:
@@ -162,9 +66,11 @@ def test_every_recipient_gets_exactly_one_message_with_its_pdf(run, year, smtp):
     assert "5 sent, 0 failed for now" in result.output
 
     again = send(run, year, smtp)
-    assert again.exit_code == 0
+    assert again.exit_code == 1
     assert "0 letters to send" in again.output and "5 already sent" in again.output
     assert len(recorder.messages) == 5
+    done = send(run, year, smtp, "--only", "Bromsgrove District Council")
+    assert done.exit_code == 0  # every letter chosen has gone
 
 
 def test_temporary_and_permanent_refusals(run, year, smtp):
@@ -201,7 +107,7 @@ def test_a_server_that_stops_halfway_then_comes_back(run, year, smtp):
     smtp.recorder.stop_after = None
     smtp.start()  # the same port, the same mailbox
     second = send(run, year, smtp)
-    assert second.exit_code == 0, second.output
+    assert second.exit_code == 1, second.output  # all but the held-back specimen
     assert "3 letters to send" in second.output and "2 already sent" in second.output
     recipients = [r for _, rs, _ in smtp.recorder.messages for r in rs]
     assert sorted(recipients) == sorted([*map(address, NAMES),
@@ -289,8 +195,8 @@ def test_a_slow_server_gets_each_letter_once(run, year):
         assert len(recorder.messages) == 2
         status = run("status", "--data", year / "2017-18", "--out", year / "out")
         assert "unknown:          2" in status.output
-        assert "  Alpha Borough Council: unknown: no reply after the whole message" in (
-            status.output)
+        assert "  Alpha Borough Council: held back: outcome unknown: no reply after the whole " \
+               "message" in status.output
     finally:
         server.stop()
 
@@ -324,6 +230,7 @@ def test_a_changed_pdf_is_left_alone_until_resent(run, year, smtp):
         "Alpha Borough Council,district,,Chief Executive,ce@alpha.example.org,false,0,4,",
         "Alpha Borough Council,district,,Chief Executive,ce@alpha.example.org,false,1,3,"))
     assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    approve_all(year)
     held = send(run, year, smtp, "--only", "Alpha Borough Council")
     assert "held back: Alpha Borough Council: its PDF changed after it was sent on " in (
         held.output)
@@ -373,6 +280,7 @@ def test_cc_from_an_address_and_from_a_data_field(run, year, smtp):
                  .replace(",true,", ",,true,", 1) for line in lines[1:]]
     csv_path.write_text("\n".join(lines) + "\n")
     assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    approve_all(year)
     result = send(run, year, smtp, "--only", "Alpha Borough Council", "--only",
                   "Beta District Council", "--cc", "link_officer_email",
                   "--cc", "records@lgo.example.org")
@@ -398,7 +306,7 @@ def test_dry_run_writes_messages_and_sends_nothing(run, year, smtp, tmp_path):
     (attachment,) = list(parsed.iter_attachments())
     assert attachment.get_content() == (year / "out" / "gamma-county-council.pdf").read_bytes()
     assert smtp.recorder.messages == []
-    assert not (year / "out" / "sent.sqlite").exists()
+    assert ledger_rows(year) == {}  # records nothing
 
 
 def test_login_takes_the_password_from_the_environment_only(run, year, monkeypatch):
@@ -452,9 +360,11 @@ def test_status_tells_the_truth(run, year, smtp):
     lines = result.output.splitlines()
     assert lines[:6] == ["sent:             4", "failed-temporary: 0", "failed-permanent: 1",
                          "unknown:          0", "sending:          0", "not yet sent:     2 of 6"]
-    assert "  Adur District Council (specimen): never tried" in lines
-    assert ("  Gamma County Council: failed-permanent: ce@gamma.example.org: 550 5.1.1 No such "
-            "mailbox") in lines
+    assert lines[6] == "letters:          0 draft, 1 approved, 4 sent, 0 held back, 1 failed"
+    assert "  Adur District Council (specimen): approved: approved by Pat Signer on " in (
+        result.output)
+    assert ("  Gamma County Council: failed: refused for good: ce@gamma.example.org: 550 5.1.1 "
+            "No such mailbox") in lines
 
 
 def test_send_needs_a_built_year(run, make_year, smtp, tmp_path):
@@ -470,12 +380,6 @@ def test_smtp_must_be_host_and_port(run, year):
                  "localhost", "--from", SENDER, "--yes")
     assert result.exit_code == 2
     assert "expected HOST:PORT" in result.output
-
-
-def send_command(year, port: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "lgsco_letters", "send", "--data", str(year / "2017-18"),
-            "--out", str(year / "out"), "--smtp", f"127.0.0.1:{port}", "--from", SENDER,
-            "--backoff", "0", *extra]
 
 
 def test_sigkill_mid_run_loses_nothing_and_duplicates_nothing(year, smtp):
@@ -498,7 +402,7 @@ def test_sigkill_mid_run_loses_nothing_and_duplicates_nothing(year, smtp):
 
     result = subprocess.run(send_command(year, smtp.port, "--yes"), cwd=ROOT,
                             capture_output=True, text=True)
-    assert result.returncode == (1 if interrupted else 0), result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr  # a specimen held back
     by_recipient = collections.Counter(r for _, rs, _ in smtp.recorder.messages for r in rs)
     assert set(by_recipient) == {*map(address, NAMES), "chief.executive@bromsgrove.example.org"}
     assert set(by_recipient.values()) == {1}  # nobody mailed twice
@@ -611,6 +515,10 @@ def test_a_damaged_ledger_refuses_without_a_traceback(run, year, smtp):
 def test_new_ledger_starts_afresh_and_keeps_the_old_one(run, year, smtp):
     (year / "out" / "sent.sqlite").write_bytes(b"junk")
     result = send(run, year, smtp, "--only", "Alpha Borough Council", "--new-ledger")
+    assert result.exit_code == 1  # the approvals were in the lost ledger too
+    assert "held back: Alpha Borough Council: not approved" in result.output
+    approve_all(year)
+    result = send(run, year, smtp, "--only", "Alpha Borough Council")
     assert result.exit_code == 0, result.output
     assert len(smtp.recorder.messages) == 1
     kept = list((year / "out").glob("sent.sqlite.set-aside-*"))
@@ -618,7 +526,7 @@ def test_new_ledger_starts_afresh_and_keeps_the_old_one(run, year, smtp):
 
 
 def test_the_ledger_file_alone_is_complete_after_a_run(run, year, smtp, tmp_path):
-    assert send(run, year, smtp).exit_code == 0
+    assert send(run, year, smtp).exit_code == 1  # the specimen held back
     copy = tmp_path / "copy.sqlite"
     shutil.copy(year / "out" / "sent.sqlite", copy)  # without its -wal file
     with sqlite3.connect(copy) as db:
@@ -695,6 +603,7 @@ def test_addresses_smtp_cannot_carry_are_refused(run, year, bad, said):
 def test_an_international_address_goes_only_where_the_server_offers_smtputf8(run, year):
     with_address(year, NAMES[0], "josé@alpha.example.org")
     assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    approve_all(year)
     only = ("--only", "Alpha Borough Council", "--only", "Beta District Council")
     plain = Server(free_port(), Recorder(), enable_SMTPUTF8=False)
     plain.start()
@@ -736,7 +645,8 @@ def test_one_letters_unexpected_error_does_not_stop_the_run(run, year, smtp, mon
     assert ledger_rows(year)[NAMES[1]][0] == "failed-permanent"
 
 
-def test_many_held_back_letters_are_counted_not_listed(run, year, smtp):
+def test_many_held_back_letters_are_counted_not_listed(run, unapproved, smtp):
+    year = unapproved
     csv_path = year / "2017-18" / "authorities.csv"
     csv_path.write_text(csv_path.read_text().replace(",false,", ",true,"))
     assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
@@ -745,10 +655,11 @@ def test_many_held_back_letters_are_counted_not_listed(run, year, smtp):
             in result.output.splitlines())
     assert "held back: Alpha" not in result.output
     status = run("status", "--data", year / "2017-18", "--out", year / "out")
-    assert ("  6 specimen letters never tried: send holds them back without --allow-specimen "
-            "(status --all lists them)") in status.output.splitlines()
+    assert ("  6 specimen letters not yet approved (draft); send also holds them back without "
+            "--allow-specimen (status --all lists them)") in status.output.splitlines()
     every = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
-    assert "  Alpha Borough Council (specimen): never tried" in every.output.splitlines()
+    assert "  Alpha Borough Council (specimen): draft: not approved" in (
+        every.output.splitlines())
     verbose = run("-v", "send", "--data", year / "2017-18", "--out", year / "out", "--smtp",
                   f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes")
     assert "  held back: Alpha Borough Council: specimen letter" in verbose.output

@@ -8,10 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_YEAR = ROOT / "data" / "2017-18"
 TEMPLATES = ROOT / "templates"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures"
 SEED = FIXTURES / "bromsgrove-2018-seed.txt"
 BROMSGROVE_YAML = BUNDLED_YEAR / "authorities" / "bromsgrove-district-council.yaml"
 

@@ -1,0 +1,75 @@
+"""`lgsco-letters approve`: sign letters off, for exactly the bytes that will go out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lgsco_letters.build.manifest import read_letters
+from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
+from lgsco_letters.config import Config
+from lgsco_letters.data.addresses import control_problem
+from lgsco_letters.data.names import select_authorities
+from lgsco_letters.errors import DataError, LettersError, display_path
+from lgsco_letters.locking import holding
+from lgsco_letters.mail.approvals import approve as record_approvals
+from lgsco_letters.mail.approvals import revoke as record_revocations
+from lgsco_letters.mail.ledger import open_ledger
+from lgsco_letters.mail.mailing import letter_problem
+from lgsco_letters.words import plural
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--all", "every", is_flag=True, help="Every letter of the year.")
+@click.option("--as", "person", required=True, metavar="PERSON",
+              help="Who approves: recorded with the letters' SHA-256 and the time.")
+@data_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The built letters. Default: out/<year>.")
+@click.option("--revoke", is_flag=True, help="Withdraw the approval instead.")
+@click.pass_obj
+def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
+            data_dir: Path | None, out_dir: Path | None, revoke: bool) -> None:
+    """Approve built letters for sending (NAME... or --all); send mails only letters approved
+    with their current bytes."""
+    if bool(names) == every:
+        raise click.UsageError("name the letters to approve, or give --all (not both)")
+    if not person.strip() or control_problem(person):
+        raise click.BadParameter("expected the name of the person approving", param_hint="--as")
+    year = load_year_from(config, data_dir)
+    chosen = list(year.authorities) if every else select_authorities(year, names)
+    out_dir = year_out_dir(config, year, out_dir)
+    if not out_dir.is_dir():
+        raise LettersError(f"{display_path(out_dir)} does not exist: build the letters first "
+                           "(lgsco-letters build)")
+    with holding(out_dir, "approve"):
+        letters = [] if revoke else _letters_to_approve(chosen, out_dir)
+        ledger = open_ledger(out_dir)
+        try:
+            if revoke:
+                done = record_revocations(ledger, [a.slug for a in chosen], person.strip())
+                click.echo(f"Withdrew the approval of {plural(len(done), 'letter')}"
+                           f"{_listed(done)}; {len(chosen) - len(done)} had none.")
+                return
+            done = record_approvals(ledger, letters, person.strip())
+        finally:
+            ledger.close()
+    already = len(letters) - len(done)
+    click.echo(f"Approved {plural(len(done), 'letter')} as {person.strip()}{_listed(done)}"
+               + (f"; {already} already approved as they are." if already else "."))
+
+
+def _letters_to_approve(chosen, out_dir: Path) -> list[tuple[str, str, str]]:
+    """(slug, authority, sha256) of each built letter; any that is not built stops it all."""
+    rows = read_letters(out_dir)
+    problems = [problem for authority in chosen
+                if (problem := letter_problem(authority, rows.get(authority.slug), out_dir))]
+    if problems:
+        raise DataError(problems)
+    return [(a.slug, a.name, rows[a.slug]["sha256"]) for a in chosen]
+
+
+def _listed(names: list[str]) -> str:
+    return f" ({'; '.join(names)})" if 0 < len(names) <= 3 else ""

@@ -1,0 +1,58 @@
+"""One run at a time on an output folder: `build`, `send`, `approve` and `publish` take its lock.
+
+An `flock` on a file in the folder, not a pid file: the kernel lets go of it when the process
+ends, however it ends, so a killed run never blocks the next. The file also says who holds it
+(command, process id, start time), so that the one refused can be told whom it waits for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lgsco_letters.errors import LettersError, display_path
+
+LOCK_FILE = ".lgsco.lock"
+
+
+class FolderBusy(LettersError):
+    """Another run holds the output folder."""
+
+
+@contextlib.contextmanager
+def holding(out_dir: Path, command: str) -> Iterator[None]:
+    """Hold the folder's lock for the block, or refuse at once, naming who holds it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handle = os.open(out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _holder(handle)
+        os.close(handle)
+        raise FolderBusy(f"{display_path(out_dir)} is in use by {holder}: one build, send or "
+                         "approve at a time on a year's letters. Wait for it to finish, then run "
+                         "this again.") from None
+    try:
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, json.dumps({"command": command, "pid": os.getpid(),
+                                      "started": started}).encode(), 0)
+        yield
+    finally:
+        os.ftruncate(handle, 0)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        os.close(handle)
+
+
+def _holder(handle: int) -> str:
+    try:
+        held = json.loads(os.pread(handle, 4096, 0) or b"{}")
+        return (f"lgsco-letters {held['command']} (process {held['pid']}, started "
+                f"{held['started']})")
+    except (ValueError, KeyError, TypeError):
+        return "another lgsco-letters run (it is just starting)"
