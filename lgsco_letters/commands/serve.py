@@ -19,18 +19,23 @@ from lgsco_letters.errors import LettersError
 @click.pass_obj
 def serve(config: Config, data_dir: Path | None, host: str, port: int) -> None:
     """Preview the letters in a browser; pages follow template and data edits as you save."""
-    from lgsco_letters.editors.server import PreviewServer
+    from lgsco_letters.editors.server import PreviewServer, is_loopback, new_token
     from lgsco_letters.editors.snapshot import Site
 
-    site = Site(data_dir or config.data, config.templates)
+    site = Site(data_dir or config.data, config.templates, config.out)
+    token = None if is_loopback(host) else new_token()
     try:
-        server = PreviewServer((host, port), site)
+        server = PreviewServer((host, port), site, token=token)
     except OSError as error:
         raise LettersError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     server.watch()
     label = site.snapshot.year.label if site.snapshot.year else "(not loaded: see the page)"
-    click.echo(f"Serving {label} at http://{host}:{server.server_address[1]}/ "
-               "(Ctrl-C to stop)")
+    address = f"http://{host}:{server.server_address[1]}/" + (f"?token={token}" if token else "")
+    click.echo(f"Serving {label} at {address} (Ctrl-C to stop)")
+    if token:
+        click.echo(f"Warning: {host} can be reached from other machines. The letters, embargoed "
+                   "until sent, are visible to whoever has this address with its token: share "
+                   "it only with those who may read them.", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

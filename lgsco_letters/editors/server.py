@@ -7,12 +7,16 @@ something is shown on the page, in words, with the file and line; the server kee
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
+import secrets
 import threading
 from http import HTTPStatus
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from lgsco_letters.editors.server_pages import page
 from lgsco_letters.editors.snapshot import Site, Snapshot
@@ -28,10 +32,26 @@ IDLE_TIMEOUT = 20.0  # seconds a connection may sit without sending its request
 MAX_CONNECTIONS = 64  # at once, event streams included: a thread each
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 WILDCARDS = ("0.0.0.0", "::", "")
+COOKIE = "lgsco_preview"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach `host`."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
+    _set_cookie: str | None = None  # the token's cookie, set by the request that bore it
 
     def setup(self) -> None:
         self.timeout = self.server.idle_timeout  # applied to the socket by StreamRequestHandler
@@ -44,6 +64,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not self.server.serves_host(self.headers.get("Host", "")):
             # DNS rebinding: a page on another site must not read letters through its name
             return self._refuse(HTTPStatus.BAD_REQUEST, "Unknown host")
+        if not self._admitted():
+            return self._refuse(HTTPStatus.FORBIDDEN, "This preview needs the address with its "
+                                                      "token, as the server printed it")
         path = unquote(urlsplit(self.path).path)
         if "\0" in path:
             return self._refuse(HTTPStatus.BAD_REQUEST, "Bad request")
@@ -78,6 +101,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         neighbours = list(snapshot.year.authorities)
         index = neighbours.index(authority)
         self._html(page("letter", authority=authority, problems=problems,
+                        standing=self.server.site.standing(snapshot, authority),
                         previous=neighbours[index - 1] if index else None,
                         next=neighbours[index + 1] if index + 1 < len(neighbours) else None))
 
@@ -120,6 +144,21 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _html(self, text: str, status: HTTPStatus = HTTPStatus.OK) -> None:
         self._send(text.encode("utf-8"), "text/html; charset=utf-8", status)
 
+    def _admitted(self) -> bool:
+        """On a shared address, only whoever has the token: in the URL, or in the cookie that
+        a URL with it sets (so that the page's own links and reloads need no token)."""
+        token = self.server.token
+        if token is None:
+            return True
+        cookies = SimpleCookie(self.headers.get("Cookie", ""))
+        if COOKIE in cookies and hmac.compare_digest(cookies[COOKIE].value, token):
+            return True
+        given = parse_qs(urlsplit(self.path).query).get("token", [""])[0]
+        if hmac.compare_digest(given, token):
+            self._set_cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+            return True
+        return False
+
     def _refuse(self, status: HTTPStatus, title: str) -> None:
         self._html(page("error", title=title, problems=[]), status)
 
@@ -131,6 +170,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        if self._set_cookie:
+            self.send_header("Set-Cookie", self._set_cookie)
         self.end_headers()
         self.wfile.write(body)
 
@@ -140,7 +181,10 @@ class PreviewServer(ThreadingHTTPServer):
     request_queue_size = 128  # connections the kernel holds while the slots are full
 
     def __init__(self, address: tuple[str, int], site: Site, idle_timeout: float = IDLE_TIMEOUT,
-                 max_connections: int = MAX_CONNECTIONS):
+                 max_connections: int = MAX_CONNECTIONS, token: str | None = None):
+        """`token`: required of every request (see `PreviewHandler._admitted`); a server on an
+        address other machines can reach must have one."""
+        self.token = token
         self.site, self.given_host = site, address[0]
         self.stopping = threading.Event()
         self.idle_timeout = idle_timeout

@@ -10,6 +10,8 @@ from pathlib import Path
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, RenderError
+from lgsco_letters.mail.ledger import open_ledger
+from lgsco_letters.mail.standing import standing_for
 from lgsco_letters.render.templating import Templates, fault_of, render_letter_html
 
 logger = logging.getLogger(__name__)
@@ -40,8 +42,10 @@ def _problem_lines(error: LettersError) -> list[str]:
 class Site:
     """Holds the current snapshot; `reload` makes a new one and wakes whoever waits."""
 
-    def __init__(self, data_dir: Path, templates_dir: Path):
-        self.data_dir, self.templates_dir = data_dir, templates_dir
+    def __init__(self, data_dir: Path, templates_dir: Path, out_root: Path | None = None):
+        """`out_root` holds the built years (`out/`): each letter's page says where the
+        letter stands on its way out (draft, approved, sent...)."""
+        self.data_dir, self.templates_dir, self.out_root = data_dir, templates_dir, out_root
         self.changed = threading.Condition()
         self.snapshot = Snapshot(0)
         self._pdf_lock = threading.Lock()
@@ -85,6 +89,21 @@ class Site:
         except RenderError as error:  # shown on the page, never raised
             return "", [str(fault_of(error, authority))]
         return html, []
+
+    def standing(self, snapshot: Snapshot, authority: Authority) -> str:
+        """Where the built letter stands, in words: its state and why."""
+        if self.out_root is None or snapshot.year is None:
+            return ""
+        out_dir = self.out_root / snapshot.year.label
+        try:
+            ledger = open_ledger(out_dir, create=False)
+        except LettersError as error:
+            return f"unknown: {error}"
+        try:
+            standing = standing_for(snapshot.year, out_dir, ledger, authority)
+        finally:
+            ledger.close()
+        return f"{standing.state}: {standing.reason}"
 
     def letter_pdf(self, snapshot: Snapshot, authority: Authority) -> tuple[bytes, list[str]]:
         """The real WeasyPrint PDF, rendered on request and kept until the next change."""

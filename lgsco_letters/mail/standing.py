@@ -52,6 +52,13 @@ def standings(year: Year, out_dir: Path, ledger: Ledger) -> list[Standing]:
             for authority in year.authorities]
 
 
+def standing_for(year: Year, out_dir: Path, ledger: Ledger, authority: Authority) -> Standing:
+    """One letter's standing, reading only its own file."""
+    return standing_of(authority, read_previous(out_dir).get(authority.slug), out_dir,
+                       ledger.entries().get(authority.slug),
+                       approvals(ledger).get(authority.slug))
+
+
 def standing_of(authority: Authority, row: dict | None, out_dir: Path, entry: Entry | None,
                 approval: Approval | None) -> Standing:
     state, reason, kind = _state(authority, row, out_dir, entry, approval)

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from helpers import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
 from lgsco_letters.editors.server import PreviewServer
 from lgsco_letters.editors.snapshot import Site
 
@@ -252,4 +252,70 @@ def test_idle_connections_are_bounded_and_timed_out(tmp_path, make_year):
     finally:
         for sock in idle:
             sock.close()
+        server.stop()
+
+
+def test_a_shared_address_needs_the_token_or_its_cookie(tmp_path, make_year):
+    import http.client
+
+    data = make_year(csv=csv_text(BROMSGROVE_ROW))
+    server = PreviewServer(("0.0.0.0", 0), Site(data, TEMPLATES), token="s3cret-token")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+
+    def request(path: str, cookie: str = "") -> http.client.HTTPResponse:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response
+
+    try:
+        assert request("/").status == 403
+        assert request("/letters/bromsgrove-district-council/").status == 403
+        assert request("/?token=wrong").status == 403
+        assert request("/", "lgsco_preview=wrong").status == 403
+        admitted = request("/?token=s3cret-token")
+        assert admitted.status == 200
+        cookie = admitted.getheader("Set-Cookie")
+        assert cookie.startswith("lgsco_preview=s3cret-token;") and "HttpOnly" in cookie
+        assert request("/letters/bromsgrove-district-council/", cookie.split(";")[0]).status == 200
+    finally:
+        server.stop()
+
+
+def test_serve_on_a_shared_address_prints_a_token_and_a_warning(tmp_path, make_year):
+    data = make_year(csv=csv_text(BROMSGROVE_ROW))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lgsco_letters", "serve", "--data", str(data), "--host",
+         "0.0.0.0", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        line = process.stdout.readline()
+        warning = process.stderr.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    address = line.split(" at ")[1].split(" ")[0]
+    token = address.split("?token=")[1]
+    assert address.startswith("http://0.0.0.0:") and len(token) >= 32
+    assert warning.startswith("Warning: 0.0.0.0 can be reached from other machines.")
+
+
+def test_a_letters_page_says_where_the_built_letter_stands(tmp_path, make_year, run):
+    data = make_year(csv=csv_text(BROMSGROVE_ROW))
+    out_root = tmp_path / "out"
+    assert run("build", "--data", data, "--out", out_root / "2017-18").exit_code == 0
+    server = PreviewServer(("127.0.0.1", 0), Site(data, TEMPLATES, out_root))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        page = get(server, "/letters/bromsgrove-district-council/")[2].decode()
+        assert "Built letter: draft: not approved" in page
+        assert run("approve", "bromsgrove", "--as", "Pat Signer", "--data", data, "--out",
+                   out_root / "2017-18").exit_code == 0
+        page = get(server, "/letters/bromsgrove-district-council/")[2].decode()
+        assert "Built letter: approved: approved by Pat Signer on " in page
+    finally:
         server.stop()
