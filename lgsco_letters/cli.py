@@ -16,6 +16,7 @@ from lgsco_letters.commands.diff import diff
 from lgsco_letters.commands.inspect_letter import inspect_letter
 from lgsco_letters.commands.list_authorities import list_authorities
 from lgsco_letters.commands.preview import preview
+from lgsco_letters.commands.publish import publish
 from lgsco_letters.commands.send import send
 from lgsco_letters.commands.serve import serve
 from lgsco_letters.commands.status import status
@@ -67,7 +68,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, approve,
-                send, status, summary):
+                send, status, summary, publish):
     cli.add_command(command)
 
 

@@ -56,6 +56,16 @@ class RecordRules:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A derived figure as the published year shows it: its key in the data files, its heading
+    in the index, and how it reads (`count`, `rate` as a percentage or n/a, or `text`)."""
+
+    key: str
+    heading: str
+    kind: str = "count"
+
+
+@dataclass(frozen=True)
 class Format:
     """A letter format: its fields, rules, derived figures and letter template."""
 
@@ -76,6 +86,10 @@ class Format:
     quoted: Callable[[Year, Authority], Any] = lambda year, authority: None
     # England's totals and measures, and each comparison group's, for `summary`.
     summary: Callable[[Year], dict[str, Any]] = lambda year: {}
+    # What the published year (`publish`) shows of each letter beyond its counts: the index's
+    # columns, and every derived figure by key for the data files (the columns' keys among them).
+    columns: tuple[Column, ...] = ()
+    derived: Callable[[Year, Authority], dict[str, Any]] = lambda year, authority: {}
 
     @property
     def schema(self) -> Schema:

@@ -16,7 +16,7 @@ from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.schema import CountGroup
 from lgsco_letters.errors import Problem
 from lgsco_letters.formats import tables_2018
-from lgsco_letters.formats.base import Format, RecordRules, rate
+from lgsco_letters.formats.base import Column, Format, RecordRules, rate
 
 RECOMMENDATIONS = CountGroup("recommendations", ("due", "complied_on_time", "complied_late"))
 
@@ -204,6 +204,28 @@ def summary(year: Year) -> dict[str, Any]:
                        for key, group in year.shared.items()}}
 
 
+COLUMNS = (
+    *tables_2018.COLUMNS,
+    Column("compliance_rate", "Compliance with recommendations", "rate"),
+    Column("remedy_rate", "Satisfactory remedy by the authority", "rate"),
+    Column("comparison_group", "Similar authorities", "text"),
+    Column("group_uphold_rate", "Similar authorities: uphold rate", "rate"),
+    Column("group_compliance_rate", "Similar authorities: compliance", "rate"),
+    Column("group_remedy_rate", "Similar authorities: satisfactory remedy", "rate"),
+)
+
+
+def derived(year: Year, authority: Authority) -> dict[str, Any]:
+    own = figures(year, authority)
+    upheld, compliance, remedy = own.measures
+    return {**tables_2018.derived(year, authority),
+            "recommendations_complied": compliance.numerator,
+            "compliance_rate": compliance.rate, "remedy_rate": remedy.rate,
+            "comparison_group": own.group.label, "group_uphold_rate": upheld.group_rate,
+            "group_compliance_rate": compliance.group_rate,
+            "group_remedy_rate": remedy.group_rate}
+
+
 FORMAT = Format(
     name="headline-2019",
     description="the letter from 2019: three measures against similar authorities' averages, "
@@ -217,4 +239,6 @@ FORMAT = Format(
     year_figures=year_figures,
     quoted=quoted,
     summary=summary,
+    columns=COLUMNS,
+    derived=derived,
 )

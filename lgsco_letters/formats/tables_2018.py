@@ -8,7 +8,7 @@ from typing import Any
 
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.schema import CountGroup
-from lgsco_letters.formats.base import Format, RecordRules, rate
+from lgsco_letters.formats.base import Column, Format, RecordRules, rate
 
 RECEIVED = CountGroup("received", (
     "adult_care_services", "benefits_and_tax", "corporate_and_other_services",
@@ -51,6 +51,19 @@ def figures(year: Year, authority: Authority) -> Figures:
     )
 
 
+COLUMNS = (Column("received_total", "Complaints and enquiries received"),
+           Column("detailed_investigations", "Detailed investigations"),
+           Column("uphold_rate", "Uphold rate", "rate"))
+
+
+def derived(year: Year, authority: Authority) -> dict[str, Any]:
+    """The figures the letter computes, for the published data."""
+    own = figures(year, authority)
+    return {"received_total": own.received_total, "decided_total": own.decided_total,
+            "detailed_investigations": own.detailed_investigations,
+            "uphold_rate": own.uphold_rate}
+
+
 def england(year: Year) -> dict[str, Any]:
     """England's totals and the uphold rate, from the year's authorities."""
     every = [figures(year, authority) for authority in year.authorities]
@@ -70,4 +83,6 @@ FORMAT = Format(
     rules=rules,
     figures=figures,
     summary=lambda year: {"england": england(year), "groups": {}},
+    columns=COLUMNS,
+    derived=derived,
 )

@@ -12,19 +12,19 @@ import shutil
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from helpers import ADUR_ROW, BROMSGROVE_ROW, ROOT, TEMPLATES, csv_text
-
-CHROMIUM = Path("/usr/bin/chromium")
-# As root in a container, and with no network beyond the loopback: no sandbox, no background
-# connections that would be refused.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from helpers import (
+    ADUR_ROW,
+    BROMSGROVE_ROW,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    TEMPLATES,
+    csv_text,
+)
 
 
 def free_port() -> int:

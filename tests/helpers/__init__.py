@@ -152,3 +152,11 @@ def write_ods(path: Path, header: list[str], rows: list[list], sheet: str = "Aut
         table.addElement(table_row)
     document.spreadsheet.addElement(table)
     document.save(str(path))
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by `make test`; never a download
+# As root in a container, and with no network beyond the loopback: no sandbox, no background
+# connections that would be refused.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]

@@ -1,0 +1,228 @@
+"""`publish`: the year as a static site, read back as files, and in the real headless Chromium
+with axe-core for accessibility."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect, sync_playwright
+
+from helpers import (
+    ADUR_ROW,
+    BROMSGROVE_ROW,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HEADLINE_YEAR,
+    SEED,
+    TEMPLATES,
+    ZERO_ROW,
+    csv_text,
+    headline_csv,
+    squash,
+)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch, make_year):
+    def make(folder: Path) -> Path:
+        (tmp_path / "lgsco-letters.yml").write_text(
+            f"data: {folder}\nout: {tmp_path / 'out'}\ntemplates: {TEMPLATES}\n")
+        monkeypatch.chdir(tmp_path)
+        return tmp_path
+    return make
+
+
+@pytest.fixture
+def published(project, make_year, run_here):
+    """A small 2017-18 year, published: Adur (specimen), Bromsgrove (real), Scilly (none)."""
+    root = project(make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)))
+    result = run_here("publish", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    return root / "out" / "2017-18" / "site"
+
+
+def test_the_site_holds_every_page_and_the_exact_pdfs(published, run_here):
+    site = published
+    manifest = json.loads((site.parent / "manifest.json").read_text())
+    for row in manifest:
+        page = site / row["slug"] / "index.html"
+        assert page.is_file()
+        copy = site / row["slug"] / row["file"]
+        assert copy.read_bytes() == (site.parent / row["file"]).read_bytes()
+        assert len(page.read_bytes()) < 50_000
+    assert len((site / "index.html").read_bytes()) < 200_000
+    index = (site / "index.html").read_text()
+    assert '<a href="bromsgrove-district-council/index.html">Bromsgrove District Council</a>' in (
+        index)
+    assert "http://" not in index.replace("http://www.w3.org", "") and "https://" not in index
+    bromsgrove = (site / "bromsgrove-district-council" / "index.html").read_text()
+    assert 'href="bromsgrove-district-council.pdf" download' in bromsgrove
+    assert "Specimen:" not in bromsgrove
+    assert "<strong>Specimen:</strong>" in (site / "adur-district-council" / "index.html"
+                                           ).read_text()
+
+
+def test_the_letter_page_has_the_letters_own_words(published):
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.parts = []
+
+        def handle_data(self, data):
+            self.parts.append(data)
+
+    parser = Text()
+    parser.feed((published / "bromsgrove-district-council" / "index.html").read_text())
+    text = squash("".join(parser.parts))
+    seed = SEED.read_text(encoding="utf-8")
+    for paragraph in ("I write to you with our annual summary of statistics",
+                      "In providing these statistics, I would stress"):
+        start = seed.index(paragraph)
+        assert squash(seed[start:seed.index("\n\n", start)]) in text
+
+
+def test_the_data_files_agree_with_summary(published, run_here):
+    site = published
+    rows = list(csv.DictReader(io.StringIO((site / "data" / "authorities.csv").read_text())))
+    objects = json.loads((site / "data" / "authorities.json").read_text())
+    summary = json.loads(run_here("summary", "--format", "json").output)["england"]
+    assert len(rows) == len(objects) == summary["authorities"] == 3
+    assert sum(int(row["received_total"]) for row in rows) == summary["received"]
+    assert sum(o["detailed_investigations"] for o in objects) == summary[
+        "detailed_investigations"]
+    assert sum(o["decided_upheld"] for o in objects) == summary["upheld"]
+    scilly = next(o for o in objects if o["slug"] == "council-of-the-isles-of-scilly")
+    assert scilly["uphold_rate"] is None
+    assert "recipient_email" not in rows[0] and "recipient_name" not in objects[0]
+
+
+def test_a_formula_in_the_data_is_neutralised(project, make_year, run_here):
+    root = project(make_year(csv=csv_text(ADUR_ROW.replace(",district,", ",=HYPERLINK(x),"))))
+    assert run_here("publish", "--jobs", "1").exit_code == 0
+    text = (root / "out" / "2017-18" / "site" / "data" / "authorities.csv").read_text()
+    assert ",'=HYPERLINK(x)," in text
+
+
+def test_publish_again_rewrites_nothing_and_a_change_rewrites_its_page(published, run_here,
+                                                                        make_year):
+    site = published
+    before = {path: path.stat().st_mtime_ns for path in site.rglob("*") if path.is_file()}
+    again = run_here("publish", "--jobs", "1")
+    assert "0 files written, 713" not in again.output  # (not the bundled year)
+    assert ": 0 files written, 13 unchanged" in again.output
+    assert {path: path.stat().st_mtime_ns for path in before} == before
+    csv_path = site.parents[2] / "2017-18" / "authorities.csv"  # the project's year
+    csv_path.write_text(csv_path.read_text().replace(",1,0,2,6,1,1,11,", ",1,0,2,6,0,2,11,"))
+    changed = run_here("publish", "--jobs", "1")
+    assert changed.exit_code == 0, changed.output
+    assert ": 6 files written, 7 unchanged" in changed.output
+    after = {path: path.stat().st_mtime_ns for path in before}
+    rewritten = {path.relative_to(site).as_posix() for path in before
+                 if after[path] != before[path]}
+    assert rewritten == {"bromsgrove-district-council/index.html",
+                         "bromsgrove-district-council/bromsgrove-district-council.pdf",
+                         "index.html", "summary.html", "data/authorities.csv",
+                         "data/authorities.json"}
+
+
+def test_a_headline_year_shows_the_measures_and_averages(project, make_year, run_here):
+    folder = make_year(csv=headline_csv("Adur District Council", "Kent County Council"),
+                       year_yaml=(HEADLINE_YEAR / "year.yaml").read_text(), name="2018-19")
+    root = project(folder)
+    assert run_here("publish", "--jobs", "1").exit_code == 0
+    site = root / "out" / "2018-19" / "site"
+    index = (site / "index.html").read_text()
+    for heading in ("Compliance with recommendations", "Satisfactory remedy by the authority",
+                    "Similar authorities: uphold rate"):
+        assert f'<th scope="col">{heading}</th>' in index
+    kent = (site / "kent-county-council" / "index.html").read_text()
+    assert "<title>Bar chart of three measures, Kent County Council against" in kent
+    summary = (site / "summary.html").read_text()
+    assert "County councils" in summary
+
+
+@pytest.fixture
+def browser_page():
+    assert CHROMIUM.exists(), "Chromium is missing: `make test` installs Debian's chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True)
+        yield context.new_page()
+        browser.close()
+
+
+def test_search_follow_and_download_from_file_urls(published, browser_page):
+    page = browser_page
+    page.goto((published / "index.html").as_uri())
+    rows = page.locator("#authorities tbody tr")
+    expect(rows).to_have_count(3)
+    page.get_by_label("Find an authority").fill("bromsgrove")
+    expect(page.locator("#authorities tbody tr:visible")).to_have_count(1)
+    expect(page.locator("#shown")).to_have_text("Showing 1 of 3 authorities")
+    page.get_by_role("link", name="Bromsgrove District Council").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Bromsgrove District Council: Annual Review letter 2018")
+    expect(page.get_by_text("I write to you with our annual summary of statistics")).to_be_visible()
+    link = page.get_by_role("link", name="Download the letter as a PDF")
+    expect(link).to_have_attribute("download", "")
+    target = Path(url2pathname(urlsplit(link.evaluate("a => a.href")).path))
+    built = published.parent / "bromsgrove-district-council.pdf"
+    assert target.read_bytes() == built.read_bytes()
+
+
+def test_the_pdf_downloads_from_a_static_host(published, browser_page):
+    """Served as any static host serves files (here on 127.0.0.1), the link downloads."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(published))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser_page
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+        page.get_by_role("link", name="Adur District Council").click()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the letter as a PDF").click()
+        saved = Path(download.value.path()).read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert saved == (published.parent / "adur-district-council.pdf").read_bytes()
+
+
+def test_sorting_by_a_column(published, browser_page):
+    page = browser_page
+    page.goto((published / "index.html").as_uri())
+    page.get_by_role("button", name="Complaints and enquiries received").click()
+    first = page.locator("#authorities tbody tr").first
+    expect(first.locator("th")).to_contain_text("Council of the Isles of Scilly")
+    header = page.locator("thead th").nth(2)
+    expect(header).to_have_attribute("aria-sort", "ascending")
+
+
+@pytest.mark.parametrize("page_path", ["index.html", "bromsgrove-district-council/index.html",
+                                       "adur-district-council/index.html", "summary.html"])
+def test_axe_finds_no_violations(published, browser_page, page_path):
+    browser_page.goto((published / page_path).as_uri())
+    results = Axe().run(browser_page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_keyboard_reaches_the_skip_link_first(published, browser_page):
+    page = browser_page
+    page.goto((published / "index.html").as_uri())
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to content")
+    page.keyboard.press("Enter")
+    expect(page.locator(":focus")).to_have_attribute("id", "main")
