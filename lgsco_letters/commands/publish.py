@@ -35,7 +35,7 @@ def publish(config: Config, data_dir: Path | None, site_dir: Path | None,
             jobs: int | None) -> None:
     """Bring the year's build up to date, then write the year as a static site: an index of
     every authority, a page per letter with its PDF, the figures and the data files."""
-    from lgsco_letters.publish.site import Built, publish_site
+    from lgsco_letters.publish.static_site import Built, publish_site
 
     started = time.monotonic()
     year = load_year_from(config, data_dir)
