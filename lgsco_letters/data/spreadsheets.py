@@ -102,7 +102,8 @@ def _cell_value(record: RawRecord, name: str, value: Any, count: bool,
     if isinstance(value, datetime.date):
         problems.append(record.problem(name, f"'{value:%Y-%m-%d}' is a date, not a whole number"))
     else:
-        shown = str(value).upper() if isinstance(value, bool) else value
+        shown = str(value).upper() if isinstance(value, bool) else str(value)
+        shown = shown if len(shown) <= 60 else f"{shown[:40]}... ({len(shown):,} characters)"
         problems.append(record.problem(name, f"'{shown}' is not a whole number"))
     return ALREADY_REPORTED
 

@@ -121,3 +121,14 @@ def test_a_damaged_workbook_is_named(make_year):
     (folder / "authorities.xlsx").write_bytes(b"not a zip at all")
     (problem,) = problems_of(folder)
     assert problem.startswith("authorities.xlsx: cannot be read as an Excel workbook (")
+
+
+def test_a_huge_cell_is_quoted_short(make_year):
+    rows = typed_rows(*ROWS)
+    rows[0][12] = "x" * 100_000
+    folder = make_year()
+    write_xlsx(folder / "authorities.xlsx", HEADER, rows)
+    assert problems_of(folder) == [
+        "authorities.xlsx, sheet Authorities, cell M2 (received_housing): "
+        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (100,000 characters)' is not a whole "
+        "number"]
