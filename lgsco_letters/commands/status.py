@@ -24,6 +24,12 @@ SUMMARIES = {
                                 "lists them)",
     "not built": lambda n: f"  {plural(n, 'letter')} not built: lgsco-letters build (status --all "
                            "lists them)",
+    "approved": lambda n: f"  {plural(n, 'letter')} approved, waiting to be sent: lgsco-letters "
+                          "send (status --all lists them)",
+    "changed since approved": lambda n: f"  {plural(n, 'letter')} changed since approved: "
+                                        "approve them again (status --all lists them)",
+    "failed": lambda n: f"  {plural(n, 'letter')} failed (status --all lists them, with the "
+                        "server's replies)",
 }
 
 

@@ -182,3 +182,12 @@ def test_approve_is_refused_while_a_send_runs(run, year):
         server.stop()
     assert result.exit_code == 2
     assert "is in use by lgsco-letters send" in result.output
+
+
+def test_status_counts_many_approved_letters_in_one_line(run, year):
+    result = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert ("  6 letters approved, waiting to be sent: lgsco-letters send (status --all lists "
+            "them)") in result.output.splitlines()
+    every = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
+    assert "  Adur District Council (specimen): approved: approved by Pat Signer on " in (
+        every.output)
