@@ -20,7 +20,7 @@ from helpers import (
     write_xlsx,
 )
 from lgsco_letters.data.year import load_year
-from lgsco_letters.errors import DataError
+from lgsco_letters.errors import DataError, display_path
 from lgsco_letters.render.templating import Templates, render_letter_html
 
 ROWS = (ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)
@@ -41,7 +41,8 @@ def letters(folder) -> dict[str, str]:
 def problems_of(folder) -> list[str]:
     with pytest.raises(DataError) as caught:
         load_year(folder)
-    return [str(problem).replace(str(folder) + "/", "") for problem in caught.value.problems]
+    return [str(problem).replace(display_path(folder) + "/", "")
+            for problem in caught.value.problems]
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "ods"])
