@@ -13,7 +13,7 @@ import logging
 import secrets
 import threading
 from http import HTTPStatus
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -150,7 +150,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         token = self.server.token
         if token is None:
             return True
-        cookies = SimpleCookie(self.headers.get("Cookie", ""))
+        try:
+            cookies = SimpleCookie(self.headers.get("Cookie", ""))
+        except CookieError:  # a malformed header admits no one, and breaks nothing
+            cookies = SimpleCookie()
         if COOKIE in cookies and hmac.compare_digest(cookies[COOKIE].value, token):
             return True
         given = parse_qs(urlsplit(self.path).query).get("token", [""])[0]

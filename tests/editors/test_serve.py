@@ -276,6 +276,7 @@ def test_a_shared_address_needs_the_token_or_its_cookie(tmp_path, make_year):
         assert request("/letters/bromsgrove-district-council/").status == 403
         assert request("/?token=wrong").status == 403
         assert request("/", "lgsco_preview=wrong").status == 403
+        assert request("/", "a=b; $$$=").status == 403  # a malformed cookie breaks nothing
         admitted = request("/?token=s3cret-token")
         assert admitted.status == 200
         cookie = admitted.getheader("Set-Cookie")
