@@ -22,7 +22,12 @@ from lgsco_letters.errors import LettersError
 from lgsco_letters.files import write_atomic
 from lgsco_letters.publish.records import as_csv, as_json, record
 from lgsco_letters.render.assets import resolve_asset
-from lgsco_letters.render.templating import Templates, render_letter_html
+from lgsco_letters.render.templating import (
+    TEMPLATE_FAULTS,
+    Templates,
+    describe_template_error,
+    render_letter_html,
+)
 
 SITE_TEMPLATES = "site"
 STATIC = ("site.css", "site.js")
@@ -86,7 +91,13 @@ def render_site(year: Year, templates: Templates, built: dict[str, Built]
 
 
 def _page(templates: Templates, name: str, **context) -> str:
-    return templates.env.get_template(f"{SITE_TEMPLATES}/{name}").render(context)
+    """A page of the site; a fault in its template is the editor's to mend, so it is said
+    with the template's file and line, and nothing is written."""
+    try:
+        return templates.env.get_template(f"{SITE_TEMPLATES}/{name}").render(context)
+    except TEMPLATE_FAULTS as error:
+        raise LettersError(f"The site cannot be written: "
+                           f"{describe_template_error(error, templates.folder)}") from None
 
 
 def _letter_body(templates: Templates, year: Year, authority: Authority) -> Markup:

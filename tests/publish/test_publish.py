@@ -226,3 +226,27 @@ def test_keyboard_reaches_the_skip_link_first(published, browser_page):
     expect(page.locator(":focus")).to_have_text("Skip to content")
     page.keyboard.press("Enter")
     expect(page.locator(":focus")).to_have_attribute("id", "main")
+
+
+@pytest.mark.parametrize(("broken", "said"), [
+    ("{{ rows|length }", "Found 1 problem; nothing was written:\n  templates/site/index.html, "
+                         "line 8: unexpected '}'"),
+    ("{{ year.nope }}", "The site cannot be written: templates/site/index.html, line 8: "
+                        "'lgsco_letters.data.models.Year object' has no attribute 'nope'")])
+def test_a_broken_site_template_is_named_and_nothing_is_written(tmp_path, monkeypatch,
+                                                                make_year, run_here, broken,
+                                                                said):
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    index = templates / "site" / "index.html"
+    index.write_text(index.read_text().replace("{{ rows|length }}", broken))
+    data = make_year(csv=csv_text(BROMSGROVE_ROW))
+    (tmp_path / "lgsco-letters.yml").write_text(
+        f"data: {data}\nout: {tmp_path / 'out'}\ntemplates: {templates}\n")
+    monkeypatch.chdir(tmp_path)
+    result = run_here("publish", "--jobs", "1")
+    assert result.exit_code == 2
+    assert said in result.output
+    assert not (tmp_path / "out" / "2017-18" / "site").exists()
