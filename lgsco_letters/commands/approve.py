@@ -55,7 +55,7 @@ def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
                 return
             done = record_approvals(ledger, letters, person.strip())
         finally:
-            ledger.close()
+            ledger.close(checkpoint=True)
     already = len(letters) - len(done)
     click.echo(f"Approved {plural(len(done), 'letter')} as {person.strip()}{_listed(done)}"
                + (f"; {already} already approved as they are." if already else "."))

@@ -112,7 +112,7 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
                 _confirm(len(plan.to_send))
             outcomes = send_all(plan, year, templates, options, ledger, _report)
         finally:
-            ledger.close()
+            ledger.close(checkpoint=True)
     _summary(outcomes, plan)
     if plan.held or any(outcome.result.status != SendStatus.SENT for outcome in outcomes):
         sys.exit(1)  # only a year whose every chosen letter has gone is done

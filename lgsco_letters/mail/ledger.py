@@ -120,9 +120,10 @@ class Ledger:
             self.db.execute("INSERT INTO sends SELECT * FROM sends_before_unknown")
             self.db.execute("DROP TABLE sends_before_unknown")
 
-    def close(self) -> None:
-        """Fold the write-ahead log into the file, so that `sent.sqlite` alone is complete."""
-        if self.path is not None:
+    def close(self, checkpoint: bool = False) -> None:
+        """`checkpoint` (after a run that wrote) folds the write-ahead log into the file, so
+        that `sent.sqlite` alone is complete. Readers leave it: it would wait on a writer."""
+        if checkpoint and self.path is not None:
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.close()
 
