@@ -118,7 +118,7 @@ class SlowRecorder(Recorder):
     async def handle_DATA(self, server, session, envelope):
         import asyncio
 
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(0.8)  # five letters take four seconds: time for the others
         return await super().handle_DATA(server, session, envelope)
 
 
