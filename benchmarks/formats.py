@@ -19,6 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from build_year import warm_times  # noqa: E402
+
 from lgsco_letters.data.year import load_year  # noqa: E402
 from lgsco_letters.render.templating import Templates, render_letter_html  # noqa: E402
 
@@ -33,17 +37,6 @@ def letters(folder: Path, sample: int) -> list[str]:
             for authority in year.authorities[::step][:sample]]
 
 
-def warm_per_letter(htmls: list[str], renderer) -> float:
-    for html in htmls[:3]:
-        renderer.render(html)
-    times = []
-    for html in htmls:
-        started = time.perf_counter()
-        renderer.render(html)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def command_seconds(*args: str) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "lgsco_letters", *args], cwd=ROOT,
@@ -55,15 +48,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample", type=int, default=30)
     sample = parser.parse_args().sample
-    from lgsco_letters.render.pdf import LetterRenderer
-
-    renderer = LetterRenderer(ROOT / "templates")
     htmls = {name: letters(folder, sample) for name, folder in YEARS.items()}
     # alternate the formats, so that a change in the machine's load falls on both alike
     costs: dict[str, list[float]] = {name: [] for name in YEARS}
     for _ in range(3):
         for name, batch in htmls.items():
-            costs[name].append(warm_per_letter(batch, renderer))
+            costs[name].append(warm_times(batch)[0])
     per_letter = {name: statistics.median(values) for name, values in costs.items()}
     for name, seconds in per_letter.items():
         print(f"{name}: {seconds * 1000:.0f} ms per letter, warm (median of {sample} letters, "
