@@ -72,9 +72,15 @@ def _as_text(letters: list[Standing], sends: collections.Counter, states: collec
     click.echo(f"{'not yet sent:':<18}{len(unsent)} of {len(letters)}")
     click.echo(f"{'letters:':<18}" + ", ".join(f"{states[state]} {state}"
                                                 for state in LetterState))
-    lines = [(("specimen " if letter.specimen else "") + letter.kind if letter.kind == "draft"
-              else letter.kind or letter.state,
-              f"  {letter.authority}{' (specimen)' if letter.specimen else ''}: {letter.state}: "
-              f"{letter.reason}") for letter in unsent]
+    lines = [(_kind(letter), f"  {letter.authority}{' (specimen)' if letter.specimen else ''}: "
+                              f"{letter.state}: {letter.reason}") for letter in unsent]
     for line in grouped(lines, SUMMARIES, every):
         click.echo(line)
+
+
+def _kind(letter: Standing) -> str:
+    """What letters are counted together by: specimen drafts apart from the others (send holds
+    them back for a second reason), then the reason's kind, else the state."""
+    if letter.kind == "draft" and letter.specimen:
+        return "specimen draft"
+    return letter.kind or letter.state
