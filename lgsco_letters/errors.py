@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
+
+# What the system says when it will not let us at a file: a matter of permissions (or of a
+# read-only or immutable folder), never of the file's content or of the disk's room.
+ACCESS_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def access_denied(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in ACCESS_ERRNOS
 
 
 def display_path(path: Path | str) -> str:

@@ -8,6 +8,7 @@ ends, however it ends, so a killed run never blocks the next. The file also says
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.errors import LettersError, access_denied, display_path
 
 LOCK_FILE = ".lgsco.lock"
 
@@ -27,8 +28,17 @@ class FolderBusy(LettersError):
 @contextlib.contextmanager
 def holding(out_dir: Path, command: str) -> Iterator[None]:
     """Hold the folder's lock for the block, or refuse at once, naming who holds it."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    handle = os.open(out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = os.open(out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        if not access_denied(error):
+            raise
+        raise LettersError(f"{display_path(out_dir / LOCK_FILE)}: cannot be opened for writing: "
+                           f"{error.strerror} ({errno.errorcode[error.errno]}). Nothing was "
+                           "changed. This is a matter of permissions: the user running "
+                           f"lgsco-letters must be able to write {display_path(out_dir)} (a "
+                           "read-only or immutable folder cannot be written).") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

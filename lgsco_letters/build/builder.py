@@ -20,7 +20,7 @@ from lgsco_letters.build.progress import Progress
 from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
 from lgsco_letters.build.workers import Job, run_jobs
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.errors import DataError, LettersError, Problem, RenderError
+from lgsco_letters.errors import DataError, LettersError, Problem, RenderError, access_denied
 from lgsco_letters.locking import holding
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import css_dependencies, resolve_asset
@@ -91,10 +91,13 @@ class BuildStopped(LettersError):
         where = f" ({error.filename})" if error.filename else ""
         listed = "; ".join(written[:10]) + (f"; and {len(written) - 10} more"
                                             if len(written) > 10 else "")
+        remedy = ("The system refuses to let it write there: check the folder's permissions "
+                  "(a read-only or immutable folder cannot be written)" if access_denied(error)
+                  else "Make room")
         super().__init__(f"The build stopped: {error.strerror or error}{where}. "
                          f"{plural(len(written), 'letter')} written before it stopped"
                          + (f": {listed}." if written else ".")
-                         + " Make room, then build again: it carries on from there.")
+                         + f" {remedy}, then build again: it carries on from there.")
 
 
 class AssetDigests:

@@ -10,12 +10,13 @@ from lgsco_letters.build.manifest import read_letters
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
 from lgsco_letters.data.addresses import control_problem
+from lgsco_letters.data.models import Authority
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import DataError, LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.approvals import approve as record_approvals
 from lgsco_letters.mail.approvals import revoke as record_revocations
-from lgsco_letters.mail.ledger import open_ledger
+from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
 from lgsco_letters.mail.mailing import letter_problem
 from lgsco_letters.words import plural
 
@@ -24,7 +25,8 @@ from lgsco_letters.words import plural
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--all", "every", is_flag=True, help="Every letter of the year.")
 @click.option("--as", "person", required=True, metavar="PERSON",
-              help="Who approves: recorded with the letters' SHA-256 and the time.")
+              help="Who approves: recorded with the letters' SHA-256, their addresses and the "
+                   "time.")
 @data_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="The built letters. Default: out/<year>.")
@@ -32,8 +34,8 @@ from lgsco_letters.words import plural
 @click.pass_obj
 def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
             data_dir: Path | None, out_dir: Path | None, revoke: bool) -> None:
-    """Approve built letters for sending (NAME... or --all); send mails only letters approved
-    with their current bytes."""
+    """Approve built letters for sending (NAME... or --all), each for its bytes and its
+    addresses as they are now; send mails only letters approved as they are."""
     if bool(names) == every:
         raise click.UsageError("name the letters to approve, or give --all (not both)")
     if not person.strip() or control_problem(person):
@@ -44,31 +46,47 @@ def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
     if not out_dir.is_dir():
         raise LettersError(f"{display_path(out_dir)} does not exist: build the letters first "
                            "(lgsco-letters build)")
+    if not revoke:
+        read_letters(out_dir)  # never built: refused before anything is created
     with holding(out_dir, "approve"):
-        letters = [] if revoke else _letters_to_approve(chosen, out_dir)
-        ledger = open_ledger(out_dir)
+        if revoke:
+            return _revoke(out_dir, chosen, person.strip())
+        letters = _letters_to_approve(chosen, out_dir)
+        ledger = open_ledger(out_dir, write=True)
         try:
-            if revoke:
-                done = record_revocations(ledger, [a.slug for a in chosen], person.strip())
-                click.echo(f"Withdrew the approval of {plural(len(done), 'letter')}"
-                           f"{_listed(done)}; {len(chosen) - len(done)} had none.")
-                return
             done = record_approvals(ledger, letters, person.strip())
         finally:
             ledger.close(checkpoint=True)
     already = len(letters) - len(done)
-    click.echo(f"Approved {plural(len(done), 'letter')} as {person.strip()}{_listed(done)}"
-               + (f"; {already} already approved as they are." if already else "."))
+    click.echo(f"Approved {plural(len(done), 'letter')} as {person.strip()}"
+               + (f"; {already} already approved as they are" if already else "")
+               + (", each for the addresses shown:" if done else "."))
+    for name, envelope in done:
+        click.echo(f"  {name}: {envelope.describe()}")
 
 
-def _letters_to_approve(chosen, out_dir: Path) -> list[tuple[str, str, str]]:
-    """(slug, authority, sha256) of each built letter; any that is not built stops it all."""
+def _revoke(out_dir: Path, chosen: list, person: str) -> None:
+    """Withdraw approvals; a year that has no ledger has none to withdraw, and gets none."""
+    if (out_dir / LEDGER_FILE).is_file():
+        ledger = open_ledger(out_dir, write=True)
+        try:
+            done = record_revocations(ledger, [a.slug for a in chosen], person)
+        finally:
+            ledger.close(checkpoint=True)
+    else:
+        done = []
+    click.echo(f"Withdrew the approval of {plural(len(done), 'letter')}{_listed(done)}; "
+               f"{len(chosen) - len(done)} had none.")
+
+
+def _letters_to_approve(chosen, out_dir: Path) -> list[tuple[Authority, str]]:
+    """(authority, sha256) of each built letter; any that is not built stops it all."""
     rows = read_letters(out_dir)
     problems = [problem for authority in chosen
                 if (problem := letter_problem(authority, rows.get(authority.slug), out_dir))]
     if problems:
         raise DataError(problems)
-    return [(a.slug, a.name, rows[a.slug]["sha256"]) for a in chosen]
+    return [(a, rows[a.slug]["sha256"]) for a in chosen]
 
 
 def _listed(names: list[str]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import os
 import sys
@@ -10,13 +9,14 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.commands.grouping import grouped, verbose
+from lgsco_letters.build.manifest import read_letters
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
+from lgsco_letters.commands.send_output import Reporter, describe, not_done, summary
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.delivery import Server
-from lgsco_letters.mail.ledger import SendStatus, open_ledger
+from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
 from lgsco_letters.mail.mailing import (
     Plan,
     SendOptions,
@@ -101,31 +101,51 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     templates = Templates(config.templates)
     if dry_run is not None:
         return _dry_run(year, out_dir, options, templates)
-    # one send (or build, or approve) at a time: two would mail every council twice
+    read_letters(out_dir)  # a year never built: refused before anything is created
+    # One run at a time, as a courtesy: the ledger's claims keep two runs from sending one
+    # letter twice even when this lock is lost.
     with holding(out_dir, "send") if out_dir.is_dir() else contextlib.nullcontext():
-        ledger = open_ledger(out_dir, new=new_ledger)
-        try:
-            _report_interrupted(ledger.mark_interrupted())
-            plan = make_plan(year, out_dir, options, ledger)
-            _describe(plan, options)
-            if plan.to_send and not yes:
-                _confirm(len(plan.to_send))
-            outcomes = send_all(plan, year, templates, options, ledger, _report)
-        finally:
-            ledger.close(checkpoint=True)
-    _summary(outcomes, plan)
-    if plan.held or any(outcome.result.status != SendStatus.SENT for outcome in outcomes):
+        plan, outcomes = _send(year, out_dir, options, templates, yes, new_ledger)
+    summary(outcomes, plan)
+    if not_done(outcomes, plan):
         sys.exit(1)  # only a year whose every chosen letter has gone is done
 
 
+def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: bool,
+          new_ledger: bool) -> tuple[Plan, list[SendOutcome]]:
+    """Plan from the ledger as it is, creating nothing; create it only to record a send."""
+    exists = (out_dir / LEDGER_FILE).is_file() and not new_ledger
+    ledger = open_ledger(out_dir, write=exists, new=new_ledger)
+    try:
+        if exists:
+            _report_interrupted(ledger.mark_interrupted())
+        plan = make_plan(year, out_dir, options, ledger)
+        describe(plan, options)
+        if plan.to_send and not yes:
+            _confirm(len(plan.to_send))
+        if plan.to_send and not ledger.write:
+            ledger.close()
+            ledger = open_ledger(out_dir, write=True)
+        reporter = Reporter(len(plan.to_send), 60.0 / options.rate if options.rate else 0.0)
+        try:
+            outcomes = send_all(plan, year, templates, options, ledger, reporter)
+        finally:
+            reporter.finish()
+    finally:
+        ledger.close(checkpoint=True)
+    return plan, outcomes
+
+
 def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) -> None:
-    ledger = open_ledger(out_dir, create=False)
+    ledger = open_ledger(out_dir)
     try:
         plan = make_plan(year, out_dir, options, ledger)
     finally:
         ledger.close()
-    _describe(plan, options)
-    written = write_eml_files(plan, year, templates, options)
+    describe(plan, options)
+    written, held = write_eml_files(plan, year, templates, options)
+    for item in held:
+        click.echo(f"  held back: {item.authority}: {item.why}")
     click.echo(f"Wrote {plural(len(written), 'message')} to {display_path(options.dry_run)}; "
                "nothing was sent.")
 
@@ -136,61 +156,7 @@ def _report_interrupted(names: list[str]) -> None:
                    "server may have it: recorded as unknown", err=True)
 
 
-HELD_SUMMARIES = {
-    "specimen": lambda n: f"  {plural(n, 'specimen letter')} held back: --allow-specimen sends "
-                          "them (-v lists them)",
-    "changed": lambda n: f"  {plural(n, 'letter')} changed since sent, held back: --resend NAME "
-                         "sends the new one (-v lists them)",
-    "refused": lambda n: f"  {plural(n, 'letter')} refused for good last time, held back: "
-                         "--resend NAME once fixed (-v lists them)",
-    "unknown": lambda n: f"  {plural(n, 'letter')} whose outcome is unknown, held back: check "
-                         "with the recipient, then --resend NAME (-v lists them)",
-    "not approved": lambda n: f"  {plural(n, 'letter')} not approved, held back: lgsco-letters "
-                              "approve NAME... (or --all) --as PERSON (-v lists them)",
-    "changed since approved": lambda n: f"  {plural(n, 'letter')} changed since approved, held "
-                                        "back: approve them again (-v lists them)",
-    "failed": lambda n: f"  {plural(n, 'letter')} failed in this run (-v lists them)",
-}
-
-
-def _describe(plan: Plan, options: SendOptions) -> None:
-    where = (f"to {display_path(options.dry_run)} (dry run)" if options.dry_run else
-             f"through {options.server.host}:{options.server.port}")
-    click.echo(f"{plural(len(plan.to_send), 'letter')} to send from {options.sender} {where}; "
-               f"{len(plan.already_sent)} already sent; {len(plan.held)} held back.")
-    lines = [(held.reason, f"  held back: {held.authority}: {held.why}") for held in plan.held]
-    for line in grouped(lines, HELD_SUMMARIES, verbose()):
-        click.echo(line)
-
-
 def _confirm(count: int) -> None:
     if not sys.stdin.isatty():
         raise LettersError("Not a terminal, so cannot ask for confirmation: add --yes to send.")
     click.confirm(f"Send {plural(count, 'message')} now?", abort=True)
-
-
-def _not_sent(outcomes: list[SendOutcome], plan: Plan) -> None:
-    """Each chosen letter that has not gone, and why: what a re-run or a person must do."""
-    lines = [(held.reason, f"  {held.authority}: held back: {held.why}") for held in plan.held]
-    lines += [("failed", f"  {outcome.authority}: {outcome.result.status}: "
-                         f"{outcome.result.reply}")
-              for outcome in outcomes if outcome.result.status != SendStatus.SENT]
-    if lines:
-        click.echo(f"Not sent ({len(lines)}):")
-        for line in grouped(lines, HELD_SUMMARIES, verbose()):
-            click.echo(line)
-
-
-def _report(outcome: SendOutcome) -> None:
-    click.echo(f"  {outcome.result.status}: {outcome.authority} ({outcome.result.reply})")
-
-
-def _summary(outcomes: list[SendOutcome], plan: Plan) -> None:
-    _not_sent(outcomes, plan)
-    counts = collections.Counter(outcome.result.status for outcome in outcomes)
-    unknown = counts[SendStatus.UNKNOWN]
-    click.echo(f"{counts[SendStatus.SENT]} sent, {counts[SendStatus.FAILED_TEMPORARY]} failed "
-               f"for now (a re-run tries them again), {counts[SendStatus.FAILED_PERMANENT]} "
-               f"refused for good, {unknown} unknown (the server may have them: never sent "
-               f"again without --resend), {len(plan.already_sent)} already sent before, "
-               f"{len(plan.held)} held back.")

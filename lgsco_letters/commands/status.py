@@ -1,4 +1,4 @@
-"""`lgsco-letters status`: how the year's mailing stands, letter by letter."""
+"""`lgsco-letters status`: how the year's mailing stands, letter by letter. Reads only."""
 
 from __future__ import annotations
 
@@ -14,22 +14,41 @@ from lgsco_letters.config import Config
 from lgsco_letters.errors import display_path
 from lgsco_letters.mail.ledger import SendStatus, open_ledger
 from lgsco_letters.mail.standing import LetterState, Standing, standings
+from lgsco_letters.mail.verdict import Reason
 from lgsco_letters.words import plural
 
+SPECIMEN_DRAFT, FAILED, WARNED = "specimen draft", "failed", "sent with a warning"
 SUMMARIES = {
-    "draft": lambda n: f"  {plural(n, 'letter')} not yet approved (draft): lgsco-letters approve "
-                       "NAME... (or --all) --as PERSON (status --all lists them)",
-    "specimen draft": lambda n: f"  {plural(n, 'specimen letter')} not yet approved (draft); send "
-                                "also holds them back without --allow-specimen (status --all "
-                                "lists them)",
-    "not built": lambda n: f"  {plural(n, 'letter')} not built: lgsco-letters build (status --all "
-                           "lists them)",
-    "approved": lambda n: f"  {plural(n, 'letter')} approved, waiting to be sent: lgsco-letters "
-                          "send (status --all lists them)",
-    "changed since approved": lambda n: f"  {plural(n, 'letter')} changed since approved: "
-                                        "approve them again (status --all lists them)",
-    "failed": lambda n: f"  {plural(n, 'letter')} failed (status --all lists them, with the "
-                        "server's replies)",
+    Reason.NOT_APPROVED: lambda n: f"  {plural(n, 'letter')} not yet approved (draft): "
+                                   "lgsco-letters approve NAME... (or --all) --as PERSON (status "
+                                   "--all lists them)",
+    SPECIMEN_DRAFT: lambda n: f"  {plural(n, 'specimen letter')} not yet approved (draft); send "
+                              "also holds them back without --allow-specimen (status --all "
+                              "lists them)",
+    Reason.NOT_BUILT: lambda n: f"  {plural(n, 'letter')} not built: lgsco-letters build "
+                                "(status --all lists them)",
+    Reason.NOT_AS_BUILT: lambda n: f"  {plural(n, 'letter')} whose PDF is not the one built: "
+                                   "lgsco-letters build (status --all lists them)",
+    Reason.READY: lambda n: f"  {plural(n, 'letter')} approved, waiting to be sent: "
+                            "lgsco-letters send (status --all lists them)",
+    Reason.CHANGED_SINCE_APPROVED: lambda n: f"  {plural(n, 'letter')} changed since approved: "
+                                             "approve them again, then send (status --all lists "
+                                             "them)",
+    Reason.ADDRESS_CHANGED: lambda n: f"  {plural(n, 'letter')} whose address changed since "
+                                      "approval: approve them again, then send (status --all "
+                                      "lists them)",
+    Reason.CHANGED_SINCE_SENT: lambda n: f"  {plural(n, 'letter')} changed since sent: once "
+                                         "approved as they are now, send --resend NAME sends "
+                                         "the new one (status --all lists them)",
+    Reason.UNKNOWN: lambda n: f"  {plural(n, 'letter')} whose outcome is unknown: check with the "
+                              "recipient, then send --resend NAME (status --all lists them)",
+    Reason.APPROVAL_NOT_LOGGED: lambda n: f"  {plural(n, 'letter')} whose approval is not the "
+                                          "approval log's latest entry: find out who changed "
+                                          "sent.sqlite, then approve them again (status --all "
+                                          "lists them)",
+    FAILED: lambda n: f"  {plural(n, 'letter')} failed (status --all lists them, with the "
+                      "server's replies)",
+    WARNED: lambda n: f"  {plural(n, 'letter')} sent, with a warning (status --all lists them)",
 }
 
 
@@ -43,15 +62,15 @@ SUMMARIES = {
 def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: bool,
            output: str) -> None:
     """How the mailing stands: each letter's state (draft, approved, sent, held back or
-    failed) and why, with the counts."""
+    failed) and why, with the counts. Opens the ledger read-only."""
     year = load_year_from(config, data_dir)
     out_dir = year_out_dir(config, year, out_dir)
-    ledger = open_ledger(out_dir, create=False)
+    ledger = open_ledger(out_dir)
     try:
-        entries, letters = ledger.entries(), standings(year, out_dir, ledger)
+        records, letters = ledger.records(), standings(year, out_dir, ledger)
     finally:
         ledger.close()
-    sends = collections.Counter(entry.status for entry in entries.values())
+    sends = collections.Counter(record.status for record in records.values() if record.status)
     states = collections.Counter(letter.state for letter in letters)
     if output == "json":
         click.echo(json.dumps({
@@ -72,15 +91,22 @@ def _as_text(letters: list[Standing], sends: collections.Counter, states: collec
     click.echo(f"{'not yet sent:':<18}{len(unsent)} of {len(letters)}")
     click.echo(f"{'letters:':<18}" + ", ".join(f"{states[state]} {state}"
                                                 for state in LetterState))
+    listed = [letter for letter in letters if letter.state != LetterState.SENT or letter.warning]
     lines = [(_kind(letter), f"  {letter.authority}{' (specimen)' if letter.specimen else ''}: "
-                              f"{letter.state}: {letter.reason}") for letter in unsent]
+                              f"{letter.state}: {letter.reason}"
+                              + (f" (warning: {letter.warning})" if letter.warning else ""))
+             for letter in listed]
     for line in grouped(lines, SUMMARIES, every):
         click.echo(line)
 
 
 def _kind(letter: Standing) -> str:
     """What letters are counted together by: specimen drafts apart from the others (send holds
-    them back for a second reason), then the reason's kind, else the state."""
-    if letter.kind == "draft" and letter.specimen:
-        return "specimen draft"
-    return letter.kind or letter.state
+    them back for a second reason), failures together, then the reason."""
+    if letter.kind == Reason.NOT_APPROVED and letter.specimen:
+        return SPECIMEN_DRAFT
+    if letter.state == LetterState.FAILED:
+        return FAILED
+    if letter.state == LetterState.SENT:
+        return WARNED
+    return letter.kind

@@ -11,7 +11,7 @@ from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, RenderError
 from lgsco_letters.mail.ledger import open_ledger
-from lgsco_letters.mail.standing import standing_for
+from lgsco_letters.mail.standing import in_words, standing_for
 from lgsco_letters.render.templating import Templates, fault_of, render_letter_html
 
 logger = logging.getLogger(__name__)
@@ -96,14 +96,14 @@ class Site:
             return ""
         out_dir = self.out_root / snapshot.year.label
         try:
-            ledger = open_ledger(out_dir, create=False)
+            ledger = open_ledger(out_dir)  # read-only, as status reads it
         except LettersError as error:
             return f"unknown: {error}"
         try:
             standing = standing_for(snapshot.year, out_dir, ledger, authority)
         finally:
             ledger.close()
-        return f"{standing.state}: {standing.reason}"
+        return in_words(standing)
 
     def letter_pdf(self, snapshot: Snapshot, authority: Authority) -> tuple[bytes, list[str]]:
         """The real WeasyPrint PDF, rendered on request and kept until the next change."""

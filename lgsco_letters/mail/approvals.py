@@ -1,32 +1,25 @@
-"""Sign-off: who approved which bytes of which letter, and when, kept in the year's ledger.
+"""Sign-off: who approved which bytes of which letter, for which addresses, and when, kept in
+the year's ledger.
 
-An approval holds for exactly the PDF it was given for (its SHA-256): a letter rebuilt with other
-figures is no longer approved. Every approval and revocation is also logged, never overwritten.
+An approval holds for exactly the PDF it was given for (its SHA-256) and exactly the envelope
+(the recipient and the Cc fields' addresses): a letter rebuilt with other figures, or whose
+address has changed, is no longer approved. Every approval and revocation is also logged,
+never overwritten; `send` relies only on an approval that is the log's latest entry for its
+letter, so that an approval written into the ledger by other means shows.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from lgsco_letters.mail.ledger import Ledger, now
+from lgsco_letters.data.models import Authority
+from lgsco_letters.mail.envelope import Envelope
+from lgsco_letters.mail.ledger_schema import now
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS approvals (
-    slug TEXT PRIMARY KEY,
-    authority TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    approved_by TEXT NOT NULL,
-    approved_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS approval_log (
-    at TEXT NOT NULL,
-    slug TEXT NOT NULL,
-    authority TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ('approved', 'revoked')),
-    person TEXT NOT NULL
-);
-"""
+if TYPE_CHECKING:
+    from lgsco_letters.mail.ledger import Ledger
 
 
 @dataclass(frozen=True)
@@ -36,50 +29,74 @@ class Approval:
     sha256: str
     approved_by: str
     approved_at: str
+    recipient: str | None  # None: given before approvals covered the envelope
+    cc: str | None
 
     @property
     def day(self) -> str:
         return self.approved_at[:10]
 
+    @property
+    def envelope(self) -> Envelope | None:
+        return Envelope.from_columns(self.recipient, self.cc)
 
-def approvals(ledger: Ledger) -> dict[str, Approval]:
-    ledger.db.executescript(SCHEMA)
-    rows = ledger.db.execute("SELECT slug, authority, sha256, approved_by, approved_at "
-                             "FROM approvals")
+
+FIELDS = "slug, authority, sha256, approved_by, approved_at, recipient, cc"
+LOGGED = "slug, authority, sha256, person, at, recipient, cc"
+
+
+def read_approvals(db: sqlite3.Connection, slug: str | None = None) -> dict[str, Approval]:
+    where, args = ("WHERE slug = ?", (slug,)) if slug is not None else ("", ())
+    rows = db.execute(f"SELECT {FIELDS} FROM approvals {where}", args)
     return {row[0]: Approval(*row) for row in rows}
 
 
-def approve(ledger: Ledger, letters: list[tuple[str, str, str]], person: str) -> list[str]:
-    """Approve each (slug, authority, sha256) as `person`; return the authorities whose
-    approval is new (not already approved with these bytes)."""
-    held = approvals(ledger)
-    fresh = [letter for letter in letters
-             if letter[0] not in held or held[letter[0]].sha256 != letter[2]]
-    at = now()
-    with ledger.db:
-        ledger.db.execute("BEGIN IMMEDIATE")
-        for slug, authority, sha256 in fresh:
-            ledger.db.execute("INSERT OR REPLACE INTO approvals VALUES (?, ?, ?, ?, ?)",
-                              (slug, authority, sha256, person, at))
-            _log(ledger, at, slug, authority, sha256, "approved", person)
-    return [authority for _, authority, _ in fresh]
+def read_latest_log(db: sqlite3.Connection, slug: str | None = None) -> dict[str, Approval]:
+    """Each letter's latest approval_log entry, when that entry is an approval (a revocation,
+    or no entry, gives nothing)."""
+    where, args = ("WHERE slug = ?", (slug,)) if slug is not None else ("", ())
+    rows = db.execute(f"SELECT action, {LOGGED} FROM approval_log WHERE rowid IN (SELECT "
+                      f"MAX(rowid) FROM approval_log {where} GROUP BY slug)", args)
+    return {row[1]: Approval(*row[1:]) for row in rows if row[0] == "approved"}
+
+
+def approve(ledger: Ledger, letters: list[tuple[Authority, str]],
+            person: str) -> list[tuple[str, Envelope]]:
+    """Approve each (authority, sha256) as `person`, for the authority's envelope as the data
+    has it now; return the authorities whose approval is new (not already approved with these
+    bytes, for these addresses), each with its envelope."""
+    at, fresh = now(), []
+    with ledger.transaction() as db:
+        held, logged = read_approvals(db), read_latest_log(db)
+        for authority, sha256 in letters:
+            envelope = Envelope.of(authority)
+            approval = held.get(authority.slug)
+            if (approval is not None and approval.sha256 == sha256 and approval == logged.get(
+                    authority.slug) and approval.envelope is not None
+                    and approval.envelope.same_as(envelope)):
+                continue
+            row = (authority.slug, authority.name, sha256, person, at, envelope.recipient,
+                   envelope.cc_column())
+            db.execute(f"INSERT OR REPLACE INTO approvals ({FIELDS}) VALUES "
+                       "(?, ?, ?, ?, ?, ?, ?)", row)
+            _log(db, "approved", row)
+            fresh.append((authority.name, envelope))
+    return fresh
 
 
 def revoke(ledger: Ledger, slugs: list[str], person: str) -> list[str]:
     """Withdraw the approvals of these letters; return the authorities that had one."""
-    held = approvals(ledger)
-    gone = [held[slug] for slug in slugs if slug in held]
     at = now()
-    with ledger.db:
-        ledger.db.execute("BEGIN IMMEDIATE")
+    with ledger.transaction() as db:
+        held = read_approvals(db)
+        gone = [held[slug] for slug in slugs if slug in held]
         for approval in gone:
-            ledger.db.execute("DELETE FROM approvals WHERE slug = ?", (approval.slug,))
-            _log(ledger, at, approval.slug, approval.authority, approval.sha256, "revoked",
-                 person)
+            db.execute("DELETE FROM approvals WHERE slug = ?", (approval.slug,))
+            _log(db, "revoked", (approval.slug, approval.authority, approval.sha256, person, at,
+                                 approval.recipient, approval.cc))
     return [approval.authority for approval in gone]
 
 
-def _log(ledger: Ledger, at: str, slug: str, authority: str, sha256: str, action: str,
-         person: str) -> None:
-    ledger.db.execute("INSERT INTO approval_log VALUES (?, ?, ?, ?, ?, ?)",
-                      (at, slug, authority, sha256, action, person))
+def _log(db: sqlite3.Connection, action: str, row: tuple) -> None:
+    db.execute(f"INSERT INTO approval_log (action, {LOGGED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               (action, *row))

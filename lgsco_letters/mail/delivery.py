@@ -33,6 +33,7 @@ class Server:
 class Result:
     status: SendStatus  # sent, failed-temporary, failed-permanent or unknown
     reply: str
+    warning: str = ""  # for a letter sent: the Cc addresses the server refused
 
 
 class TemporaryFailure(Exception):
@@ -60,12 +61,15 @@ def message_bytes(message: EmailMessage) -> bytes:
 
 def _reply(code: int, text: bytes | str) -> str:
     text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    if code < 0:  # smtplib's stand-in for a reply without a code
+        return f"a reply without a code ({' '.join(text.split())})"
     return f"{code} {' '.join(text.split())}"
 
 
-def _failure(code: int, text: bytes | str) -> Exception:
-    kind = PermanentFailure if code >= 500 else TemporaryFailure
-    return kind(_reply(code, text))
+def _failure(code: int, text: bytes | str, quoted: bool = False) -> Exception:
+    """A refusal before the message was handed over: 5xx for good, anything else for now."""
+    kind = PermanentFailure if 500 <= code < 600 else TemporaryFailure
+    return kind(str(text) if quoted else _reply(code, text))
 
 
 class Connection:
@@ -123,15 +127,16 @@ class Connection:
                 self.smtp.close()
             self.smtp = None
 
-    def send(self, message: EmailMessage, sender: str, recipients: list[str],
-             before_data: Callable[[], None] = lambda: None) -> str:
-        """Hand the message over; return the server's reply. Raises a Temporary/Permanent
-        failure or an UnknownOutcome, having dropped the session if it may be broken.
-        `before_data` runs once the recipients are accepted, just before the message goes."""
+    def send(self, message: EmailMessage, sender: str, recipient: str, cc: list[str],
+             before_data: Callable[[], None] = lambda: None) -> tuple[str, str]:
+        """Hand the message over; return the server's reply, and a warning naming any Cc it
+        refused. Raises a Temporary/Permanent failure (the recipient's own, when the server
+        refuses the recipient) or an UnknownOutcome, having dropped the session if it may be
+        broken. `before_data` runs once the recipient is accepted, just before the message goes."""
         try:
             if self.smtp is None:
                 self.smtp = self._open()
-            return self._transaction(self.smtp, message, sender, recipients, before_data)
+            return self._transaction(self.smtp, message, sender, recipient, cc, before_data)
         except (PermanentFailure, TemporaryFailure):
             self._reset()
             raise
@@ -154,25 +159,25 @@ class Connection:
             self.smtp = None
 
     def _transaction(self, smtp: smtplib.SMTP, message: EmailMessage, sender: str,
-                     recipients: list[str], before_data: Callable[[], None]) -> str:
-        options = self._mail_options(smtp, [sender, *recipients])
+                     recipient: str, cc: list[str],
+                     before_data: Callable[[], None]) -> tuple[str, str]:
+        """Sent means the council's own address accepted it: a refused recipient ends the
+        transaction before DATA, whatever the Cc's would have said."""
+        options = self._mail_options(smtp, [sender, recipient, *cc])
         code, text = smtp.mail(sender, options)
         if code != 250:
             raise _failure(code, text)
-        refused = {}
-        for recipient in recipients:
-            code, text = smtp.rcpt(recipient)
+        code, text = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            raise _failure(code, f"{recipient}: {_reply(code, text)}", quoted=True)
+        refused = []
+        for copy in cc:
+            code, text = smtp.rcpt(copy)
             if code not in (250, 251):
-                refused[recipient] = (code, text)
-        if len(refused) == len(recipients):
-            worst = max(code for code, _ in refused.values())
-            kind = PermanentFailure if worst >= 500 else TemporaryFailure
-            raise kind("; ".join(f"{r}: {_reply(*refused[r])}" for r in refused))
+                refused.append(f"the Cc {copy} was refused ({_reply(code, text)})")
         before_data()
         code, text = _data(smtp, message_bytes(message))
-        extra = "".join(f"; refused {r}: {_reply(*reply)}" for r, reply in refused.items())
-        return _reply(code, text) + extra
-
+        return _reply(code, text), "; ".join(refused)
 
     def _mail_options(self, smtp: smtplib.SMTP, addresses: list[str]) -> list[str]:
         """SMTPUTF8 where an address needs it; refused for good where the server lacks it."""
@@ -185,35 +190,70 @@ class Connection:
 
 
 def _data(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
-    """DATA, the message, then the reply: a failure after the message's end is no longer a
-    failure to deliver but an unknown (smtplib's `data` cannot tell the two apart)."""
+    """DATA, the message, then the reply. Once the message's end has gone, anything but a
+    well-formed 2xx, 4xx or 5xx reply (no reply, a reply without a code, an error of any kind)
+    means the server may have it: an unknown, never a failure to retry (smtplib's `data` cannot
+    tell the two apart)."""
     code, text = smtp.docmd("data")
     if code != 354:
         raise _failure(code, text)
     body = LINE_START_DOT.sub(b"..", payload)
     smtp.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
     try:
-        code, text = smtp.getreply()
-    except (smtplib.SMTPServerDisconnected, OSError) as error:
-        raise UnknownOutcome(f"no reply after the whole message was handed over "
-                             f"({error or type(error).__name__}): the server may have it; "
-                             "check with the recipient, then --resend to send it again"
+        code, text = _final_reply(smtp)
+    except UnknownOutcome:
+        raise
+    except Exception as error:  # whatever it is, the message may have been taken
+        raise UnknownOutcome(_unknown("no reply", f" ({error or type(error).__name__})")
                              ) from None
-    if code != 250:
-        raise _failure(code, text)
-    return code, text
+    if 200 <= code < 300:
+        return code, text
+    raise _failure(code, text)
 
 
-def deliver(connection: Connection, message: EmailMessage, sender: str, recipients: list[str],
-            retries: int, backoff: float,
+REPLY_LINE = re.compile(rb"([245][0-9][0-9])(?:([ -])(.*))?", re.DOTALL)
+
+
+def _final_reply(smtp: smtplib.SMTP) -> tuple[int, bytes]:
+    """The reply to the message's end, read strictly: every line a 2xx, 4xx or 5xx code, the
+    same on each line, then a space (or a hyphen while more lines follow) and text."""
+    if smtp.file is None:
+        smtp.file = smtp.sock.makefile("rb")
+    code, lines = None, []
+    while True:
+        line = smtp.file.readline(MAX_REPLY_LINE + 1)
+        if not line:
+            raise UnknownOutcome(_unknown("no reply", " (the server closed the connection)"))
+        bare = line.rstrip(b"\r\n")
+        match = REPLY_LINE.fullmatch(bare) if len(line) <= MAX_REPLY_LINE else None
+        if match is None or (code is not None and match[1] != code):
+            shown = " ".join(bare[:80].decode("utf-8", "replace").split())
+            raise UnknownOutcome(_unknown("no well-formed reply",
+                                          f" (the server answered \"{shown}\")"))
+        code = match[1]
+        lines.append(match[3] or b"")
+        if match[2] != b"-":
+            return int(code), b"\n".join(lines)
+
+
+MAX_REPLY_LINE = 8192
+
+
+def _unknown(what: str, detail: str) -> str:
+    return (f"{what} after the whole message was handed over{detail}: the server may have "
+            "it; check with the recipient, then --resend to send it again")
+
+
+def deliver(connection: Connection, message: EmailMessage, sender: str, recipient: str,
+            cc: list[str], retries: int, backoff: float,
             on_attempt: Callable[[], None] = lambda: None,
             before_data: Callable[[], None] = lambda: None) -> Result:
     """Try once, then again after growing pauses while the failure is temporary."""
     for attempt in range(retries + 1):
         on_attempt()
         try:
-            reply = connection.send(message, sender, recipients, before_data)
-            return Result(SendStatus.SENT, reply)
+            reply, warning = connection.send(message, sender, recipient, cc, before_data)
+            return Result(SendStatus.SENT, reply, warning)
         except PermanentFailure as failure:
             return Result(SendStatus.FAILED_PERMANENT, str(failure))
         except UnknownOutcome as unknown:  # never retried: it may have been delivered

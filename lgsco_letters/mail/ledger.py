@@ -1,68 +1,62 @@
 """The sending ledger, `out/<year>/sent.sqlite`: who was sent what, when, and what the server said.
 
-Every change is committed before the next message goes, so an interrupted run loses nothing it
-has recorded. A row is marked `sending` just before a message's data goes to the server. A row still
-`sending` on the next run means the run was interrupted mid-message: the server may have it, so
-it becomes `unknown`, and only a deliberate `--resend` sends it again (with the same Message-ID).
+The ledger, not the lock file, decides whether a letter may go: a run claims each letter in one
+`BEGIN IMMEDIATE` transaction that first reads the letter's record again, so that two runs
+(a lock file deleted, a second machine) can never both send it. Every change is committed
+before the next step, so an interrupted run loses nothing it has recorded. A delivery is marked
+`sending` just before its data goes to the server; one still `sending` when its run has ended
+was interrupted mid-message: the server may have it, so it becomes `unknown`, and only a
+deliberate `--resend` sends it again (with the same Message-ID).
 
 A ledger is the only proof of what went out, so one that is damaged, emptied or missing must
 never read as "nothing sent yet". A marker written beside it with the first send keeps that
-evidence outside the database.
+evidence outside the database. `status`, `check` and the live preview open it read-only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
+from lgsco_letters.mail import ledger_schema as schema
+from lgsco_letters.mail.approvals import Approval, read_approvals, read_latest_log
+from lgsco_letters.mail.claims import Claimant, is_live, this_process
+from lgsco_letters.mail.ledger_access import access_problem
+from lgsco_letters.mail.ledger_schema import SendStatus, now
 
 LEDGER_FILE = "sent.sqlite"
 MARKER_FILE = "sent.sqlite.started"  # written with the first send: this year has sent before
-
-
-class SendStatus(StrEnum):
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED_TEMPORARY = "failed-temporary"
-    FAILED_PERMANENT = "failed-permanent"
-    UNKNOWN = "unknown"  # the server may have it: handed over, no reply
-
-
-STATUSES = ", ".join(f"'{status}'" for status in SendStatus)
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS sends (
-    slug TEXT PRIMARY KEY,
-    authority TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    cc TEXT NOT NULL DEFAULT '',
-    sha256 TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ({STATUSES})),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    reply TEXT NOT NULL DEFAULT '',
-    first_attempt TEXT,
-    last_attempt TEXT,
-    sent_at TEXT,
-    resends INTEGER NOT NULL DEFAULT 0
-)
-"""
+BUSY_SECONDS = 10  # how long to wait for a ledger another program holds
 NOT_HANDED_OVER = "interrupted before the message was handed over"
 INTERRUPTED = ("interrupted while handing the message over: the server may have it "
                "(check with the recipient, then --resend to send it again)")
+__all__ = ["Delivery", "Ledger", "LedgerError", "LetterRecord", "SendStatus", "open_ledger"]
 
 
 class LedgerError(LettersError):
-    """A ledger that cannot be trusted: sending from it could mail councils twice."""
+    """A ledger that cannot be used: sending from it could mail councils twice."""
+
+
+def _damaged(path: Path, why: str) -> LedgerError:
+    """Only for a ledger whose content was read and found wrong: the one case where starting a
+    new ledger may be the answer."""
+    return LedgerError(f"{display_path(path)}: {why}. Nothing was sent. Restore the ledger from "
+                       "backup; or, if you are sure, start a new one with send --new-ledger "
+                       "(every letter not in it will be sent again).")
 
 
 @dataclass(frozen=True)
-class Entry:
+class Delivery:
+    """One message carrying a letter, however many attempts it took."""
+
+    id: int
     slug: str
     authority: str
     recipient: str
@@ -72,138 +66,314 @@ class Entry:
     status: SendStatus
     attempts: int
     reply: str
+    warning: str
     first_attempt: str | None
     last_attempt: str | None
     sent_at: str | None
     resends: int
+    claimed_by: Claimant | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Delivery:
+        claimant = Claimant.from_text(row[-1]) if row[-1] else None
+        return cls(*row[:7], SendStatus(row[7]), *row[8:-1], claimant)
+
+    @property
+    def claimed_live(self) -> bool:
+        return is_live(self.claimed_by)
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+@dataclass(frozen=True)
+class LetterRecord:
+    """All the ledger holds of one letter: its deliveries (oldest first) and its approval, with
+    the approval log's latest entry for it."""
+
+    deliveries: tuple[Delivery, ...] = ()
+    approval: Approval | None = None
+    logged: Approval | None = None  # the log's latest entry, if that entry is an approval
+
+    @property
+    def latest(self) -> Delivery | None:
+        return self.deliveries[-1] if self.deliveries else None
+
+    @property
+    def last_sent(self) -> Delivery | None:
+        return next((d for d in reversed(self.deliveries) if d.status == SendStatus.SENT), None)
+
+    @property
+    def status(self) -> SendStatus | None:
+        """The letter's sending status: sent once any delivery took it (a resend that failed
+        after is a warning, not a letter unsent), else its latest delivery's."""
+        if self.last_sent is not None:
+            return SendStatus.SENT
+        return self.latest.status if self.latest else None
 
 
-def _refuse(path: Path, why: str) -> LedgerError:
-    return LedgerError(f"{display_path(path)}: {why}. Nothing was sent. Restore the ledger from "
-                       "backup; or, if you are sure, start a new one with send --new-ledger "
-                       "(every letter not in it will be sent again).")
+@dataclass(frozen=True)
+class Sending:
+    """What a run is about to send: a delivery's identity."""
+
+    slug: str
+    authority: str
+    recipient: str
+    cc: str
+    sha256: str
+    message_id: str
+    resends: int
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int  # the delivery's
+    sending: Sending
 
 
 class Ledger:
-    def __init__(self, path: Path | None):
-        """The ledger at `path`, created if need be; None gives an empty one in memory."""
-        self.path = path
+    """`write` opens (and creates) the file to record in it; otherwise it is only read, and a
+    ledger of an earlier version is brought up to date in a copy in memory. None as the path
+    gives an empty ledger in memory (a year that has never sent)."""
+
+    def __init__(self, path: Path | None, write: bool = False):
+        self.path, self.write = path, write
         self.marker = path.with_name(MARKER_FILE) if path is not None else None
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path or ":memory:", isolation_level=None)  # commits are ours
-        try:
+        self.db: sqlite3.Connection | None = None
+        with self._guard():
+            self.db = self._connect()
             self._prepare()
-        except sqlite3.DatabaseError as error:
-            self.db.close()
-            raise _refuse(path, f"cannot be read as a ledger ({error})") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path is None:
+            return sqlite3.connect(":memory:", isolation_level=None)
+        if self.write:
+            db = sqlite3.connect(self.path, isolation_level=None)  # commits are ours
+            db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            return db
+        return self._connect_read_only()
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as error:
+            wal = self.path.with_name(self.path.name + "-wal")
+            refused = str(getattr(error, "sqlite_errorname", "")).startswith(
+                ("SQLITE_READONLY", "SQLITE_CANTOPEN"))
+            if not refused or (wal.exists() and wal.stat().st_size):
+                raise
+            # A folder nobody may write to: no run can be writing, and nothing is pending in a
+            # write-ahead log, so the file alone is the whole ledger.
+            db.close()
+            db = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+        return db
 
     def _prepare(self) -> None:
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA busy_timeout=10000")
-        old = self.db.execute("SELECT sql FROM sqlite_master WHERE name = 'sends'").fetchone()
-        if old is not None and "'unknown'" not in old[0]:
-            self._upgrade()
-        self.db.execute(SCHEMA)
+        if schema.needs_upgrade(self.db):
+            if self.write:
+                with self.transaction():
+                    if schema.needs_upgrade(self.db):  # not done meanwhile by another run
+                        schema.upgrade(self.db)
+            else:
+                self._upgrade_a_copy()
+        schema.check_shape(self.db)
 
-    def _upgrade(self) -> None:
-        """A ledger from before `unknown` existed: the same rows under today's schema."""
-        with self.db:
+    def _upgrade_a_copy(self) -> None:
+        """Read an earlier version through an up-to-date copy, leaving the file as it is."""
+        copy = sqlite3.connect(":memory:", isolation_level=None)
+        if self.path is not None:
+            self.db.backup(copy)
+            self.db.close()
+        self.db = copy
+        with self.transaction():
+            schema.upgrade(self.db)
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite's and the system's errors as what they mean to the user: a damaged ledger, a
+        permission the system refuses, or a ledger another program holds."""
+        try:
+            yield
+        except (schema.ShapeError, sqlite3.IntegrityError) as error:
+            self._abandon()
+            raise _damaged(self.path, f"is not a ledger lgsco-letters can read: {error}") from None
+        except schema.TooNew as error:
+            self._abandon()
+            raise LedgerError(f"{display_path(self.path)}: {error}. Use that version; nothing "
+                              "was changed.") from None
+        except (sqlite3.Error, OSError) as error:
+            self._abandon()
+            raise self._explain(error) from None
+
+    def _explain(self, error: sqlite3.Error | OSError) -> LettersError:
+        name = str(getattr(error, "sqlite_errorname", ""))
+        where = display_path(self.path) if self.path else "the ledger"
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            return LedgerError(f"{where}: another program holds it locked (waited "
+                               f"{BUSY_SECONDS} s): close whatever has it open (an SQLite "
+                               "browser, a backup tool), then run this again. Nothing more was "
+                               "recorded.")
+        if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+            return _damaged(self.path, f"cannot be read as a ledger ({error})")
+        denied = access_problem(self.path, self.write) if self.path else None
+        if denied:
+            return LedgerError(denied)
+        return LedgerError(f"{where}: cannot be used ({error}); nothing more was recorded. "
+                           "Its content was not found damaged: do not start a new ledger; "
+                           "check the disk and the folder, then run this again.")
+
+    def _abandon(self) -> None:
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.db = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (`BEGIN IMMEDIATE`): nothing another run
+        commits can come between what it reads and what it writes."""
+        with self._guard():
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("ALTER TABLE sends RENAME TO sends_before_unknown")
-            self.db.execute(SCHEMA)
-            self.db.execute("INSERT INTO sends SELECT * FROM sends_before_unknown")
-            self.db.execute("DROP TABLE sends_before_unknown")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def close(self, checkpoint: bool = False) -> None:
         """`checkpoint` (after a run that wrote) folds the write-ahead log into the file, so
         that `sent.sqlite` alone is complete. Readers leave it: it would wait on a writer."""
-        if checkpoint and self.path is not None:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.db.close()
+        if self.db is None:
+            return
+        with self._guard():
+            if checkpoint and self.write and self.path is not None:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.close()
+        self.db = None
 
-    def entries(self) -> dict[str, Entry]:
-        rows = self.db.execute(f"SELECT {', '.join(Entry.__dataclass_fields__)} FROM sends")
-        return {row[0]: Entry(*row[:6], SendStatus(row[6]), *row[7:]) for row in rows}
+    def records(self) -> dict[str, LetterRecord]:
+        """Every letter's record, read as of one moment."""
+        with self._guard():
+            self.db.execute("BEGIN")
+            try:
+                return self._records(None)
+            finally:
+                self.db.execute("COMMIT")
+
+    def _records(self, slug: str | None) -> dict[str, LetterRecord]:
+        where, args = ("WHERE slug = ?", (slug,)) if slug is not None else ("", ())
+        rows = self.db.execute(f"SELECT {', '.join(schema.COLUMNS['deliveries'])} FROM "
+                               f"deliveries {where} ORDER BY id", args)
+        deliveries: dict[str, list[Delivery]] = {}
+        for row in rows:
+            deliveries.setdefault(row[1], []).append(Delivery.from_row(row))
+        approvals, logged = read_approvals(self.db, slug), read_latest_log(self.db, slug)
+        return {name: LetterRecord(tuple(deliveries.get(name, ())), approvals.get(name),
+                                   logged.get(name))
+                for name in {*deliveries, *approvals, *logged}}
 
     def is_empty(self) -> bool:
-        return self.db.execute("SELECT COUNT(*) FROM sends").fetchone()[0] == 0
+        with self._guard():
+            return self.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
 
     def mark_interrupted(self) -> list[str]:
-        """Rows a killed run left `sending` become `unknown`; return their authorities."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            names = [row[0] for row in self.db.execute(
-                "SELECT authority FROM sends WHERE status = 'sending' ORDER BY authority")]
-            self.db.execute("UPDATE sends SET status = 'unknown', reply = ? "
-                            "WHERE status = 'sending'", (INTERRUPTED,))
-        return names
+        """Deliveries a run that has ended left `sending` become `unknown`; return their
+        authorities. A live run's are its own business."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT id, authority, claimed_by FROM deliveries "
+                              "WHERE status = 'sending' ORDER BY authority").fetchall()
+            ended = [(row_id, authority) for row_id, authority, claim in rows
+                     if not is_live(Claimant.from_text(claim) if claim else None)]
+            for row_id, _ in ended:
+                db.execute("UPDATE deliveries SET status = 'unknown', reply = ?, "
+                           "claimed_by = NULL WHERE id = ?", (INTERRUPTED, row_id))
+        return [authority for _, authority in ended]
 
-    def begin(self, slug: str, authority: str, recipient: str, cc: str, sha256: str,
-              message_id: str, resends: int) -> None:
-        """Record an attempt before it starts. A new row reads as a temporary failure until
-        the message is handed over, so a run killed before then simply tries it again."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                """INSERT INTO sends (slug, authority, recipient, cc, sha256, message_id,
-                                      status, attempts, reply, first_attempt, last_attempt,
-                                      resends)
-                   VALUES (?, ?, ?, ?, ?, ?, 'failed-temporary', 1, ?, ?, ?, ?)
-                   ON CONFLICT(slug) DO UPDATE SET
-                     authority = excluded.authority, recipient = excluded.recipient,
-                     cc = excluded.cc, sha256 = excluded.sha256,
-                     message_id = excluded.message_id, attempts = attempts + 1,
-                     last_attempt = excluded.last_attempt, resends = excluded.resends""",
-                (slug, authority, recipient, cc, sha256, message_id, NOT_HANDED_OVER, now(),
-                 now(), resends))
+    def claim(self, slug: str, decide: Callable[[LetterRecord], object],
+              sending: Callable[[LetterRecord], Sending]) -> tuple[object, Claimed | None]:
+        """Claim the letter for this process, if `decide` (reading its record afresh, inside
+        the transaction) lets it go: return the verdict, and the delivery claimed (None when
+        the letter may not go). The same message to the same addresses continues its delivery
+        (a retry, a resend of an unknown); anything else is a new delivery of the letter."""
+        with self.transaction() as db:
+            record = self._records(slug).get(slug, LetterRecord())
+            verdict = decide(record)
+            if not getattr(verdict, "may_go", False):
+                return verdict, None
+            planned, latest, me = sending(record), record.latest, this_process().as_text()
+            if latest is not None and latest.status != SendStatus.SENT and (
+                    latest.message_id, latest.recipient, latest.cc, latest.sha256) == (
+                    planned.message_id, planned.recipient, planned.cc, planned.sha256):
+                db.execute("UPDATE deliveries SET claimed_by = ? WHERE id = ?", (me, latest.id))
+                delivery = latest.id
+            else:
+                delivery = db.execute(
+                    """INSERT INTO deliveries (slug, authority, recipient, cc, sha256,
+                           message_id, status, reply, resends, claimed_by)
+                       VALUES (?, ?, ?, ?, ?, ?, 'failed-temporary', ?, ?, ?)""",
+                    (slug, planned.authority, planned.recipient, planned.cc, planned.sha256,
+                     planned.message_id, NOT_HANDED_OVER, planned.resends, me)).lastrowid
         self.write_marker()
+        return verdict, Claimed(delivery, planned)
 
-    def handing_over(self, slug: str) -> None:
+    def release(self, delivery: int) -> None:
+        """Give a claim up, the delivery's record as it is (a run that stops)."""
+        with self.transaction() as db:
+            db.execute("UPDATE deliveries SET claimed_by = NULL WHERE id = ?", (delivery,))
+
+    def attempt(self, delivery: int) -> None:
+        """An attempt is about to start: committed before it does."""
+        with self.transaction() as db:
+            db.execute("UPDATE deliveries SET attempts = attempts + 1, first_attempt = "
+                       "COALESCE(first_attempt, ?), last_attempt = ? WHERE id = ?",
+                       (now(), now(), delivery))
+
+    def handing_over(self, delivery: int) -> None:
         """The message is about to go, end of data and all: committed before it does."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("UPDATE sends SET status = 'sending' WHERE slug = ?", (slug,))
+        with self.transaction() as db:
+            db.execute("UPDATE deliveries SET status = 'sending' WHERE id = ?", (delivery,))
+
+    def finish(self, delivery: int, status: SendStatus, reply: str, warning: str = "") -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE deliveries SET status = ?, reply = ?, warning = ?, "
+                       "claimed_by = NULL, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at "
+                       "END WHERE id = ?", (str(status), reply, warning, str(status), now(),
+                                             delivery))
 
     def write_marker(self) -> None:
         """The evidence, outside the database, that this year's ledger has sent before."""
         if self.marker is not None and not self.marker.exists():
-            write_atomic(self.marker, json.dumps({"ledger": LEDGER_FILE, "since": now()}) + "\n")
-
-    def finish(self, slug: str, status: SendStatus, reply: str) -> None:
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                "UPDATE sends SET status = ?, reply = ?, sent_at = CASE WHEN ? = 'sent' "
-                "THEN ? ELSE sent_at END WHERE slug = ?",
-                (str(status), reply, str(status), now(), slug))
+            with self._guard():
+                write_atomic(self.marker, json.dumps({"ledger": LEDGER_FILE, "since": now()})
+                             + "\n")
 
 
-def open_ledger(out_dir: Path, create: bool = True, new: bool = False) -> Ledger:
+def open_ledger(out_dir: Path, write: bool = False, new: bool = False) -> Ledger:
     """The year's ledger, refused if it cannot be trusted.
 
-    `create=False` (a dry run, `status`) never creates one: an in-memory ledger stands in for
-    a year that has never sent. `new` sets the old ledger aside and starts afresh.
+    Without `write` (a dry run, `status`, the preview) it is only read, and a year with no
+    ledger reads as an empty one in memory. With `write` the file is created if need be: open
+    it so only once there is something to record. `new` sets the old ledger aside first.
     """
     path, marker = out_dir / LEDGER_FILE, out_dir / MARKER_FILE
     if new:
         _set_aside(path, marker)
     if marker.exists() and not path.is_file():
-        raise _refuse(path, f"is missing, although this year has sent before ({MARKER_FILE} "
-                            "says so)")
-    if not create and not path.is_file():
+        raise _damaged(path, f"is missing, although this year has sent before ({MARKER_FILE} "
+                             "says so)")
+    if not write and not path.is_file():
         return Ledger(None)
-    ledger = Ledger(path)
+    ledger = Ledger(path, write)
     if ledger.is_empty() and marker.exists():
-        ledger.db.close()
-        raise _refuse(path, "is empty, although this year has sent before "
-                            f"({MARKER_FILE} says so)")
-    if not ledger.is_empty():
+        ledger.close()
+        raise _damaged(path, "is empty, although this year has sent before "
+                             f"({MARKER_FILE} says so)")
+    if write and not ledger.is_empty():
         ledger.write_marker()  # a ledger from before markers existed
     return ledger
 

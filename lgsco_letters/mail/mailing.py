@@ -1,12 +1,16 @@
 """Mass mailing: every authority its letter, exactly once, with a ledger that proves it.
 
 Everything is checked before the first message goes: the manifest, every PDF against its
-hash, every address. Then one message per authority, each outcome committed to the ledger
-before the next message.
+hash, every address, every letter's verdict. Then, letter by letter: its bytes are read once
+and hashed, the letter is claimed in the ledger (which judges it again, as it stands at that
+moment, against those bytes), and exactly those bytes go; each outcome is committed to the
+ledger before the next message.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,15 +23,14 @@ from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
-from lgsco_letters.mail.approvals import Approval, approvals
 from lgsco_letters.mail.delivery import Connection, Result, Server, deliver, message_bytes
-from lgsco_letters.mail.ledger import INTERRUPTED, Entry, Ledger, SendStatus
+from lgsco_letters.mail.envelope import CC_FIELDS
+from lgsco_letters.mail.ledger import Ledger, LetterRecord, Sending, SendStatus
 from lgsco_letters.mail.message import compose, message_id
+from lgsco_letters.mail.verdict import Built, Reason, Verdict, decide
 from lgsco_letters.render.templating import Templates
 
 logger = logging.getLogger(__name__)
-CC_FIELDS = ("link_officer_email",)  # data fields --cc may name instead of an address
-SPECIMEN = "specimen letter (made-up figures): not sent without --allow-specimen"
 
 
 @dataclass
@@ -48,16 +51,16 @@ class SendOptions:
 class Planned:
     authority: Authority
     path: Path
-    sha256: str
+    sha256: str  # as the manifest records it
     cc: list[str]
-    resend: bool
-    resends: int
+    resend: bool  # named by --resend
+    record: LetterRecord  # as the ledger held it when the run was planned
 
 
 @dataclass(frozen=True)
 class Held:
     authority: str
-    reason: str  # specimen, changed, refused or unknown: what it takes to send it
+    reason: Reason
     why: str
 
 
@@ -68,8 +71,8 @@ class Plan:
     held: list[Held] = field(default_factory=list)
 
 
-def _cc_for(authority: Authority, cc: list[str]) -> list[str]:
-    values = [getattr(authority, item) if item in CC_FIELDS else item for item in cc]
+def cc_for(authority: Authority, cc: list[str]) -> list[str]:
+    values = [getattr(authority, item, "") if item in CC_FIELDS else item for item in cc]
     return [value for value in values if value]
 
 
@@ -102,18 +105,24 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
     _check_addresses(options)
     chosen, resend = _chosen(year, options)
     rows = read_letters(out_dir)
-    sent, signed, plan, problems = ledger.entries(), approvals(ledger), Plan(), []
-    for authority in chosen:
-        row = rows.get(authority.slug)
-        problem = letter_problem(authority, row, out_dir)
-        if problem:
-            problems.append(problem)
-            continue
-        record = Ledgered(sent.get(authority.slug), signed.get(authority.slug))
-        _decide(plan, authority, out_dir / row["file"], row["sha256"], record, options,
-                authority.slug in resend)
+    problems = [problem for authority in chosen
+                if (problem := letter_problem(authority, rows.get(authority.slug), out_dir))]
     if problems:
         raise DataError(problems)
+    records, plan = ledger.records(), Plan()
+    for authority in chosen:
+        sha256, record = rows[authority.slug]["sha256"], records.get(authority.slug,
+                                                                     LetterRecord())
+        verdict = decide(authority, Built(sha256, sha256), record,
+                         resend=authority.slug in resend, allow_specimen=options.allow_specimen)
+        if verdict.may_go:
+            plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf", sha256,
+                                        cc_for(authority, options.cc),
+                                        authority.slug in resend, record))
+        elif verdict.reason == Reason.SENT:
+            plan.already_sent.append(authority.name)
+        else:
+            plan.held.append(Held(authority.name, verdict.reason, verdict.why_held))
     return plan
 
 
@@ -139,95 +148,64 @@ def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Pro
     return None
 
 
-@dataclass(frozen=True)
-class Ledgered:
-    """What the ledger holds of one letter: its sending, and its approval."""
-
-    entry: Entry | None
-    approval: Approval | None
-
-
-def _decide(plan: Plan, authority: Authority, path: Path, sha256: str, record: Ledgered,
-            options: SendOptions, resend: bool) -> None:
-    name, entry = authority.name, record.entry
-    if authority.specimen and not options.allow_specimen:
-        plan.held.append(Held(name, "specimen", SPECIMEN))
-    elif held := None if resend else _held_by_ledger(entry, sha256):
-        plan.held.append(Held(name, *held))
-    elif entry is not None and entry.status == SendStatus.SENT and not resend:
-        plan.already_sent.append(name)
-    elif unapproved := not_approved(record.approval, sha256):
-        plan.held.append(Held(name, *unapproved))
-    else:
-        plan.to_send.append(Planned(authority, path, sha256, _cc_for(authority, options.cc),
-                                    resend and entry is not None, _resends(entry, resend)))
-
-
-def not_approved(approval: Approval | None, sha256: str) -> tuple[str, str] | None:
-    """Why the letter may not go for want of sign-off: (reason, words), or None."""
-    if approval is None:
-        return "not approved", "not approved (lgsco-letters approve NAME --as PERSON)"
-    if approval.sha256 != sha256:
-        return "changed since approved", (f"changed since approved by {approval.approved_by} "
-                                          f"on {approval.day}: approve it again")
-    return None
-
-
-def _held_by_ledger(entry: Entry | None, sha256: str) -> tuple[str, str] | None:
-    """Why the ledger forbids sending this letter without a deliberate --resend, if it does:
-    (reason, words)."""
-    if entry is None:
-        return None
-    if entry.status == SendStatus.SENT and entry.sha256 != sha256:
-        return "changed", (f"its PDF changed after it was sent on {entry.sent_at}; left alone "
-                           "(use --resend to send the new one)")
-    if entry.status == SendStatus.FAILED_PERMANENT:
-        return "refused", (f"refused for good last time ({entry.reply}); not retried (use "
-                           "--resend once it is fixed)")
-    if entry.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
-        return "unknown", f"outcome unknown: {entry.reply or INTERRUPTED}"
-    return None
-
-
-def _resends(entry: Entry | None, resend: bool) -> int:
+def resends(record: LetterRecord, resend: bool) -> int:
     """The Message-ID's resend number. Resending an unknown keeps the ID, so that a server
     that did take the first can recognise the repeat; resending a sent letter is new mail."""
-    if entry is None or not resend or entry.status != SendStatus.SENT:
-        return entry.resends if entry else 0
-    return entry.resends + 1
+    latest = record.latest
+    if latest is None:
+        return 0
+    return latest.resends + (1 if resend and latest.status == SendStatus.SENT else 0)
 
 
 @dataclass
 class SendOutcome:
     authority: str
-    result: Result
+    result: Result | None  # None: not sent, for `held` (found when its turn came)
+    held: Verdict | None = None
 
 
 def _domain(sender: str) -> str:
     return sender.rsplit("@", 1)[-1]
 
 
+def _message_id(item: Planned, year: Year, options: SendOptions, record: LetterRecord) -> str:
+    return message_id(year, item.authority, item.sha256, _domain(options.sender),
+                      resends(record, item.resend))
+
+
+def _last_id(record: LetterRecord) -> int | None:
+    return record.latest.id if record.latest else None
+
+
+def _read_once(item: Planned) -> tuple[bytes, Built]:
+    """The letter's bytes, read once: what is hashed is what is attached."""
+    try:
+        data = item.path.read_bytes()
+    except FileNotFoundError:
+        return b"", Built(item.sha256, None)
+    return data, Built(item.sha256, hashlib.sha256(data).hexdigest())
+
+
 def write_eml_files(plan: Plan, year: Year, templates: Templates,
-                    options: SendOptions) -> list[Path]:
-    """Write each message as an .eml file; send nothing, record nothing."""
+                    options: SendOptions) -> tuple[list[Path], list[Held]]:
+    """Write each message as an .eml file; send nothing, record nothing. A letter whose bytes
+    are no longer the ones checked is left out, and returned as held back."""
     from lgsco_letters.files import write_atomic
 
-    written = []
+    written, held = [], []
     for item in plan.to_send:
-        message = _compose(item, year, templates, options)
+        data, built = _read_once(item)
+        verdict = decide(item.authority, built, item.record, resend=item.resend,
+                         allow_specimen=options.allow_specimen)
+        if not verdict.may_go:
+            held.append(Held(item.authority.name, verdict.reason, verdict.why_held))
+            continue
+        message = compose(templates, year, item.authority, data, sender=options.sender,
+                          cc=item.cc, msgid=_message_id(item, year, options, item.record))
         target = options.dry_run / f"{item.authority.slug}.eml"
         write_atomic(target, message_bytes(message))
         written.append(target)
-    return written
-
-
-def _message_id(item: Planned, year: Year, options: SendOptions) -> str:
-    return message_id(year, item.authority, item.sha256, _domain(options.sender), item.resends)
-
-
-def _compose(item: Planned, year: Year, templates: Templates, options: SendOptions):
-    return compose(templates, year, item.authority, item.path.read_bytes(),
-                   sender=options.sender, cc=item.cc, msgid=_message_id(item, year, options))
+    return written, held
 
 
 def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
@@ -248,25 +226,39 @@ def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
 
 def _send_one(item: Planned, year: Year, templates: Templates, options: SendOptions,
               ledger: Ledger, connection: Connection) -> SendOutcome:
-    recipients = [item.authority.recipient.email, *item.cc]
+    authority = item.authority
+    data, built = _read_once(item)
+    recipient, cc = authority.recipient.email, item.cc
 
-    def begin() -> None:  # committed before each attempt
-        ledger.begin(item.authority.slug, item.authority.name, recipients[0],
-                     ", ".join(item.cc), item.sha256, _message_id(item, year, options),
-                     item.resends)
+    def sending(record: LetterRecord) -> Sending:
+        return Sending(authority.slug, authority.name, recipient, ", ".join(cc), built.on_disk,
+                       _message_id(item, year, options, record), resends(record, item.resend))
 
+    def judge(record: LetterRecord) -> Verdict:
+        # --resend overrides the record it was given for: a delivery another run has made
+        # since is not sent again
+        resend = item.resend and _last_id(record) == _last_id(item.record)
+        return decide(authority, built, record, resend=resend,
+                      allow_specimen=options.allow_specimen)
+
+    verdict, claimed = ledger.claim(authority.slug, judge, sending)
+    if claimed is None:
+        return SendOutcome(authority.name, None, verdict)
+    delivery = claimed.id
     try:
-        message = _compose(item, year, templates, options)
-        result = deliver(connection, message, options.sender, recipients, options.retries,
-                         options.backoff, on_attempt=begin,
-                         before_data=lambda: ledger.handing_over(item.authority.slug))
+        message = compose(templates, year, authority, data, sender=options.sender, cc=cc,
+                          msgid=claimed.sending.message_id)
+        result = deliver(connection, message, options.sender, recipient, cc, options.retries,
+                         options.backoff, on_attempt=lambda: ledger.attempt(delivery),
+                         before_data=lambda: ledger.handing_over(delivery))
     except LettersError:
+        with contextlib.suppress(LettersError):
+            ledger.release(delivery)
         raise  # the server or the login is wrong for every letter: stop the run
     except Exception as error:  # one letter's bug must not keep the councils after it waiting
-        logger.debug("sending to %s failed", item.authority.name, exc_info=True)
+        logger.debug("sending to %s failed", authority.name, exc_info=True)
         connection.close()
-        begin()
         result = Result(SendStatus.FAILED_PERMANENT, f"unexpected error: {type(error).__name__}:"
                                                      f" {error} (-v shows the details)")
-    ledger.finish(item.authority.slug, result.status, result.reply)
-    return SendOutcome(item.authority.name, result)
+    ledger.finish(delivery, result.status, result.reply, result.warning)
+    return SendOutcome(authority.name, result)

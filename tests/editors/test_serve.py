@@ -318,5 +318,14 @@ def test_a_letters_page_says_where_the_built_letter_stands(tmp_path, make_year, 
                    out_root / "2017-18").exit_code == 0
         page = get(server, "/letters/bromsgrove-district-council/")[2].decode()
         assert "Built letter: approved: approved by Pat Signer on " in page
+        assert ", to chief.executive@bromsgrove.example.org" in page
+        csv_path = data / "authorities.csv"  # the same verdict as send's, in the same words
+        csv_path.write_text(csv_path.read_text().replace("chief.executive@bromsgrove",
+                                                         "ce@bromsgrove"))
+        server.site.reload()
+        page = get(server, "/letters/bromsgrove-district-council/")[2].decode()
+        assert ("Built letter: held back: the address changed since approval: approve it again "
+                "(approved to chief.executive@bromsgrove.example.org; now to "
+                "ce@bromsgrove.example.org)") in page
     finally:
         server.stop()

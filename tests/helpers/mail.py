@@ -58,6 +58,24 @@ class Recorder:
                 for _, recipients, content in self.messages if recipient in recipients]
 
 
+class HoldsTheReply(Recorder):
+    """Keeps each message, then holds its reply back until `released` is set: a run can be
+    caught (and killed) between the end of the data and the server's reply."""
+
+    def __init__(self):
+        super().__init__()
+        self.arrived, self.released = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        reply = await super().handle_DATA(server, session, envelope)
+        self.arrived.set()
+        while not self.released.is_set():
+            await asyncio.sleep(0.05)
+        return reply
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

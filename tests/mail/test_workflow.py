@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 
 from helpers import ROOT
@@ -29,8 +30,10 @@ def test_an_unapproved_year_sends_nothing_and_exits_1(run, unapproved, smtp):
     result = send(run, unapproved, smtp)
     assert result.exit_code == 1
     assert "0 letters to send" in result.output
-    assert ("  5 letters not approved, held back: lgsco-letters approve NAME... (or --all) "
+    # the specimen is unapproved too: counted once, under the first reason that holds it
+    assert ("  6 letters not approved, held back: lgsco-letters approve NAME... (or --all) "
             "--as PERSON (-v lists them)") in result.output.splitlines()
+    assert "specimen" not in result.output
     assert smtp.recorder.messages == []
 
 
@@ -38,7 +41,12 @@ def test_a_letter_changed_after_approval_waits_for_approval_again(run, unapprove
     year = unapproved
     result = approve(run, year, "--all", "--as", "Pat Signer")
     assert result.exit_code == 0, result.output
-    assert result.output == "Approved 6 letters as Pat Signer.\n"
+    assert result.output.splitlines() == [
+        "Approved 6 letters as Pat Signer, each for the addresses shown:",
+        "  Adur District Council: to chief.executive@adur.example.org",
+        *(f"  {name}: to {address(name)}" for name in sorted(NAMES)[:2]),
+        "  Bromsgrove District Council: to chief.executive@bromsgrove.example.org",
+        *(f"  {name}: to {address(name)}" for name in sorted(NAMES)[2:])]
     csv_path = year / "2017-18" / "authorities.csv"
     csv_path.write_text(csv_path.read_text().replace(
         "Alpha Borough Council,district,,Chief Executive,ce@alpha.example.org,false,0,4,",
@@ -51,7 +59,8 @@ def test_a_letter_changed_after_approval_waits_for_approval_again(run, unapprove
     assert smtp.recorder.to(address(NAMES[0])) == []
 
     again = approve(run, year, "alpha", "--as", "Sam Second")
-    assert again.output == "Approved 1 letter as Sam Second (Alpha Borough Council).\n"
+    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+                            "  Alpha Borough Council: to ce@alpha.example.org\n")
     second = send(run, year, smtp)
     assert "1 letter to send" in second.output
     for name in NAMES:
@@ -191,3 +200,61 @@ def test_status_counts_many_approved_letters_in_one_line(run, year):
     every = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
     assert "  Adur District Council (specimen): approved: approved by Pat Signer on " in (
         every.output)
+
+
+class CatchesARunMidMessage(Recorder):
+    """Holds the first message's reply until another session names a recipient, so that a
+    second run is sending while the first is mid-message; then answers each message slowly."""
+
+    def __init__(self):
+        super().__init__()
+        self.arrived, self.second = threading.Event(), threading.Event()
+        self.first_session = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.first_session is None:
+            self.first_session = session
+        elif session is not self.first_session:
+            self.second.set()
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        reply = await super().handle_DATA(server, session, envelope)
+        self.arrived.set()
+        waited = 0.0
+        while session is self.first_session and not self.second.is_set() and waited < 60:
+            await asyncio.sleep(0.05)
+            waited += 0.05
+        await asyncio.sleep(0.3)
+        return reply
+
+
+def test_the_ledger_not_the_lock_file_keeps_two_runs_from_mailing_a_council_twice(year):
+    """`rm out/<year>/.lgsco.lock` during a send lets a second send start: the ledger's claims
+    must still give each council its letter once."""
+    recorder = CatchesARunMidMessage()
+    server = Server(free_port(), recorder)
+    server.start()
+    try:
+        command = send_command(year, server.port, "--yes")
+        first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        assert recorder.arrived.wait(60)  # the first run holds the lock, mid-message
+        (year / "out" / ".lgsco.lock").unlink()
+        second = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        results = [(process.communicate(timeout=120), process.returncode)
+                   for process in (first, second)]
+    finally:
+        server.stop()
+    assert recorder.second.is_set(), results  # the second run did send, alongside the first
+    recipients = sorted(r for _, rs, _ in recorder.messages for r in rs)
+    assert recipients == sorted([*map(address, NAMES), "chief.executive@bromsgrove.example.org"])
+    assert [row[0] for row in ledger_rows(year).values()] == ["sent"] * 5
+    (out_second, err_second), _ = results[1]
+    assert f"held back: Alpha Borough Council: being sent by another run (process {first.pid})" \
+        in out_second
+    assert [code for _, code in results] == [1, 1]  # the specimen is held back by both
+    assert "is in use" not in err_second

@@ -1,0 +1,195 @@
+"""The ledger's tables, their version, and the way from every earlier version to this one.
+
+`PRAGMA user_version` says which version a ledger is. A ledger of an earlier version is brought
+up to date in one transaction when a command that writes opens it, and read through an
+up-to-date copy in memory when one that only reads does: never read as if it were something
+else. A ledger of a later version, or whose tables are not the shape their version has, is
+refused.
+
+Version 1 keeps one row per delivery (`deliveries`): a letter sent again, or sent to a
+corrected address, is a new delivery of the same letter, and its first delivery stays on
+record. The view `sends` gives each letter's latest delivery. Approvals cover the envelope
+(`recipient`, and `cc`: the Cc fields' addresses, as JSON).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class SendStatus(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED_TEMPORARY = "failed-temporary"
+    FAILED_PERMANENT = "failed-permanent"
+    UNKNOWN = "unknown"  # the server may have it: handed over, no reply
+
+
+def now() -> str:
+    """The ledger's timestamps: UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+VERSION = 1
+STATUSES = ", ".join(f"'{status}'" for status in SendStatus)
+DELIVERIES = f"""
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL,
+    authority TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    cc TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ({STATUSES})),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reply TEXT NOT NULL DEFAULT '',
+    warning TEXT NOT NULL DEFAULT '',
+    first_attempt TEXT,
+    last_attempt TEXT,
+    sent_at TEXT,
+    resends INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT
+);
+CREATE INDEX deliveries_of_a_letter ON deliveries (slug, id);
+"""
+# Version 0's tables, as the versions before user_version made them.
+SENDS_V0 = ("slug", "authority", "recipient", "cc", "sha256", "message_id", "status", "attempts",
+            "reply", "first_attempt", "last_attempt", "sent_at", "resends")
+APPROVALS_V0 = """
+CREATE TABLE IF NOT EXISTS approvals (
+    slug TEXT PRIMARY KEY,
+    authority TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    approved_by TEXT NOT NULL,
+    approved_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS approval_log (
+    at TEXT NOT NULL,
+    slug TEXT NOT NULL,
+    authority TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('approved', 'revoked')),
+    person TEXT NOT NULL
+);
+"""
+SENDS_VIEW = f"""
+CREATE VIEW sends AS SELECT {', '.join(SENDS_V0)} FROM deliveries AS latest
+WHERE id = (SELECT MAX(id) FROM deliveries WHERE slug = latest.slug);
+"""
+COLUMNS = {  # each table's columns in this version
+    "deliveries": ("id", *SENDS_V0[:9], "warning", *SENDS_V0[9:], "claimed_by"),
+    "approvals": ("slug", "authority", "sha256", "approved_by", "approved_at", "recipient", "cc"),
+    "approval_log": ("at", "slug", "authority", "sha256", "action", "person", "recipient", "cc"),
+}
+# In a version-0 ledger sent before recipients were told from Cc's, a reply listing the council's
+# own address as refused: the Cc had the letter, the council did not.
+OWN_ADDRESS_REFUSED = re.compile(r"; refused (?P<address>[^:;]+): (?P<code>[45]\d\d) ")
+
+
+class ShapeError(Exception):
+    """The ledger's tables are not those of any version this engine knows."""
+
+
+class TooNew(Exception):
+    """The ledger was written by a later version of lgsco-letters."""
+
+
+def columns(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    return tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
+
+
+def objects(db: sqlite3.Connection) -> dict[str, str]:
+    """The ledger's tables and views by name, with their kind."""
+    return dict(db.execute("SELECT name, type FROM sqlite_master WHERE type IN "
+                           "('table', 'view') AND name NOT LIKE 'sqlite_%'"))
+
+
+def version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def needs_upgrade(db: sqlite3.Connection) -> bool:
+    """Whether the ledger is of an earlier version (raises TooNew for a later one)."""
+    found = version(db)
+    if found > VERSION:
+        raise TooNew(f"it is version {found} of the ledger, written by a later lgsco-letters "
+                     f"(this one knows versions up to {VERSION})")
+    return found < VERSION or not objects(db)
+
+
+def upgrade(db: sqlite3.Connection) -> None:
+    """Bring the ledger to this version inside the caller's transaction."""
+    for step in MIGRATIONS[version(db):]:
+        step(db)
+    db.execute(f"PRAGMA user_version = {VERSION}")
+
+
+def check_shape(db: sqlite3.Connection) -> None:
+    """Refuse tables that are not the shape this version gives them."""
+    found = objects(db)
+    for table, expected in COLUMNS.items():
+        if found.get(table) != "table":
+            raise ShapeError(f"it has no table {table}")
+        if set(columns(db, table)) != set(expected):
+            raise ShapeError(f"its table {table} has the columns {', '.join(columns(db, table))}"
+                             f"; expected {', '.join(expected)}")
+    if found.get("sends") != "view":
+        raise ShapeError("its sends should be a view of the deliveries")
+
+
+def _from_version_0(db: sqlite3.Connection) -> None:
+    """One row per letter (`sends`) becomes one row per delivery; approvals gain envelopes,
+    which approvals from then do not have (they must be given again before sending)."""
+    found = objects(db)
+    unknown = set(found) - {"sends", "approvals", "approval_log"}
+    if unknown:
+        raise ShapeError(f"it holds {', '.join(sorted(unknown))}, which no ledger version has")
+    _script(db, DELIVERIES.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
+                     .replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+    if "sends" in found:
+        _expect(db, "sends", SENDS_V0, found)
+        db.execute(f"INSERT INTO deliveries ({', '.join(SENDS_V0)}) SELECT "
+                   f"{', '.join(SENDS_V0)} FROM sends ORDER BY slug")
+        db.execute("DROP TABLE sends")
+        _correct_own_address_refused(db)
+    _script(db, APPROVALS_V0)
+    _expect(db, "approvals", COLUMNS["approvals"][:5], objects(db))
+    _expect(db, "approval_log", COLUMNS["approval_log"][:6], objects(db))
+    for table in ("approvals", "approval_log"):
+        for column in ("recipient", "cc"):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+    _script(db, SENDS_VIEW)
+
+
+def _script(db: sqlite3.Connection, script: str) -> None:
+    """Each statement in turn: `executescript` would commit the caller's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _expect(db: sqlite3.Connection, table: str, expected: tuple[str, ...],
+            found: dict[str, str]) -> None:
+    if found.get(table) != "table" or columns(db, table) != expected:
+        raise ShapeError(f"its table {table} has the columns {', '.join(columns(db, table))}; "
+                         f"expected {', '.join(expected)}")
+
+
+def _correct_own_address_refused(db: sqlite3.Connection) -> None:
+    rows = db.execute("SELECT id, recipient, reply FROM deliveries WHERE status = 'sent'")
+    for row_id, recipient, reply in rows.fetchall():
+        for refused in OWN_ADDRESS_REFUSED.finditer(reply):
+            if refused["address"] == recipient:
+                status = "failed-permanent" if refused["code"] >= "500" else "failed-temporary"
+                db.execute("UPDATE deliveries SET status = ?, sent_at = NULL, reply = ? "
+                           "WHERE id = ?", (status, f"{recipient} refused it; only the Cc had "
+                                                    f"it (recorded then as sent: {reply})",
+                                            row_id))
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_from_version_0]

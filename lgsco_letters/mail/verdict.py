@@ -1,0 +1,191 @@
+"""Whether a letter may go, and if not, why: the one decision `send`, `status` and the live
+preview all make, in one vocabulary.
+
+The reasons are checked in a fixed order, and a letter held back for several is held under the
+first: what stops it soonest, then what a person must do first. So a specimen letter that is
+also unapproved is counted as not approved (approving it comes first), and a dry run's counts
+add up to the letters it holds back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lgsco_letters.data.models import Authority
+from lgsco_letters.mail.envelope import Envelope
+from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
+
+
+class Reason(StrEnum):
+    """In the order they are checked."""
+
+    NOT_BUILT = "not built"  # no sendable build of it
+    NOT_AS_BUILT = "not as built"  # the PDF on disk is not the one the manifest records
+    BEING_SENT = "being sent"  # claimed by another run that is still going
+    UNKNOWN = "unknown"  # handed over, no reply: the server may have it
+    REFUSED = "refused"  # refused for good last time
+    SENT = "sent"
+    CHANGED_SINCE_SENT = "changed since sent"
+    NOT_APPROVED = "not approved"
+    APPROVAL_NOT_LOGGED = "approval not logged"  # the approval is not the log's latest entry
+    CHANGED_SINCE_APPROVED = "changed since approved"
+    ADDRESS_CHANGED = "address changed"
+    SPECIMEN = "specimen"
+    TRY_AGAIN = "failed for now"  # a temporary failure before: it goes again
+    READY = "ready"
+
+
+MAY_GO = (Reason.TRY_AGAIN, Reason.READY)
+RESEND_OVERRIDES = (Reason.UNKNOWN, Reason.REFUSED, Reason.SENT, Reason.CHANGED_SINCE_SENT)
+SPECIMEN = "specimen letter (made-up figures): not sent without --allow-specimen"
+
+
+@dataclass(frozen=True)
+class Built:
+    """A letter as built: the manifest's SHA-256 (None when it has no sendable build, with the
+    build's error if any) and the SHA-256 of the bytes on disk."""
+
+    sha256: str | None
+    on_disk: str | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reason: Reason
+    words: str  # why, as status and the live preview say it
+    held: str = ""  # why, as send says it when it holds the letter back (else `words`)
+    warning: str = ""  # something a person should know of a letter that went
+    sent: Delivery | None = None  # the delivery that took it, for a letter sent
+
+    @property
+    def may_go(self) -> bool:
+        return self.reason in MAY_GO
+
+    @property
+    def why_held(self) -> str:
+        return self.held or self.words
+
+
+def decide(authority: Authority, built: Built, record: LetterRecord, *, resend: bool = False,
+           allow_specimen: bool = True) -> Verdict:
+    """The letter's verdict. `resend` is a deliberate --resend (the ledger's past no longer
+    holds it back); `allow_specimen` False holds specimen letters back (status and the preview
+    leave that to `send`)."""
+    for check in (_build, _ledger, _approval):
+        verdict = check(authority, built, record)
+        if verdict is not None and not (resend and verdict.reason in RESEND_OVERRIDES):
+            return verdict
+    if authority.specimen and not allow_specimen:
+        return Verdict(Reason.SPECIMEN, SPECIMEN)
+    return _ready(record)
+
+
+def _build(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
+    if built.sha256 is None:
+        return Verdict(Reason.NOT_BUILT, f"the build failed: {built.error}" if built.error
+                       else "not built")
+    if built.on_disk != built.sha256:
+        return Verdict(Reason.NOT_AS_BUILT, "its PDF is not the one built (changed since the "
+                                            "build): rebuild it with lgsco-letters build")
+    return None
+
+
+def _ledger(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
+    latest, sent = record.latest, record.last_sent
+    if latest is not None and latest.claimed_live:
+        claimant = latest.claimed_by.describe()
+        return Verdict(Reason.BEING_SENT, f"being sent by another run ({claimant}): left to it")
+    if sent is not None:
+        warning = _sent_warning(record, sent)
+        if sent.sha256 == built.sha256:
+            return Verdict(Reason.SENT, f"sent on {sent.sent_at}{_to(sent)}", warning=warning,
+                           sent=sent)
+        return _changed_since_sent(built, record, sent, warning)
+    if latest is None:
+        return None
+    if latest.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
+        return Verdict(Reason.UNKNOWN, f"outcome unknown: {_reply(latest, INTERRUPTED)}")
+    if latest.status == SendStatus.FAILED_PERMANENT:
+        return Verdict(Reason.REFUSED, f"refused for good: {latest.reply}",
+                       held=f"refused for good last time ({latest.reply}); not retried (use "
+                            "--resend once it is fixed)")
+    return None
+
+
+def _changed_since_sent(built: Built, record: LetterRecord, sent: Delivery,
+                        warning: str) -> Verdict:
+    approval = record.approval
+    if approval is not None and approval.sha256 == built.sha256:
+        return Verdict(Reason.CHANGED_SINCE_SENT,
+                       f"changed since sent on {sent.sent_at} (--resend sends the new one)",
+                       held=f"its PDF changed after it was sent on {sent.sent_at}; left alone "
+                            "(use --resend to send the new one)", warning=warning, sent=sent)
+    return Verdict(Reason.CHANGED_SINCE_SENT,
+                   f"changed since sent on {sent.sent_at}, and not approved since: approve it "
+                   "again, then send it with --resend",
+                   held=f"its PDF changed after it was sent on {sent.sent_at}, and it is not "
+                        "approved since: approve it again, then send it with --resend",
+                   warning=warning, sent=sent)
+
+
+def _approval(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
+    approval, now = record.approval, Envelope.of(authority)
+    if approval is None:
+        return Verdict(Reason.NOT_APPROVED, "not approved",
+                       held="not approved (lgsco-letters approve NAME --as PERSON)")
+    if approval != record.logged:
+        return Verdict(Reason.APPROVAL_NOT_LOGGED, "its approval in sent.sqlite is not the "
+                       f"approval log's latest entry for it ({_log_says(record)}): the ledger "
+                       "was changed by other means than lgsco-letters approve; find out who "
+                       "changed it, then approve it again")
+    if approval.sha256 != built.sha256:
+        return Verdict(Reason.CHANGED_SINCE_APPROVED,
+                       f"changed since approved by {approval.approved_by} on {approval.day}: "
+                       "approve it again, then send")
+    approved = approval.envelope
+    if approved is None:
+        return Verdict(Reason.ADDRESS_CHANGED, "approved before an approval covered the "
+                       f"addresses: approve it again (now {now.describe()})")
+    if not approved.same_as(now):
+        return Verdict(Reason.ADDRESS_CHANGED, "the address changed since approval: approve it "
+                       f"again (approved {approved.describe()}; now {now.describe()})")
+    return None
+
+
+def _ready(record: LetterRecord) -> Verdict:
+    approval, latest = record.approval, record.latest
+    if latest is not None and latest.status == SendStatus.FAILED_TEMPORARY \
+            and record.last_sent is None:
+        return Verdict(Reason.TRY_AGAIN, f"{latest.reply} (a re-run tries it again)")
+    return Verdict(Reason.READY, f"approved by {approval.approved_by} on {approval.day}, "
+                                 f"{approval.envelope.describe()}")
+
+
+def _to(delivery: Delivery) -> str:
+    return f" to {delivery.recipient}" + (f", cc {delivery.cc}" if delivery.cc else "")
+
+
+def _reply(delivery: Delivery, otherwise: str) -> str:
+    return delivery.reply or otherwise
+
+
+def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
+    """What went wrong around a letter that did go: a refused Cc, a resend that failed."""
+    warnings = [sent.warning] if sent.warning else []
+    later = record.latest
+    if later is not None and later.id != sent.id and not later.claimed_live:
+        outcome = ("its outcome is unknown" if later.status in (SendStatus.UNKNOWN,
+                                                                 SendStatus.SENDING)
+                   else "it failed")
+        warnings.append(f"a resend on {later.last_attempt or later.first_attempt} was not "
+                        f"delivered ({outcome}: {_reply(later, INTERRUPTED)})")
+    return "; ".join(warnings)
+
+
+def _log_says(record: LetterRecord) -> str:
+    logged = record.logged
+    if logged is None:
+        return "the log has no approval of it in force"
+    return f"the log has it approved by {logged.approved_by} on {logged.day}"

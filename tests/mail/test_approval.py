@@ -1,0 +1,158 @@
+"""What an approval covers: the PDF's bytes and the envelope (the recipient and every Cc field's
+address), and only as the approval log records it; against the real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from helpers.mail import NAMES, address, approve_all, ledger_rows, send
+
+ALPHA = NAMES[0]
+
+
+def approve(run, year, *args):
+    return run("approve", *args, "--data", year / "2017-18", "--out", year / "out")
+
+
+def status_json(run, year) -> dict:
+    result = run("status", "--data", year / "2017-18", "--out", year / "out", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {letter["authority"]: letter for letter in json.loads(result.output)["letters"]}
+
+
+def change_in_data(year, old: str, new: str) -> None:
+    csv_path = year / "2017-18" / "authorities.csv"
+    text = csv_path.read_text(encoding="utf-8")
+    assert old in text
+    csv_path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_changed_address_needs_a_new_approval_not_a_rebuild(run, year, smtp):
+    change_in_data(year, address(ALPHA), "someone.else@alpha.example.org")  # not rebuilt
+    held = send(run, year, smtp, "--only", ALPHA)
+    assert held.exit_code == 1, held.output
+    assert (f"  {ALPHA}: held back: the address changed since approval: approve it again "
+            "(approved to ce@alpha.example.org; now to someone.else@alpha.example.org)"
+            ) in held.output.splitlines()
+    assert smtp.recorder.messages == []
+    assert ledger_rows(year) == {}
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert (f"  {ALPHA}: held back: the address changed since approval: approve it again "
+            "(approved to ce@alpha.example.org; now to someone.else@alpha.example.org)"
+            ) in status.output.splitlines()
+    letter = status_json(run, year)[ALPHA]
+    assert letter["approved_for"] == {"to": "ce@alpha.example.org", "cc": {}}
+    assert letter["reason_code"] == "address changed"
+
+    again = approve(run, year, "alpha", "--as", "Sam Second")
+    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+                            f"  {ALPHA}: to someone.else@alpha.example.org\n")
+    sent = send(run, year, smtp, "--only", ALPHA)
+    assert sent.exit_code == 0, sent.output
+    assert [rs for _, rs, _ in smtp.recorder.messages] == [["someone.else@alpha.example.org"]]
+    assert status_json(run, year)[ALPHA]["sent_to"] == {"to": "someone.else@alpha.example.org",
+                                                        "cc": ""}
+
+
+def with_link_officers(run, year) -> None:
+    """A link_officer_email column: Alpha's officer, none for the others."""
+    csv_path = year / "2017-18" / "authorities.csv"
+    text = csv_path.read_text().replace(",specimen,", ",link_officer_email,specimen,")
+    lines = text.splitlines()
+    lines[1:] = [line.replace(",false,", ",lo@alpha.example.org,false,", 1)
+                 if line.startswith("Alpha") else line.replace(",false,", ",,false,", 1)
+                 .replace(",true,", ",,true,", 1) for line in lines[1:]]
+    csv_path.write_text("\n".join(lines) + "\n")
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+
+
+def test_the_approval_covers_every_cc_field(run, unapproved, smtp):
+    year = unapproved
+    with_link_officers(run, year)
+    approved = approve(run, year, ALPHA, "--as", "Pat Signer")
+    assert approved.output.splitlines()[1] == (
+        f"  {ALPHA}: to ce@alpha.example.org; link_officer_email lo@alpha.example.org")
+    assert status_json(run, year)[ALPHA]["approved_for"] == {
+        "to": "ce@alpha.example.org", "cc": {"link_officer_email": "lo@alpha.example.org"}}
+    change_in_data(year, "lo@alpha.example.org", "new.officer@alpha.example.org")
+    held = send(run, year, smtp, "--only", ALPHA, "--cc", "link_officer_email")
+    assert held.exit_code == 1
+    assert ("held back: the address changed since approval: approve it again (approved to "
+            "ce@alpha.example.org; link_officer_email lo@alpha.example.org; now to "
+            "ce@alpha.example.org; link_officer_email new.officer@alpha.example.org)"
+            ) in held.output
+    assert smtp.recorder.messages == []
+    approve(run, year, ALPHA, "--as", "Pat Signer")
+    sent = send(run, year, smtp, "--only", ALPHA, "--cc", "link_officer_email")
+    assert sent.exit_code == 0, sent.output
+    (message,) = smtp.recorder.to("new.officer@alpha.example.org")
+    assert message["To"] == "ce@alpha.example.org"
+
+
+def ledger(year) -> sqlite3.Connection:
+    return sqlite3.connect(year / "out" / "sent.sqlite", isolation_level=None)
+
+
+def test_an_approval_written_by_other_means_than_approve_is_refused(run, year, smtp):
+    """Anyone who can write out/<year>/ can change an approval; the log makes it visible."""
+    assert approve(run, year, NAMES[1], "--as", "Pat Signer", "--revoke").exit_code == 0
+    with ledger(year) as db:
+        db.execute("UPDATE approvals SET approved_by = 'Mallory' WHERE authority = ?", (ALPHA,))
+        # Beta's approval put back behind the log's back, which says it was revoked
+        db.execute("INSERT INTO approvals (slug, authority, sha256, approved_by, approved_at, "
+                   "recipient, cc) SELECT slug, authority, sha256, person, at, recipient, cc "
+                   "FROM approval_log WHERE authority = ? AND action = 'approved'", (NAMES[1],))
+    result = send(run, year, smtp, "--only", ALPHA, "--only", NAMES[1], "--only", NAMES[2])
+    assert result.exit_code == 1
+    assert (f"  {ALPHA}: held back: its approval in sent.sqlite is not the approval log's "
+            "latest entry for it (the log has it approved by Pat Signer on ") in result.output
+    assert (f"  {NAMES[1]}: held back: its approval in sent.sqlite is not the approval log's "
+            "latest entry for it (the log has no approval of it in force): the ledger was "
+            "changed by other means than lgsco-letters approve; find out who changed it, then "
+            "approve it again") in result.output
+    assert [rs for _, rs, _ in smtp.recorder.messages] == [[address(NAMES[2])]]
+    assert status_json(run, year)[ALPHA]["reason_code"] == "approval not logged"
+    approve(run, year, ALPHA, "--as", "Pat Signer")
+    assert send(run, year, smtp, "--only", ALPHA).exit_code == 0
+
+
+def test_a_rebuilt_letter_that_was_sent_gets_true_hints(run, year, smtp):
+    assert send(run, year, smtp, "--only", ALPHA).exit_code == 0
+    change_in_data(year, "Alpha Borough Council,district,,Chief Executive,ce@alpha.example.org,"
+                         "false,0,4,", "Alpha Borough Council,district,,Chief Executive,"
+                                       "ce@alpha.example.org,false,1,3,")
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    hint = (f"  {ALPHA}: held back: changed since sent on "), (
+        ", and not approved since: approve it again, then send it with --resend")
+    (line,) = [line for line in status.output.splitlines() if line.startswith(hint[0])]
+    assert line.endswith(hint[1])
+    resend = send(run, year, smtp, "--resend", ALPHA)  # what the hint says not to do yet
+    assert resend.exit_code == 1
+    assert "changed since approved by Pat Signer on " in resend.output
+    assert ": approve it again, then send" in resend.output
+    approve_all(year)
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert "(--resend sends the new one)" in status.output
+    assert send(run, year, smtp, "--resend", ALPHA).exit_code == 0
+    assert len(smtp.recorder.to(address(ALPHA))) == 2
+
+
+def test_a_dry_run_counts_each_held_letter_once_under_its_first_reason(run, unapproved,
+                                                                        tmp_path):
+    year = unapproved
+    change_in_data(year, ",false,", ",true,")  # every letter a specimen, and none approved
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    dry = ("send", "--data", year / "2017-18", "--out", year / "out", "--from",
+           "annual.review@lgo.example.org", "--dry-run", tmp_path / "eml")
+    result = run(*dry)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "0 letters to send from annual.review@lgo.example.org to "
+        f"{tmp_path / 'eml'} (dry run); 0 already sent; 6 held back.",
+        "  6 letters not approved, held back: lgsco-letters approve NAME... (or --all) --as "
+        "PERSON (-v lists them)"]
+    approve_all(year)
+    assert "  6 specimen letters held back: --allow-specimen sends them (-v lists them)" in (
+        run(*dry).output.splitlines())
