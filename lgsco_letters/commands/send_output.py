@@ -107,6 +107,9 @@ class Reporter:
 
 
 def _outcome_line(outcome: SendOutcome) -> str:
+    if outcome.result is None and outcome.held.reason == Reason.SENT:
+        return (f"  already sent: {outcome.authority} (by another run, meanwhile: "
+                f"{outcome.held.words})")
     if outcome.result is None:
         return f"  held back: {outcome.authority}: {outcome.held.why_held}"
     result = outcome.result

@@ -102,7 +102,7 @@ def _ledger(authority: Authority, built: Built, record: LetterRecord) -> Verdict
         if sent.sha256 == built.sha256:
             return Verdict(Reason.SENT, f"sent on {sent.sent_at}{_to(sent)}", warning=warning,
                            sent=sent)
-        return _changed_since_sent(built, record, sent, warning)
+        return _changed_since_sent(authority, built, record, sent, warning)
     if latest is None:
         return None
     if latest.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
@@ -114,10 +114,9 @@ def _ledger(authority: Authority, built: Built, record: LetterRecord) -> Verdict
     return None
 
 
-def _changed_since_sent(built: Built, record: LetterRecord, sent: Delivery,
-                        warning: str) -> Verdict:
-    approval = record.approval
-    if approval is not None and approval.sha256 == built.sha256:
+def _changed_since_sent(authority: Authority, built: Built, record: LetterRecord,
+                        sent: Delivery, warning: str) -> Verdict:
+    if _approval(authority, built, record) is None:  # approved as it is now
         return Verdict(Reason.CHANGED_SINCE_SENT,
                        f"changed since sent on {sent.sent_at} (--resend sends the new one)",
                        held=f"its PDF changed after it was sent on {sent.sent_at}; left alone "

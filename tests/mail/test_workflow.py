@@ -257,4 +257,7 @@ def test_the_ledger_not_the_lock_file_keeps_two_runs_from_mailing_a_council_twic
     assert f"held back: Alpha Borough Council: being sent by another run (process {first.pid})" \
         in out_second
     assert [code for _, code in results] == [1, 1]  # the specimen is held back by both
+    sent_by = [[line.split(": ")[1].split(" (")[0] for line in out.splitlines()
+                if line.startswith("  sent: ")] for (out, _), _ in results]
+    assert sorted(sent_by[0] + sent_by[1]) == sorted([*NAMES, "Bromsgrove District Council"])
     assert "is in use" not in err_second

@@ -1,0 +1,86 @@
+"""What the ledger holds, as the rest of the mailing reads it: each delivery of a letter, each
+letter's record (its deliveries and its approval), and what a run claims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lgsco_letters.mail.approvals import Approval
+from lgsco_letters.mail.claims import Claimant, is_live
+from lgsco_letters.mail.ledger_schema import SendStatus
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message carrying a letter, however many attempts it took."""
+
+    id: int
+    slug: str
+    authority: str
+    recipient: str
+    cc: str
+    sha256: str
+    message_id: str
+    status: SendStatus
+    attempts: int
+    reply: str
+    warning: str
+    first_attempt: str | None
+    last_attempt: str | None
+    sent_at: str | None
+    resends: int
+    claimed_by: Claimant | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Delivery:
+        claimant = Claimant.from_text(row[-1]) if row[-1] else None
+        return cls(*row[:7], SendStatus(row[7]), *row[8:-1], claimant)
+
+    @property
+    def claimed_live(self) -> bool:
+        return is_live(self.claimed_by)
+
+
+@dataclass(frozen=True)
+class LetterRecord:
+    """All the ledger holds of one letter: its deliveries (oldest first) and its approval, with
+    the approval log's latest entry for it."""
+
+    deliveries: tuple[Delivery, ...] = ()
+    approval: Approval | None = None
+    logged: Approval | None = None  # the log's latest entry, if that entry is an approval
+
+    @property
+    def latest(self) -> Delivery | None:
+        return self.deliveries[-1] if self.deliveries else None
+
+    @property
+    def last_sent(self) -> Delivery | None:
+        return next((d for d in reversed(self.deliveries) if d.status == SendStatus.SENT), None)
+
+    @property
+    def status(self) -> SendStatus | None:
+        """The letter's sending status: sent once any delivery took it (a resend that failed
+        after is a warning, not a letter unsent), else its latest delivery's."""
+        if self.last_sent is not None:
+            return SendStatus.SENT
+        return self.latest.status if self.latest else None
+
+
+@dataclass(frozen=True)
+class Sending:
+    """What a run is about to send: a delivery's identity."""
+
+    slug: str
+    authority: str
+    recipient: str
+    cc: str
+    sha256: str
+    message_id: str
+    resends: int
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int  # the delivery's
+    sending: Sending
