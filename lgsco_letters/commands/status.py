@@ -72,10 +72,16 @@ def _as_text(letters: list[Standing], sends: collections.Counter, states: collec
     click.echo(f"{'not yet sent:':<18}{len(unsent)} of {len(letters)}")
     click.echo(f"{'letters:':<18}" + ", ".join(f"{states[state]} {state}"
                                                 for state in LetterState))
-    lines = [(_kind(letter), f"  {letter.authority}{' (specimen)' if letter.specimen else ''}: "
-                              f"{letter.state}: {letter.reason}") for letter in unsent]
+    lines = [(_kind(letter), f"  {_named(letter)}: {letter.state}: {letter.reason}")
+             for letter in unsent]
     for line in grouped(lines, SUMMARIES, every):
         click.echo(line)
+
+
+def _named(letter: Standing) -> str:
+    specimen = " (specimen)" if letter.specimen else ""
+    successor = f" (to its successor, {letter.successor})" if letter.successor else ""
+    return f"{letter.authority}{specimen}{successor}"
 
 
 def _kind(letter: Standing) -> str:

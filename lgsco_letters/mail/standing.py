@@ -38,6 +38,7 @@ class Standing:
     approved_at: str | None = None
     sent_at: str | None = None
     sha256: str | None = None
+    successor: str = ""  # the council an abolished authority's letter goes to
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -66,7 +67,7 @@ def standing_of(authority: Authority, row: dict | None, out_dir: Path, entry: En
                     kind, approval.approved_by if approval else None,
                     approval.approved_at if approval else None,
                     entry.sent_at if entry and entry.status == SendStatus.SENT else None,
-                    row["sha256"] if row else None)
+                    row["sha256"] if row else None, authority.successor)
 
 
 def _state(authority: Authority, row: dict | None, out_dir: Path, entry: Entry | None,
