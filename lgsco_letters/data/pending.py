@@ -35,32 +35,41 @@ class Waiting:
     """Records that are not wrong, only unfinished: without figures, or without a recipient."""
 
     counts: tuple[CountGroup, ...]
-    no_figures: list[RawRecord] = field(default_factory=list)
-    no_recipient: list[RawRecord] = field(default_factory=list)
+    # by the record's identity, in the order met: looked up once per record of a large year
+    without_figures: dict[int, RawRecord] = field(default_factory=dict)
+    without_recipient: dict[int, RawRecord] = field(default_factory=dict)
+
+    def lacks_figures(self, record: RawRecord) -> None:
+        self.without_figures[id(record)] = record
+
+    def lacks_recipient(self, record: RawRecord) -> None:
+        self.without_recipient[id(record)] = record
 
     def holds(self, record: RawRecord) -> bool:
-        return any(record is other for other in (*self.no_figures, *self.no_recipient))
+        return id(record) in self.without_figures or id(record) in self.without_recipient
 
     def forget(self, record: RawRecord) -> None:
         """A record reported otherwise (a duplicate) is not counted among those waiting."""
-        self.no_figures = [other for other in self.no_figures if other is not record]
-        self.no_recipient = [other for other in self.no_recipient if other is not record]
+        self.without_figures.pop(id(record), None)
+        self.without_recipient.pop(id(record), None)
 
     def findings(self, records: int) -> list[Problem]:
         """One problem for each thing lacking, naming the authorities unless it is all of them
         (the recipients always: each needs finding); one record alone is its own row."""
         problems = []
-        if len(self.no_figures) == 1:
-            problems.append(self.no_figures[0].problem(
+        figureless = list(self.without_figures.values())
+        unaddressed = list(self.without_recipient.values())
+        if len(figureless) == 1:
+            problems.append(figureless[0].problem(
                 None, f"has no figures yet ({columns(self.counts)})"))
-        elif self.no_figures:
-            problems.append(_finding(self.no_figures, f"no figures yet ({columns(self.counts)})",
-                                     named=len(self.no_figures) < records))
-        if len(self.no_recipient) == 1:
-            problems.append(self.no_recipient[0].problem(
+        elif figureless:
+            problems.append(_finding(figureless, f"no figures yet ({columns(self.counts)})",
+                                     named=len(figureless) < records))
+        if len(unaddressed) == 1:
+            problems.append(unaddressed[0].problem(
                 "recipient_email", "is missing: expected the recipient's email address"))
-        elif self.no_recipient:
-            problems.append(_finding(self.no_recipient, "no recipient yet (recipient_email)",
+        elif unaddressed:
+            problems.append(_finding(unaddressed, "no recipient yet (recipient_email)",
                                      named=True))
         return problems
 

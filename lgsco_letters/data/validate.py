@@ -139,7 +139,7 @@ def read_email(record: RawRecord, field: str, problems: list[Problem], what: str
 
 def _recipient(record: RawRecord, problems: list[Problem], waiting: Waiting) -> Recipient:
     if _empty(record.values.get("recipient_email")):
-        waiting.no_recipient.append(record)  # said once for all the records without one
+        waiting.lacks_recipient(record)  # said once for all the records without one
         email = ""
     else:
         email = read_email(record, "recipient_email", problems, "the recipient's email address")
@@ -220,7 +220,7 @@ def authority_from(record: RawRecord, letter_format: Format, problems: list[Prob
 def _all_counts(record: RawRecord, letter_format: Format, problems: list[Problem],
                 waiting: Waiting) -> dict[str, dict[str, int]]:
     if no_figures(record, letter_format.counts):
-        waiting.no_figures.append(record)  # not filled in yet: one finding for them all
+        waiting.lacks_figures(record)  # not filled in yet: one finding for them all
         return {}
     counts = {group.name: _counts(record, group, problems) for group in letter_format.counts}
     letter_format.rules(RecordRules(record, counts, problems))
