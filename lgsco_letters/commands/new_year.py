@@ -21,8 +21,10 @@ import click
               help="Write authorities.xlsx, to fill in in a spreadsheet, not authorities.csv.")
 def new_year(label: str, from_dir: Path, register: Path | None, to_dir: Path | None,
              workbook: bool) -> None:
-    """Start the year LABEL (e.g. 2019-20) from the year in YEAR_DIR: year.yaml carried on,
-    the councils carried or taken from the register, every figure left empty.
+    """Start the next year's folder (LABEL, such as 2019-20) from the year in YEAR_DIR.
+
+    year.yaml is carried on, the councils carried or taken from the register, and every
+    figure left empty.
 
     Exit 2, writing nothing, when the folder exists or anything is wrong."""
     from lgsco_letters.data.new_year import start_year

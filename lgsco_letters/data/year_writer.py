@@ -15,13 +15,13 @@ from typing import Any
 import yaml
 
 from lgsco_letters.data.schema import Schema
+from lgsco_letters.data.validate import MAX_COUNT
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.errors import LettersError, Problem, display_path
 from lgsco_letters.files import DIR_MODE, FILE_MODE
 
 SHIFTED = ("letter_date", "period_end")  # moved on by the years between the two labels
 WORKBOOK_SHEET = "authorities"
-MAX_COUNT = 1_000_000  # as the rules say: a whole number from 0 to this
 
 
 def years_on(value: date, years: int) -> date:
