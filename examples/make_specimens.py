@@ -10,8 +10,10 @@ enquiries received, 4,020 detailed investigations, 57% of them upheld. Two edge 
 kept on purpose: a council with no complaints at all, and one with complaints but no detailed
 investigations (so no uphold rate).
 
-2018-19 (format headline-2019): every English council of 2019, Bromsgrove included, all
-specimen, with the recommendations the later letters report. England's totals land exactly on
+2018-19 (format headline-2019): every English council that existed during 2018-19 (the 353
+of 2018), Bromsgrove included, all specimen, with the recommendations the later letters report;
+the 15 abolished on 1 April 2019 name their `successor`, whose chief executive their letter
+goes to (see specimens_2019.py). England's totals land exactly on
 the published 2018-19 ones: 16,899 received, 4,234 detailed investigations, 2,456 upheld, 3,525
 recommendations due and 3,504 complied with (about 8% of them late), 1,929 upheld complaints
 remedied on our recommendation. The City of London has no detailed investigations, and Rutland

@@ -15,6 +15,7 @@ from lgsco_letters.commands.check import check
 from lgsco_letters.commands.diff import diff
 from lgsco_letters.commands.inspect_letter import inspect_letter
 from lgsco_letters.commands.list_authorities import list_authorities
+from lgsco_letters.commands.new_year import new_year
 from lgsco_letters.commands.preview import preview
 from lgsco_letters.commands.publish import publish
 from lgsco_letters.commands.send import send
@@ -68,7 +69,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, approve,
-                send, status, summary, publish):
+                send, status, summary, publish, new_year):
     cli.add_command(command)
 
 

@@ -17,6 +17,7 @@ def _umask() -> int:
 
 # mkstemp makes files only their owner can read; letters are for sharing, like any other file.
 FILE_MODE = 0o666 & ~_umask()
+DIR_MODE = 0o777 & ~_umask()
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:

@@ -51,7 +51,8 @@ class Letter:
         return {"authority": self.authority.name, "slug": self.authority.slug,
                 "file": self.path.name, "pages": self.pages, "bytes": self.size,
                 "sha256": self.sha256, "recipient_email": self.authority.recipient.email,
-                "specimen": self.authority.specimen, "status": self.status, "error": self.error}
+                "specimen": self.authority.specimen, "successor": self.authority.successor,
+                "status": self.status, "error": self.error}
 
     def take(self, record: Record, status: BuildStatus) -> None:
         self.pages, self.size, self.sha256, self.status = (

@@ -13,7 +13,8 @@ from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
 
 COLUMNS = ("authority", "slug", "file", "pages", "bytes", "sha256", "recipient_email",
-           "specimen", "status", "error")
+           "specimen", "successor", "status", "error")
+ADDED_LATER = ("successor",)  # a manifest from before these were written is still read
 MANIFEST_CSV, MANIFEST_JSON = "manifest.csv", "manifest.json"
 
 
@@ -82,6 +83,6 @@ def read_previous(out_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def _well_formed(row: Any) -> bool:
-    return (isinstance(row, dict) and set(COLUMNS) <= set(row)
+    return (isinstance(row, dict) and set(COLUMNS) - set(ADDED_LATER) <= set(row)
             and all(isinstance(row[key], str) for key in ("slug", "file", "status"))
             and isinstance(row["sha256"], str | None))

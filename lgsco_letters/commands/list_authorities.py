@@ -16,12 +16,14 @@ from lgsco_letters.words import plural
 @data_option
 @click.pass_obj
 def list_authorities(config: Config, data_dir: Path | None) -> None:
-    """List the year's authorities: name, file name, type, and whether the figures are specimen."""
+    """List the year's authorities: name, file name, type, whether the figures are specimen,
+    and the successor of an abolished one."""
     year = load_year_from(config, data_dir)
     width = max(len(authority.name) for authority in year.authorities)
     for authority in year.authorities:
         mark = "specimen" if authority.specimen else "real"
+        successor = f"  successor: {authority.successor}" if authority.successor else ""
         click.echo(f"{authority.name:<{width}}  {authority.slug}.pdf  "
-                   f"{authority.authority_type}  {mark}")
+                   f"{authority.authority_type}  {mark}{successor}")
     count = plural(len(year.authorities), "authority", "authorities")
     click.echo(f"{count} in {display_path(year.folder)}")

@@ -65,7 +65,7 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
 @click.option("--from", "sender", required=True, metavar="ADDRESS", help="The sender.")
 @click.option("--cc", multiple=True, metavar="ADDRESS|FIELD",
               help="Copy to this address, or to the address in this data field "
-                   "(link_officer_email); repeatable.")
+                   "(link_officer_email, monitoring_officer_email); repeatable.")
 @click.option("--rate", type=click.FloatRange(min=0.1), help="At most this many per minute.")
 @click.option("--only", multiple=True, metavar="NAME", help="Send only to this authority.")
 @click.option("--resend", multiple=True, metavar="NAME",

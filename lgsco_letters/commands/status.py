@@ -92,12 +92,17 @@ def _as_text(letters: list[Standing], sends: collections.Counter, states: collec
     click.echo(f"{'letters:':<18}" + ", ".join(f"{states[state]} {state}"
                                                 for state in LetterState))
     listed = [letter for letter in letters if letter.state != LetterState.SENT or letter.warning]
-    lines = [(_kind(letter), f"  {letter.authority}{' (specimen)' if letter.specimen else ''}: "
-                              f"{letter.state}: {letter.reason}"
+    lines = [(_kind(letter), f"  {_named(letter)}: {letter.state}: {letter.reason}"
                               + (f" (warning: {letter.warning})" if letter.warning else ""))
              for letter in listed]
     for line in grouped(lines, SUMMARIES, every):
         click.echo(line)
+
+
+def _named(letter: Standing) -> str:
+    specimen = " (specimen)" if letter.specimen else ""
+    successor = f" (to its successor, {letter.successor})" if letter.successor else ""
+    return f"{letter.authority}{specimen}{successor}"
 
 
 def _kind(letter: Standing) -> str:

@@ -34,6 +34,9 @@ class Authority:
     source: Path
     line: int | None = None
     link_officer_email: str = ""  # optional: the council's complaints link officer
+    monitoring_officer_email: str = ""  # optional: the council's monitoring officer
+    successor: str = ""  # the council that took over this abolished one: its letter goes there
+    predecessors: tuple[str, ...] = ()  # the councils of the year before it took over
 
     def __getattr__(self, name: str) -> dict[str, int]:
         """A group of counts by its name (`authority.received`), for templates and rules."""
@@ -65,6 +68,8 @@ class Year:
     format: Format = field(default=None, compare=False)  # type: ignore[assignment]
     settings: dict[str, Any] = field(default_factory=dict)  # the format's own year.yaml keys
     shared: Any = field(default=None, compare=False)  # the format's year-wide figures
+    previous: str = ""  # the label of the year before, a year folder beside this one
+    copied_to: tuple[str, ...] = ()  # the roles the letters say they are copied to
 
     @property
     def letter_year(self) -> int:

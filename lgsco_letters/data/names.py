@@ -64,6 +64,12 @@ def _unknown(year: Year, name: str) -> str:
     return f'No authority called "{name}" in {display_path(year.folder)}.{hint}'
 
 
+def name_hint(name: str, names: list[str]) -> str:
+    """A ' (did you mean "..."?)' hint for a misspelt council's name, compared word by word."""
+    close = closest(name, names, cutoff=0.75, score=_word_likeness)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
 def _word_likeness(typed: str, candidate: str) -> float:
     """Each typed word against its best match among the name's words, averaged."""
     typed_words, candidate_words = words_of(typed), words_of(candidate)

@@ -10,11 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RECIPIENT = ("name", "title", "email")
-TOP_LEVEL = ("authority", "authority_type", "specimen")
+# `successor`: the council that took over an abolished authority (its letter goes there);
+# `predecessors`: the councils of the year before that a council took over ("; " in CSV).
+TOP_LEVEL = ("authority", "authority_type", "specimen", "successor", "predecessors")
 REQUIRED_TEXT = ("authority", "authority_type", "recipient_email")
 DEFAULT_TITLE = "Chief Executive"
 # Groups of keys every format has, nested in YAML and flattened in CSV.
-SHARED_GROUPS: dict[str, tuple[str, ...]] = {"recipient": RECIPIENT, "link_officer": ("email",)}
+SHARED_GROUPS: dict[str, tuple[str, ...]] = {"recipient": RECIPIENT, "link_officer": ("email",),
+                                             "monitoring_officer": ("email",)}
+# The roles `copied_to:` in year.yaml may name, each with the field that holds its address.
+COPY_ROLES = {"link officer": "link_officer_email",
+              "monitoring officer": "monitoring_officer_email"}
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,12 @@ class Schema:
         self.counts = counts
         self.groups: dict[str, tuple[str, ...]] = {
             "recipient": RECIPIENT, **{group.name: group.yaml_keys for group in counts},
-            "link_officer": ("email",)}
+            "link_officer": ("email",), "monitoring_officer": ("email",)}
         self.count_fields = tuple(field for group in counts for field in group.fields)
         self.required = (*REQUIRED_TEXT, *self.count_fields)
         self.all_fields = (
             "authority", "authority_type", *(f"recipient_{key}" for key in RECIPIENT),
-            "link_officer_email", "specimen",
+            *COPY_ROLES.values(), "specimen", "successor", "predecessors",
             *(f"{group.name}_{key}" for group in counts for key in group.yaml_keys))
 
     def yaml_key(self, field: str) -> str:

@@ -24,7 +24,7 @@ AUTHORITIES_DIR = "authorities"
 WORKBOOKS = (".xlsx", ".ods")
 AUTHORITY_FILES = (".csv", *WORKBOOKS)
 YEAR_KEYS = ("year", "format", "letter_date", "period_end", "template", "delivery", "signatory",
-             "prose")
+             "prose", "previous", "copied_to")
 
 
 def load_year(folder: Path) -> Year:
@@ -148,14 +148,17 @@ def _year_settings(reader: SettingReader, letter_format: Format) -> dict[str, An
     for key in reader.values:
         if key not in keys:
             reader.report(key, f"unknown key{suggest(key, keys)}")
+    label = reader.reporting_year(reader.path.parent.name)
     settings = {
-        "label": reader.reporting_year(reader.path.parent.name),
+        "label": label,
         "letter_date": reader.date("letter_date"),
         "period_end": reader.date("period_end"),
         "template": reader.text("template", default=letter_format.template),
         "delivery": reader.text("delivery"),
         "signatory": reader.signatory(),
         "prose": reader.prose(),
+        "previous": reader.previous(label),
+        "copied_to": reader.copied_to(),
         "settings": {key: read(reader) for key, read in letter_format.settings.items()},
     }
     return settings if len(reader.problems) == before else None

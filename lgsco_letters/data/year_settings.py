@@ -9,8 +9,10 @@ from typing import Any
 
 from lgsco_letters.data.addresses import control_problem
 from lgsco_letters.data.models import Signatory
+from lgsco_letters.data.schema import COPY_ROLES
 from lgsco_letters.data.validate import found
-from lgsco_letters.errors import Problem
+from lgsco_letters.errors import Problem, display_path
+from lgsco_letters.words import suggest
 
 # A reporting year, April to March: also the output folder's name, so nothing else will do.
 REPORTING_YEAR = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
@@ -23,7 +25,7 @@ class SettingReader:
         self.path, self.values, self.lines, self.problems = path, values, lines, problems
 
     def report(self, key: str, message: str) -> None:
-        parent = key.rsplit(".", 1)[0]
+        parent = key.rsplit("[", 1)[0] if key.endswith("]") else key.rsplit(".", 1)[0]
         line = self.lines.get(key, self.lines.get(parent))
         self.problems.append(Problem(self.path, message, line, field=key))
 
@@ -58,6 +60,41 @@ class SettingReader:
             self.report("year", f"expected a reporting year such as 2017-18, found "
                                 f"{found(label)}{source}")
         return label
+
+    def previous(self, label: str) -> str:
+        """`previous:`, the year before: a reporting year earlier than this one, whose folder
+        is beside this year's."""
+        if self.get("previous") is None:
+            return ""
+        previous = self.text("previous")
+        match = REPORTING_YEAR.fullmatch(previous)
+        if not (match and (int(match[1]) + 1) % 100 == int(match[2])):
+            self.report("previous", f"expected the reporting year before this one, such as "
+                                    f"2017-18, found {found(previous)}")
+        elif previous >= label:
+            self.report("previous", f"expected a year before {label}, found {previous}")
+        elif not (self.path.parent.parent / previous / self.path.name).is_file():
+            beside = self.path.parent.parent / previous
+            self.report("previous", f"no year folder {previous} beside this one (expected "
+                                    f"{display_path(beside / self.path.name)})")
+        return previous
+
+    def copied_to(self) -> tuple[str, ...]:
+        """`copied_to:`, the roles each letter says it is copied to, as a list."""
+        value = self.get("copied_to")
+        if value is None:
+            return ()
+        roles = ", ".join(COPY_ROLES)
+        if not isinstance(value, list) or not all(isinstance(role, str) for role in value):
+            self.report("copied_to", f"expected a list of the roles copied, from: {roles}")
+            return ()
+        for index, role in enumerate(value):
+            if role not in COPY_ROLES:
+                self.report(f"copied_to[{index + 1}]", f"{found(role)} is not a role a letter "
+                            f"is copied to{suggest(role, list(COPY_ROLES))}; the roles: {roles}")
+            elif role in value[:index]:
+                self.report(f"copied_to[{index + 1}]", f"{found(role)} is given twice")
+        return tuple(value)
 
     def date(self, key: str) -> date:
         value = self.get(key)

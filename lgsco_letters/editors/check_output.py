@@ -15,7 +15,8 @@ def _grouped(problems: list[Problem]) -> list[str]:
     ordered = sorted(problems, key=lambda p: (display_path(p.file), p.line or 0))
     for file, group in groupby(ordered, key=lambda p: display_path(p.file)):
         lines.append(file)
-        lines += [f"  {problem.located().removeprefix(', ')}" for problem in group]
+        lines += [f"  {problem.located().removeprefix(', ').removeprefix(': ')}"
+                  for problem in group]
     return lines
 
 

@@ -13,8 +13,9 @@ import json
 from dataclasses import dataclass
 
 from lgsco_letters.data.models import Authority
+from lgsco_letters.data.schema import COPY_ROLES
 
-CC_FIELDS = ("link_officer_email",)  # data fields that `send --cc` may name instead of an address
+CC_FIELDS = tuple(COPY_ROLES.values())  # data fields `send --cc` may name instead of an address
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from lgsco_letters.build.state import file_sha256
 from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.names import select_authorities
+from lgsco_letters.data.schema import COPY_ROLES
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.mail.delivery import Connection, Result, Server, deliver, message_bytes
 from lgsco_letters.mail.envelope import CC_FIELDS
@@ -86,6 +87,17 @@ def _check_addresses(options: SendOptions) -> None:
         raise LettersError("\n".join(problems))
 
 
+def _check_copied(year: Year, options: SendOptions) -> None:
+    """A letter that says "Copied to: monitoring officer" goes to the monitoring officer too,
+    or not at all: the copies must be what the letters say."""
+    missing = [role for role in year.copied_to if COPY_ROLES[role] not in options.cc]
+    if missing:
+        fields = " ".join(f"--cc {COPY_ROLES[role]}" for role in missing)
+        raise LettersError(f"The letters say they are copied to the {' and the '.join(missing)} "
+                           f"(copied_to: in {display_path(year.folder / 'year.yaml')}), so "
+                           f"send must copy them: add {fields}")
+
+
 def _chosen(year: Year, options: SendOptions) -> tuple[list[Authority], set[str]]:
     """The authorities this run is about, and the slugs of those to send again on purpose.
 
@@ -103,6 +115,7 @@ def _chosen(year: Year, options: SendOptions) -> tuple[list[Authority], set[str]
 def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -> Plan:
     """Decide, for every chosen authority, whether to send, skip or hold back its letter."""
     _check_addresses(options)
+    _check_copied(year, options)
     chosen, resend = _chosen(year, options)
     rows = read_letters(out_dir)
     problems = [problem for authority in chosen

@@ -47,6 +47,7 @@ class Standing:
     approved_for: dict[str, Any] | None = None  # the addresses the approval covers
     sent_to: dict[str, str] | None = None  # where the delivery that took it went
     warning: str | None = None
+    successor: str = ""  # the council an abolished authority's letter goes to
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -86,7 +87,7 @@ def standing_of(authority: Authority, row: dict | None, out_dir: Path,
                     sent.sent_at if sent else None, built.sha256,
                     envelope.as_dict() if envelope else None,
                     {"to": sent.recipient, "cc": sent.cc} if sent else None,
-                    verdict.warning or None)
+                    verdict.warning or None, authority.successor)
 
 
 def in_words(standing: Standing) -> str:

@@ -19,6 +19,7 @@ def record(year: Year, authority: Authority) -> dict[str, Any]:
               for key, value in values.items()}
     return {"authority": authority.name, "slug": authority.slug,
             "authority_type": authority.authority_type, "specimen": authority.specimen,
+            "successor": authority.successor,
             **counts, **year.format.derived(year, authority),
             "page": f"{authority.slug}/index.html", "pdf": f"{authority.slug}/{authority.slug}.pdf"}
 

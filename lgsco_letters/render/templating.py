@@ -21,6 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.data.schema import COPY_ROLES
 from lgsco_letters.errors import Problem, RenderError
 from lgsco_letters.render.assets import (
     AssetError,
@@ -45,6 +46,12 @@ def long_date(value: date) -> str:
 
 def short_date(value: date) -> str:
     return f"{value:%d/%m/%Y}"
+
+
+def copied_to(year: Year, authority: Authority) -> list[str]:
+    """The roles of `copied_to:` that this authority has given an address for: those that
+    `send --cc` can copy the letter to, and no others."""
+    return [role for role in year.copied_to if getattr(authority, COPY_ROLES[role])]
 
 
 class Templates:
@@ -114,6 +121,7 @@ class Templates:
             "figures": year.format.figures(year, authority),
             "signatory": year.signatory,
             "prose": year.prose,
+            "copied_to": copied_to(year, authority),
             "render_mode": mode,
             "provenance": provenance(year, authority, self.shape(year.template)),
         }

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from helpers import BROMSGROVE_ROW, ROOT, csv_text
+from helpers import BROMSGROVE_ROW, ROOT, csv_text, pdf_text
 from helpers.mail import (
     NAMES,
     SENDER,
@@ -289,6 +289,63 @@ def test_cc_from_an_address_and_from_a_data_field(run, year, smtp):
     (beta,) = smtp.recorder.to(address(NAMES[1]))
     assert beta["Cc"] == "records@lgo.example.org"
     assert len(smtp.recorder.to("records@lgo.example.org")) == 2
+
+
+def with_officers(year: Path, copied_to: str = "") -> None:
+    """Alpha with a link officer and a monitoring officer, Beta with a monitoring officer."""
+    csv_path = year / "2017-18" / "authorities.csv"
+    text = csv_path.read_text().replace(",specimen,",
+                                        ",link_officer_email,monitoring_officer_email,specimen,")
+    officers = {"Alpha": "lo@alpha.example.org,mo@alpha.example.org",
+                "Beta": ",mo@beta.example.org"}
+    lines = text.splitlines()
+    lines[1:] = [line.replace(",false,", f",{officers.get(line.split()[0], ',')},false,", 1)
+                 .replace(",true,", ",,,true,", 1) for line in lines[1:]]
+    csv_path.write_text("\n".join(lines) + "\n")
+    if copied_to:
+        with (year / "2017-18" / "year.yaml").open("a") as stream:
+            stream.write(f"copied_to: [{copied_to}]\n")
+
+
+def test_the_monitoring_officer_is_in_the_cc_of_a_dry_run(run, year, smtp, tmp_path):
+    with_officers(year)
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    approve_all(year)
+    result = run("send", "--data", year / "2017-18", "--out", year / "out", "--from", SENDER,
+                 "--only", "Alpha", "--only", "Beta", "--only", "Gamma",
+                 "--cc", "monitoring_officer_email", "--dry-run", tmp_path / "eml")
+    assert result.exit_code == 0, result.output
+
+    def headers(slug: str) -> tuple[str | None, str | None]:
+        parsed = email.message_from_bytes((tmp_path / "eml" / f"{slug}.eml").read_bytes(),
+                                          policy=email.policy.default)
+        return parsed["To"], parsed["Cc"]
+    assert headers("alpha-borough-council") == (address(NAMES[0]), "mo@alpha.example.org")
+    assert headers("beta-district-council") == (address(NAMES[1]), "mo@beta.example.org")
+    assert headers("gamma-county-council") == (address(NAMES[2]), None)
+    assert smtp.recorder.messages == []
+
+
+def test_letters_copied_to_an_officer_are_sent_to_that_officer(run, year, smtp, tmp_path):
+    with_officers(year, "link officer, monitoring officer")
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    approve_all(year)
+    result = send(run, year, smtp, "--only", "Alpha", "--cc", "link_officer_email")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        "The letters say they are copied to the monitoring officer "
+        f"(copied_to: in {year / '2017-18' / 'year.yaml'}), so send must copy them: add "
+        "--cc monitoring_officer_email")
+    assert smtp.recorder.messages == []
+    result = send(run, year, smtp, "--only", "Alpha", "--cc", "link_officer_email", "--cc",
+                  "monitoring_officer_email")
+    assert result.exit_code == 0, result.output
+    (alpha,) = smtp.recorder.to(address(NAMES[0]))
+    assert alpha["Cc"] == "lo@alpha.example.org, mo@alpha.example.org"
+    (attachment,) = list(alpha.iter_attachments())
+    pdf = tmp_path / "alpha.pdf"
+    pdf.write_bytes(attachment.get_content())
+    assert "Copied to: link officer, monitoring officer" in pdf_text(pdf)
 
 
 def test_dry_run_writes_messages_and_sends_nothing(run, year, smtp, tmp_path):

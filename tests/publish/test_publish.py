@@ -135,7 +135,8 @@ def test_publish_again_rewrites_nothing_and_a_change_rewrites_its_page(published
 
 
 def test_a_headline_year_shows_the_measures_and_averages(project, make_year, run_here):
-    folder = make_year(csv=headline_csv("Adur District Council", "Kent County Council"),
+    folder = make_year(csv=headline_csv("Adur District Council", "Kent County Council",
+                                        "Forest Heath District Council"),
                        year_yaml=(HEADLINE_YEAR / "year.yaml").read_text(), name="2018-19")
     root = project(folder)
     assert run_here("publish", "--jobs", "1").exit_code == 0
@@ -148,6 +149,12 @@ def test_a_headline_year_shows_the_measures_and_averages(project, make_year, run
     assert "<title>Bar chart of three measures, Kent County Council against" in kent
     summary = (site / "summary.html").read_text()
     assert "County councils" in summary
+    assert "Forest Heath District Council</a> (specimen) (now West Suffolk Council)</th>" in index
+    forest_heath = (site / "forest-heath-district-council" / "index.html").read_text()
+    assert ("Forest Heath District Council no longer exists: West Suffolk Council has taken over "
+            "from it, and this letter went to West Suffolk Council.") in forest_heath
+    records = json.loads((site / "data" / "authorities.json").read_text())
+    assert [record["successor"] for record in records] == ["", "West Suffolk Council", ""]
 
 
 @pytest.fixture

@@ -1,0 +1,189 @@
+"""Writing a new year's folder: `year.yaml` carried on from the last, and the authorities as
+`authorities.csv` or a workbook, figures empty. The folder appears whole or not at all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lgsco_letters.data.schema import Schema
+from lgsco_letters.data.validate import MAX_COUNT
+from lgsco_letters.data.yamlfiles import read_yaml
+from lgsco_letters.errors import LettersError, Problem, display_path
+from lgsco_letters.files import DIR_MODE, FILE_MODE
+
+SHIFTED = ("letter_date", "period_end")  # moved on by the years between the two labels
+WORKBOOK_SHEET = "authorities"
+
+
+def years_on(value: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February."""
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:
+        return value.replace(year=value.year + years, day=28)
+
+
+def year_yaml(old: dict[str, Any], old_label: str, label: str, years: int) -> str:
+    """The new `year.yaml`: the old one's keys in their order, the label, `previous:` and the
+    dates moved on, the prose carried with a note to check each value."""
+    lines = [f"# The year-wide values of {label}, started from {old_label} by lgsco-letters "
+             "new-year.", f"# Everything but the label, the dates and previous: is carried from "
+             f"{old_label}: check it.",
+             _line("year", label, "the reporting year"),
+             _line("previous", old_label, "the year before, whose folder is beside this one")]
+    for key, value in old.items():
+        if key in ("year", "previous"):
+            continue
+        if key in SHIFTED and isinstance(value, date):
+            lines.append(_line(key, years_on(value, years), f"{old_label}'s, {years} year"
+                               f"{'s' if years > 1 else ''} on: check it"))
+        elif key == "prose" and isinstance(value, dict) and value:
+            lines.append("prose:")
+            lines += [_line(name, item, f"as in {old_label}: check it for {label}", "  ")
+                      for name, item in value.items()]
+        else:
+            lines.append(_dump({key: value}).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+class _Flow(dict):
+    """A mapping written on one line, as year.yaml writes each comparison group."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", data.items(), flow_style=True))
+
+
+def _dump(value: dict[str, Any], width: int = 100) -> str:
+    """`key: value` as YAML, in block style, but for mappings within mappings (one line each:
+    `county: {label: county councils, types: [county]}`)."""
+    value = {key: {name: _Flow(item) if isinstance(item, dict) else item
+                   for name, item in inner.items()} if isinstance(inner, dict) else inner
+             for key, inner in value.items()}
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=width)
+
+
+def _line(key: str, value: Any, comment: str, indent: str = "") -> str:
+    text = _dump({key: value}, width=10_000).rstrip("\n")
+    if "\n" in text:  # a value over several lines: the comment goes above it
+        return "\n".join([f"{indent}# {comment}", *(indent + line for line in text.split("\n"))])
+    return f"{indent}{text:<28}  # {comment}"
+
+
+def intended(old: dict[str, Any], old_label: str, label: str, years: int) -> dict[str, Any]:
+    """What the new `year.yaml` must read back as."""
+    new = {"year": label, "previous": old_label}
+    for key, value in old.items():
+        if key not in ("year", "previous"):
+            shift = key in SHIFTED and isinstance(value, date)
+            new[key] = years_on(value, years) if shift else value
+    return new
+
+
+def checked_yaml(text: str, expected: dict[str, Any], folder: Path) -> str:
+    """The text, once it reads back as exactly what was meant (a bug if it does not)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "year.yaml"
+        path.write_text(text, encoding="utf-8")
+        problems: list[Problem] = []
+        loaded = read_yaml(path, problems)
+    if loaded is None or loaded[0] != expected:
+        raise AssertionError(f"year.yaml for {display_path(folder)} would not read back as "
+                             f"written: {problems or loaded}")
+    return text
+
+
+def authorities_csv(rows: list[dict[str, str]], schema: Schema) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(schema.all_fields)
+    for row in rows:
+        writer.writerow([row.get(column, "") for column in schema.all_fields])
+    return buffer.getvalue()
+
+
+def authorities_xlsx(rows: list[dict[str, str]], schema: Schema, path: Path) -> None:
+    """The authorities as a workbook for figures to be typed in: headers bold and frozen with
+    the names, count columns whole numbers from 0 to the limit."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = WORKBOOK_SHEET
+    sheet.append(list(schema.all_fields))
+    for row in rows:
+        sheet.append([_cell(row.get(column, "")) for column in schema.all_fields])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "B2"
+    counts = [i for i, name in enumerate(schema.all_fields, 1) if name in _count_columns(schema)]
+    whole = DataValidation(type="whole", operator="between", formula1="0",
+                           formula2=str(MAX_COUNT), allow_blank=True, showErrorMessage=True,
+                           errorTitle="A count", error=f"A whole number from 0 to {MAX_COUNT:,}")
+    sheet.add_data_validation(whole)
+    last = len(rows) + 1
+    for index in counts:
+        letter = get_column_letter(index)
+        for (cell,) in sheet.iter_rows(min_row=2, max_row=last, min_col=index, max_col=index):
+            cell.number_format = "0"
+        whole.add(f"{letter}2:{letter}{max(last, 2)}")
+    for index, name in enumerate(schema.all_fields, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 44 if index == 1 else max(
+            12, len(name) + 2)
+    workbook.save(path)
+
+
+def _count_columns(schema: Schema) -> set[str]:
+    return {f"{group.name}_{key}" for group in schema.counts for key in group.yaml_keys}
+
+
+def _cell(value: str) -> Any:
+    if value in ("true", "false"):
+        return value == "true"
+    return value or None
+
+
+def refuse_existing(target: Path) -> None:
+    if target.exists():
+        raise LettersError(f"{display_path(target)} already exists: new-year writes a new "
+                           "folder and never changes one; remove it, or give another with --to")
+
+
+def write_folder(target: Path, files: dict[str, str], workbook=None) -> None:
+    """Write the files into a new folder at `target`, whole: into a hidden folder beside it,
+    then renamed into place. `workbook(path)` writes one more file, if given."""
+    refuse_existing(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent))
+    try:
+        for name, text in files.items():
+            (scratch / name).write_text(text, encoding="utf-8")
+        if workbook is not None:
+            workbook(scratch)
+        for path in scratch.iterdir():
+            os.chmod(path, FILE_MODE)
+        os.chmod(scratch, DIR_MODE)  # mkdtemp's folder is its owner's alone
+        if target.exists():
+            raise LettersError(f"{display_path(target)} appeared while new-year was writing: "
+                               "left alone")
+        os.rename(scratch, target)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
