@@ -10,6 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RECIPIENT = ("name", "title", "email")
+# What each field holds, and so which rule of `values.py` reads it: the shared fields of an
+# authority (a count group's fields are all counts), and year.yaml's keys (a format's own keys
+# are read by the format). The one table to grow a declaration of the fields from.
+FIELD_KINDS = {
+    "authority": "name", "authority_type": "text", "recipient_name": "text",
+    "recipient_title": "text", "recipient_email": "email", "link_officer_email": "email",
+    "specimen": "flag",
+}
+YEAR_KINDS = {
+    "year": "reporting year", "format": "text", "letter_date": "date", "period_end": "date",
+    "template": "template", "delivery": "text", "signatory.name": "text",
+    "signatory.titles": "list of text", "prose": "figures",
+}
 TOP_LEVEL = ("authority", "authority_type", "specimen")
 REQUIRED_TEXT = ("authority", "authority_type", "recipient_email")
 DEFAULT_TITLE = "Chief Executive"
@@ -50,6 +63,10 @@ class Schema:
             "authority", "authority_type", *(f"recipient_{key}" for key in RECIPIENT),
             "link_officer_email", "specimen",
             *(f"{group.name}_{key}" for group in counts for key in group.yaml_keys))
+
+    def kind(self, field: str) -> str:
+        """What the field holds (`FIELD_KINDS`): every field of a count group is a count."""
+        return FIELD_KINDS.get(field, "count")
 
     def yaml_key(self, field: str) -> str:
         """The dotted YAML key of a flat field: `received_housing` -> `received.housing`."""
