@@ -59,4 +59,8 @@ def read_text(path: Path, problems: list[Problem], limit: int) -> str | None:
     if reason := too_big(path, limit):
         problems.append(Problem(path, reason))
         return None
-    return read_utf8(path, problems)
+    try:
+        return read_utf8(path, problems)
+    except OSError as error:
+        problems.append(Problem(path, f"cannot be opened ({error.strerror or error})"))
+        return None

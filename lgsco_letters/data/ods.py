@@ -21,12 +21,12 @@ from lgsco_letters.data.packages import (
     Row,
     TextOf,
     Unreadable,
+    beyond_limits,
     blank,
     column_name,
     open_package,
     too_long,
 )
-from lgsco_letters.data.xlsx import beyond_limits
 
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "

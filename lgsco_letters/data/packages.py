@@ -23,7 +23,9 @@ from xml.parsers import expat
 
 from lgsco_letters.data.limits import (
     MAX_CELL_CHARS,
+    MAX_COLUMNS,
     MAX_ELEMENTS,
+    MAX_ROWS,
     MAX_UNPACKED_BYTES,
     size_words,
 )
@@ -201,3 +203,14 @@ def unescape(text: str) -> str:
     if any("\ud800" <= char <= "\udfff" for char in decoded):  # a pair makes one character
         decoded = decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return decoded
+
+
+def beyond_limits(sheet: str, cell: str, row: int, column: int) -> Unreadable:
+    """A value beyond the rows or columns read: the reading stops there."""
+    if row > MAX_ROWS:
+        return Unreadable(f"holds a value in row {row:,}, beyond the {MAX_ROWS:,} rows read: a "
+                          "year has a few hundred authorities (delete what is below them)",
+                          sheet, cell)
+    return Unreadable(f"holds a value in column {column_name(column)}, beyond the "
+                      f"{MAX_COLUMNS} columns read ({column_name(MAX_COLUMNS - 1)} is the last):"
+                      " a year has a few dozen", sheet, cell)

@@ -92,8 +92,11 @@ def _csv_records(path: Path, text: str, schema: Schema,
 
 
 def _within_columns(path: Path, line: int, cells: list[str]) -> list[str]:
-    if len(cells) > MAX_COLUMNS:
-        raise LimitPassed(Problem(path, f"has {len(cells):,} cells in a row, more than the "
+    """The row, unless it has a value past the last column read (empty cells cost nothing)."""
+    if len(cells) > MAX_COLUMNS and any(cell.strip() for cell in cells[MAX_COLUMNS:]):
+        column = next(index for index, cell in enumerate(cells)
+                      if index >= MAX_COLUMNS and cell.strip())
+        raise LimitPassed(Problem(path, f"has a value in column {column + 1:,}, beyond the "
                                         f"{MAX_COLUMNS} columns read: a year has a few dozen",
                                   line))
     return cells

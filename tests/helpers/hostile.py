@@ -165,6 +165,14 @@ CASES: dict[str, tuple[Callable[[Path], None], str | None]] = {
     "CSV: a million junk rows": (
         _junk_csv,
         "authorities.csv, line 5001: has more than 5,000 rows (the header among them)"),
+    "CSV: a value in column 101": (
+        lambda folder: (folder / "authorities.csv").write_text(
+            csv_text(BROMSGROVE_ROW + "," * 76 + "x")),
+        "authorities.csv, line 2: has a value in column 101, beyond the 100 columns read"),
+    "CSV: empty columns far to the right": (
+        lambda folder: (folder / "authorities.csv").write_text(
+            "\n".join(line + "," * 16_000 for line in csv_text(BROMSGROVE_ROW).splitlines())),
+        None),
     "YAML: nested 3,000 deep": (
         lambda folder: (folder / "authorities" / "x.yaml").write_text(NESTED_FLOW),
         "x.yaml, line 2: is not valid YAML: values nested more than 20 levels deep"),
