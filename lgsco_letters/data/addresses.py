@@ -49,6 +49,15 @@ def control_problem(text: str) -> str | None:
     return None
 
 
+def visible(text: str) -> str:
+    """Text as a message may show it: control and format characters written as \\uXXXX, so
+    that quoting a bad value never moves a terminal's cursor or reverses its line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char == " " else f"\\u{ord(char):04x}"
+                   for char in text)
+
+
 def _look_alike(char: str) -> str | None:
     """The ASCII character that `char` passes for, if any."""
     folded = unicodedata.normalize("NFKC", char)

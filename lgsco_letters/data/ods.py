@@ -26,6 +26,7 @@ from lgsco_letters.data.packages import (
     column_name,
     open_package,
     too_long,
+    whole,
 )
 
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
@@ -154,10 +155,10 @@ class _Content:
 
 def _repeats(attributes: dict, key: str, sheet: str, cell: str) -> int:
     text = attributes.get(f"{TABLE}{key}", "1")
-    if not text.isdigit() or int(text) < 1 or len(text) > 12:
+    if not whole(text):
         raise Unreadable(f'says its {key} is "{text[:40]}", which is not a count: save the '
                          "file again from a spreadsheet program", sheet, cell)
-    return int(text)
+    return whole(text)
 
 
 class _Row:
@@ -206,6 +207,7 @@ class _Cell:
         self.paragraphs: list[TextOf] = []
         self.depth = 0  # elements open within the cell
         self.skipping = 0  # within a comment (office:annotation), which is not the cell's text
+        self.writing = 0  # within a paragraph: text elsewhere is the file's layout
         self.length = 0
 
     @property
@@ -218,14 +220,16 @@ class _Cell:
             self.skipping += 1
         elif name in PARAGRAPHS:
             self.paragraphs.append(TextOf(self._too_long))
-        elif self.paragraphs:
+            self.writing += 1
+        elif self.writing:
             self._space(name, attributes)
 
     def _space(self, name: str, attributes: dict) -> None:
         if name == SPACE:
             count = attributes.get(f"{TEXT}c", "1")
-            spaces = int(count) if count.isdigit() and len(count) < 8 else MAX_CELL_CHARS + 1
-            self.text(" " * min(spaces, MAX_CELL_CHARS + 1))
+            spaces = whole(count, 7)
+            self.text(" " * min(MAX_CELL_CHARS + 1 if spaces is None else spaces,
+                                MAX_CELL_CHARS + 1))
         elif name == TAB:
             self.text("\t")
         elif name == LINE_BREAK:
@@ -235,9 +239,11 @@ class _Cell:
         self.depth -= 1
         if self.skipping:
             self.skipping -= 1
+        elif name in PARAGRAPHS:
+            self.writing -= 1
 
     def text(self, data: str) -> None:
-        if self.paragraphs and not self.skipping:
+        if self.writing and not self.skipping:
             self.length += len(data)
             if self.length > MAX_CELL_CHARS:
                 raise self._too_long()

@@ -46,6 +46,13 @@ class FormulaCell:
         self.formula = formula
 
 
+def whole(text: str | None, digits: int = 12) -> int | None:
+    """`text` as a whole number when it is one of at most `digits` ASCII digits, else None."""
+    if text and len(text) <= digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

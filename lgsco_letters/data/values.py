@@ -20,7 +20,7 @@ import re
 from datetime import date
 from typing import Any
 
-from lgsco_letters.data.addresses import control_problem
+from lgsco_letters.data.addresses import control_problem, visible
 from lgsco_letters.data.yamlfiles import Plain
 
 MAX_COUNT = 1_000_000  # more complaints than any council has had: a slip of the keyboard
@@ -44,7 +44,7 @@ def found(value: Any) -> str:
     """A value as a message quotes it: text in quotes, long text cut short; numbers, and YAML
     values that YAML reads as something other than text, as written."""
     text = str(value).upper() if isinstance(value, bool) else str(value)  # a TRUE cell
-    text = text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
+    text = visible(text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)")
     return f'"{text}"' if isinstance(value, str) and _meaning(value) == "str" else text
 
 
@@ -57,25 +57,24 @@ def count_of(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
             raise Refused(f"{COUNT_EXPECTED}, found {found(value)}")
-        if value > MAX_COUNT:
-            raise Refused(f"{TOO_MANY}, found {found(value)}")
-        return value
-    text = value.strip() if isinstance(value, str) else None
-    if text is None or not DIGITS.fullmatch(text):
-        raise Refused(_not_a_count(value, text))
+        text = str(value) if value <= MAX_COUNT else "9" * 10
+    else:
+        text = value.strip() if isinstance(value, str) else None
+        if text is None or not DIGITS.fullmatch(text):
+            raise Refused(_not_a_count(value, text))
     if len(text) > 1 and text.startswith("0"):
-        raise Refused(f"{COUNT_EXPECTED} without leading zeros, found {found(value)}: write "
-                      f"{text.lstrip('0') or '0'} (some programs read {text} as another "
-                      "number)")
-    if len(text) > 9:  # a huge one only as "too many", without converting thousands of digits
+        raise Refused(_leading_zero(value, text))
+    # a huge number only as "too many", without converting thousands of digits
+    if len(text) > 9 or int(text) > MAX_COUNT:
         raise Refused(f"{TOO_MANY}, found {found(value)}")
-    return _at_most(int(text), value)
+    return int(text)
 
 
-def _at_most(number: int, value: Any) -> int:
-    if number > MAX_COUNT:
-        raise Refused(f"{TOO_MANY}, found {found(value)}")
-    return number
+def _leading_zero(value: Any, text: str) -> str:
+    meant = text.lstrip("0") or "0"
+    hint = f": write {meant} (some programs read {text} as another number)"
+    return (f"{COUNT_EXPECTED} without leading zeros, found {found(value)}"
+            f"{hint if len(text) <= 20 else ''}")
 
 
 def _not_a_count(value: Any, text: str | None) -> str:

@@ -30,6 +30,7 @@ from lgsco_letters.data.packages import (
     open_package,
     too_long,
     unescape,
+    whole,
 )
 from lgsco_letters.data.xlsx_book import Workbook, date_styles, shared_strings
 
@@ -81,7 +82,7 @@ class _Sheet:
             self.value = self.formula = self.inline = None
         elif tag == "row":
             row = attributes.get("r", "")
-            self.number = int(row) if row.isdigit() else self.number + 1
+            self.number = whole(row) or self.number + 1
             self.values, self.column, self.unplaced = [], -1, None
         elif tag == "v":
             self.target = self.value = TextOf(self._too_long)
@@ -152,8 +153,8 @@ class _Sheet:
 
     def _typed(self, text: str) -> Any:
         if self.kind == "s":
-            index = int(text) if text.strip().isdigit() else -1
-            if not 0 <= index < len(self.strings):
+            index = whole(text.strip())
+            if index is None or index >= len(self.strings):
                 raise self._broken(f"refers to shared text {text!r}, which the workbook lacks")
             return self.strings[index]
         if self.kind == "b":
@@ -172,7 +173,7 @@ class _Sheet:
             raise self._broken(f"holds the number {text[:40]!r}, which is not one") from None
         if not math.isfinite(number):
             raise self._broken(f"holds the number {text[:40]!r}, which is not a finite one")
-        if self.style is not None and self.style.isdigit() and int(self.style) in self.dates:
+        if whole(self.style) in self.dates:
             return self._date(number)
         return number
 

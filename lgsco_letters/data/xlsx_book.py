@@ -7,6 +7,7 @@ import datetime
 import posixpath
 from typing import Any
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.data.limits import MAX_SHARED_STRINGS
 from lgsco_letters.data.packages import (
     Package,
@@ -16,6 +17,7 @@ from lgsco_letters.data.packages import (
     part_path,
     too_long,
     unescape,
+    whole,
 )
 
 # Number formats built into Excel that show a date or a time (those from 27 on are East Asian).
@@ -45,7 +47,7 @@ class Workbook:
         if tag == "sheet":
             relation = next((value for key, value in attributes.items()
                              if key.endswith(" id") and "relationships" in key), "")
-            self.sheets.append((unescape(attributes.get("name", "")),
+            self.sheets.append((visible(unescape(attributes.get("name", ""))),
                                 attributes.get("state", "visible"), relation))
         elif tag == "workbookPr" and attributes.get("date1904") in ("1", "true"):
             self.epoch = datetime.datetime(1904, 1, 1)
@@ -56,8 +58,11 @@ class Workbook:
     def sheet_part(self, name: str) -> str:
         relation = next(sheet[2] for sheet in self.sheets if sheet[0] == name)
         kind, target = self.relations.get(relation, ("", ""))
+        if kind == "chartsheet":
+            raise Unreadable("is a chart, not a sheet of cells", name)
         if kind != "worksheet":
-            raise Unreadable("is not a sheet of cells (a chart?)", name)
+            raise Unreadable("is listed, but the workbook holds no sheet for it: save the file "
+                             "again from a spreadsheet program", name)
         return target
 
 
@@ -94,11 +99,11 @@ def shared_strings(package: Package, part: str | None) -> list[str]:
             state["text"] = TextOf(too_long)
         elif tag == "rPh":
             state["phonetic"] += 1
-        state["in_t"] = tag == "t" and not state["phonetic"]
+        state["in_t"] = tag == "t" and not state["phonetic"] and state["text"] is not None
 
     def end(name: str) -> None:
         tag = local(name)
-        if tag == "si":
+        if tag == "si" and state["text"] is not None:
             strings.append(unescape(state["text"].value()))
         elif tag == "rPh":
             state["phonetic"] -= 1
@@ -125,12 +130,12 @@ def date_styles(package: Package, part: str | None) -> set[int]:
     def start(name: str, attributes: dict) -> None:
         tag = local(name)
         number = attributes.get("numFmtId", "")
-        if tag == "numFmt" and number.isdigit():
-            custom[int(number)] = attributes.get("formatCode", "")
+        if tag == "numFmt" and whole(number) is not None:
+            custom[whole(number)] = attributes.get("formatCode", "")
         elif tag == "cellXfs":
             inside["cellXfs"] = True
         elif tag == "xf" and inside["cellXfs"]:
-            formats.append(int(number) if number.isdigit() else 0)
+            formats.append(whole(number) or 0)
 
     def end(name: str) -> None:
         if local(name) == "cellXfs":

@@ -204,13 +204,14 @@ def test_the_first_ods_sheet_past_a_limit_is_refused_when_it_is_read(make_year):
 
 
 def test_ods_text_is_read_as_libreoffice_shows_it(make_year):
-    """Spaces (<text:s>), several paragraphs (a line break in the cell), and no comment."""
+    """Spaces (<text:s>), several paragraphs (a line break in the cell), no comment, and none
+    of the spaces that lay the XML out."""
     folder = make_year()
     rows = [HEADER, *typed_rows(*ROWS)]
     cells = [ods_cell(value) for value in rows[1]]
-    cells[0] = ('<table:table-cell office:value-type="string"><office:annotation><text:p>check'
-                '</text:p></office:annotation><text:p>Adur<text:s/>District<text:s text:c="1"/>'
-                "Council</text:p></table:table-cell>")
+    cells[0] = ('<table:table-cell office:value-type="string">\n  <office:annotation><text:p>'
+                'check</text:p></office:annotation>\n  <text:p>Adur<text:s/>District<text:s '
+                'text:c="1"/>Council</text:p>\n</table:table-cell>')
     cells[2] = ('<table:table-cell office:value-type="string"><text:p>Ann</text:p>'
                 "<text:p>Smith</text:p></table:table-cell>")
     ods(folder / "authorities.ods", {"Authorities": ods_row(rows[0]) + "<table:table-row>"
@@ -234,3 +235,13 @@ def test_a_count_with_a_leading_zero_as_text_is_refused(make_year):
         "authorities.xlsx, sheet Authorities, cell M2 (received_housing): expected a whole number "
         'of 0 or more without leading zeros, found "03": write 3 (some programs read 03 as '
         "another number)"]
+
+
+@pytest.mark.parametrize("repeat", ["\u00b2", "0", "9" * 5000])
+def test_an_ods_repeat_that_is_no_count(make_year, repeat):
+    folder = make_year()
+    ods(folder / "authorities.ods", {"Authorities": ods_row(HEADER) + ods_row(
+        [{"table:number-columns-repeated": repeat}])})
+    (problem,) = problems_of(folder)
+    assert problem.startswith("authorities.ods, sheet Authorities, cell A2: says its "
+                              f'number-columns-repeated is "{repeat[:40]}", which is not a count')
