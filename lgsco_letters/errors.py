@@ -37,12 +37,17 @@ class Problem:
     cell: str | None = None
 
     def __str__(self) -> str:
-        return f"{display_path(self.file)}{self.located()}"
+        return f"{display_path(self.file)}{self._where()}: {self.message}"
 
     def located(self) -> str:
-        """Where in its file, and what: everything but the file's name."""
+        """Where in its file, and what: everything but the file's name (just what, for a
+        problem with the whole file)."""
+        where = self._where()
+        return f"{where}: {self.message}" if where else self.message
+
+    def _where(self) -> str:
         if self.sheet is not None:
-            return f"{self._in_sheet()}: {self.message}"
+            return self._in_sheet()
         where = ""
         if self.line is not None:
             where += f", line {self.line}"
@@ -50,7 +55,7 @@ class Problem:
             where += f" ({self.authority})"
         if self.field:
             where += f", {self.field}"
-        return f"{where}: {self.message}"
+        return where
 
     def _in_sheet(self) -> str:
         where = f", sheet {self.sheet}"

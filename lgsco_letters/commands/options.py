@@ -38,7 +38,7 @@ def jobs_or_default(jobs: int | None) -> int:
 
 
 def load_year_from(config: Config, data_dir: Path | None) -> Year:
-    return load_year(data_dir or config.data)
+    return load_year(data_dir or config.data, config.templates)
 
 
 def year_out_dir(config: Config, year: Year, out_dir: Path | None) -> Path:

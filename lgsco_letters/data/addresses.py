@@ -4,13 +4,15 @@ An address is a plain addr-spec (`name@council.gov.uk`): no display name, no quo
 no comments. Letters and digits beyond ASCII are allowed (SMTPUTF8, which `send` uses only
 where the server offers it), but a character that merely looks like an ASCII one, such as the
 typographic hyphen U+2010, is refused with a hint, since it is almost always a paste from a
-word processor.
+word processor. So is a part of an address that mixes scripts ("chief" with a Cyrillic U+0441
+for its "c"): it reaches another mailbox than the one it looks like.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -18,6 +20,15 @@ ADDR_SPEC = re.compile(rf"{ATOM}(?:\.{ATOM})*@{LABEL}(?:\.{LABEL})+")
 LOOKS_LIKE = {"Pd": "-", "Zs": " ", "Pi": "'", "Pf": "'"}  # by Unicode category
 EXAMPLE = "an email address like name@council.gov.uk"
 CONTROL_NAMES = {0x00: "NUL", 0x09: "TAB", 0x0A: "LF", 0x0D: "CR", 0x1B: "ESC", 0x7F: "DEL"}
+# Cyrillic and Greek letters drawn like Latin ones, for the hint (Unicode's confusables, cut
+# down to the letters of the alphabet).
+LOOK_ALIKES = dict(zip(
+    "аеорсухѕіјԁһӏԛԝАВЕКМНОРСТХЅІЈҮԚԜαοινκρυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxsijdhlqwABEKMHOPCTXSIJYQWaoivkpuxABEZHIKMNOPTYX", strict=True))
+# Scripts written together in one word (Unicode's "highly restrictive" level); any other mix
+# in one part of an address is refused.
+TOGETHER = ({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}, {"LATIN", "CJK", "BOPOMOFO"},
+            {"LATIN", "CJK", "HANGUL"})
 
 
 def _character(char: str) -> str:
@@ -26,11 +37,25 @@ def _character(char: str) -> str:
 
 
 def control_problem(text: str) -> str | None:
-    """A reason to refuse text holding a control character (ESC, CR, NUL, DEL, ...)."""
+    """A reason to refuse text holding a control character (ESC, CR, NUL, DEL, ...) or an
+    invisible format character (the bidirectional overrides, zero-width spaces, ...)."""
     for char in text:
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp"):
             return f"holds a control character ({_character(char)}); retype it without"
+        if category == "Cf":
+            return (f"holds an invisible format character ({_character(char)}), which can "
+                    "hide or reorder what is shown; retype it without")
     return None
+
+
+def visible(text: str) -> str:
+    """Text as a message may show it: control and format characters written as \\uXXXX, so
+    that quoting a bad value never moves a terminal's cursor or reverses its line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char == " " else f"\\u{ord(char):04x}"
+                   for char in text)
 
 
 def _look_alike(char: str) -> str | None:
@@ -39,6 +64,24 @@ def _look_alike(char: str) -> str | None:
     if folded.isascii() and folded != char:
         return folded
     return LOOKS_LIKE.get(unicodedata.category(char))
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter, by the first word of its Unicode name (LATIN, CYRILLIC, CJK...);
+    None for anything else (digits, hyphens and accents go with any script)."""
+    if not unicodedata.category(char).startswith("L"):
+        return None
+    return unicodedata.name(char, "UNKNOWN").split()[0]
+
+
+def _mixed_script(part: str) -> str | None:
+    """The first letter of `part` that is of another script than most of its letters, when
+    `part` mixes scripts that are not written together."""
+    scripts = Counter(script for char in part if (script := _script(char)))
+    if len(scripts) < 2 or any(set(scripts) <= together for together in TOGETHER):
+        return None
+    main = max(scripts, key=lambda script: (scripts[script], script == "LATIN"))
+    return next(char for char in part if _script(char) not in (None, main))
 
 
 def _stand_in(char: str) -> str:
@@ -58,9 +101,21 @@ def address_problem(address: str) -> str | None:
                     f'"{ascii_char}" but is another character; retype it')
     if control := control_problem(address):
         return f"expected {EXAMPLE}: it {control}"
+    for part in re.split(r"[@.]", address):
+        if stranger := _mixed_script(part):
+            return _stranger_problem(stranger, part, found)
     local, _, _ = address.rpartition("@")
     if len(address) > 254 or len(local) > 64:
         return f"expected {EXAMPLE} of at most 254 characters (64 before the @), {found}"
     if not ADDR_SPEC.fullmatch("".join(_stand_in(char) for char in address)):
         return f"expected {EXAMPLE}, {found}"
     return None
+
+
+def _stranger_problem(char: str, part: str, found: str) -> str:
+    what = f'"{char}" ({_character(char)})'
+    if ascii_char := LOOK_ALIKES.get(char):
+        return (f'expected {EXAMPLE}, {found}: {what} looks like "{ascii_char}" but is another '
+                "character; retype it")
+    return (f'expected {EXAMPLE}, {found}: {what} is of another script than the other letters '
+            f'of "{part}", which no real address mixes; retype it')

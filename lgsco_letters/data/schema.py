@@ -10,6 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RECIPIENT = ("name", "title", "email")
+# What each field holds, and so which rule of `values.py` reads it: the shared fields of an
+# authority (a count group's fields are all counts), and year.yaml's keys (a format's own keys
+# are read by the format). The one table to grow a declaration of the fields from.
+FIELD_KINDS = {
+    "authority": "name", "authority_type": "text", "recipient_name": "text",
+    "recipient_title": "text", "recipient_email": "email", "link_officer_email": "email",
+    "monitoring_officer_email": "email", "specimen": "flag", "successor": "name",
+    "predecessors": "names",
+}
+YEAR_KINDS = {
+    "year": "reporting year", "format": "text", "letter_date": "date", "period_end": "date",
+    "template": "template", "delivery": "text", "signatory.name": "text",
+    "signatory.titles": "list of text", "prose": "figures", "previous": "reporting year",
+    "copied_to": "list of roles",
+}
 # `successor`: the council that took over an abolished authority (its letter goes there);
 # `predecessors`: the councils of the year before that a council took over ("; " in CSV).
 TOP_LEVEL = ("authority", "authority_type", "specimen", "successor", "predecessors")
@@ -56,6 +71,10 @@ class Schema:
             "authority", "authority_type", *(f"recipient_{key}" for key in RECIPIENT),
             *COPY_ROLES.values(), "specimen", "successor", "predecessors",
             *(f"{group.name}_{key}" for group in counts for key in group.yaml_keys))
+
+    def kind(self, field: str) -> str:
+        """What the field holds (`FIELD_KINDS`): every field of a count group is a count."""
+        return FIELD_KINDS.get(field, "count")
 
     def yaml_key(self, field: str) -> str:
         """The dotted YAML key of a flat field: `received_housing` -> `received.housing`."""

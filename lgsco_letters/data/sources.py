@@ -12,10 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.limits import (
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_TABLE_BYTES,
+    LimitPassed,
+    read_text,
+)
 from lgsco_letters.data.schema import REQUIRED_TEXT, TOP_LEVEL, Schema
+from lgsco_letters.data.values import found
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.errors import Problem
-from lgsco_letters.files import read_utf8
 from lgsco_letters.words import suggest
 
 # A value whose fault its reader has already reported, in the words of its file (a workbook's
@@ -41,9 +48,9 @@ class RawRecord:
         value = self.values.get("authority")
         return value.strip() if isinstance(value, str) and value.strip() else None
 
-    def problem(self, field_name: str | None, message: str) -> Problem:
+    def problem(self, field_name: str | None, message: str, cell: str | None = None) -> Problem:
         if self.sheet is not None:
-            cell = self.cells.get(field_name or "authority")
+            cell = cell or self.cells.get(field_name or "authority")
             return Problem(self.file, message, self.line, self.name, field_name, self.sheet, cell)
         label = self.schema.yaml_key(field_name) if field_name and self.nested else field_name
         line = self.key_lines.get(field_name, self.line) if field_name else self.line
@@ -51,22 +58,75 @@ class RawRecord:
 
 
 def read_csv(path: Path, schema: Schema, problems: list[Problem]) -> list[RawRecord]:
-    text = read_utf8(path, problems)
+    text = read_text(path, problems, MAX_TABLE_BYTES)
     if text is None:
         return []
+    found: list[Problem] = []
+    try:
+        records = _csv_records(path, text, schema, found)
+    except LimitPassed as passed:  # what was read before says nothing more
+        problems.append(passed.problem)
+        return []
+    problems += found
+    return records
+
+
+def _csv_records(path: Path, text: str, schema: Schema,
+                 problems: list[Problem]) -> list[RawRecord]:
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[RawRecord] = []
     try:
-        header = [cell.strip() for cell in next(reader, [])]
+        header = _within_columns(path, 1, [cell.strip() for cell in next(reader, [])])
         if not header_is_usable(path, header, schema, problems):
             return []
+        unnamed = UnnamedColumns(header, lambda index: f"column {index + 1}")
         for cells in reader:
+            _within_columns(path, reader.line_num, cells)
             if any(cell.strip() for cell in cells):
-                records.append(_csv_record(path, reader.line_num, header, cells, schema,
-                                           problems))
+                record = _csv_record(path, reader.line_num, header, cells, schema, problems)
+                unnamed.check(record, cells, problems)
+                records.append(_within_rows(path, reader.line_num, records, record))
     except csv.Error as error:
         problems.append(Problem(path, _csv_error(error), reader.line_num or 1))
     return records
+
+
+def _within_columns(path: Path, line: int, cells: list[str]) -> list[str]:
+    """The row, unless it has a value past the last column read (empty cells cost nothing)."""
+    if len(cells) > MAX_COLUMNS and any(cell.strip() for cell in cells[MAX_COLUMNS:]):
+        column = next(index for index, cell in enumerate(cells)
+                      if index >= MAX_COLUMNS and cell.strip())
+        raise LimitPassed(Problem(path, f"has a value in column {column + 1:,}, beyond the "
+                                        f"{MAX_COLUMNS} columns read: a year has a few dozen",
+                                  line))
+    return cells
+
+
+def _within_rows(path: Path, line: int, records: list[RawRecord],
+                 record: RawRecord) -> RawRecord:
+    if len(records) >= MAX_ROWS - 1:
+        raise LimitPassed(Problem(path, f"has more than {MAX_ROWS:,} rows (the header among "
+                                        "them): a year has a few hundred authorities (is it "
+                                        "the right file?)", line))
+    return record
+
+
+class UnnamedColumns:
+    """Values in a column whose header cell is empty: each such column reported once, at its
+    first value, rather than its values silently dropped."""
+
+    def __init__(self, header: list[str], name: Any):
+        self.header, self.name, self.reported = header, name, set()
+
+    def check(self, record: RawRecord, cells: list[Any], problems: list[Problem],
+              cell: Any = None) -> None:
+        for index, value in enumerate(cells[:len(self.header)]):
+            if (not self.header[index] and index not in self.reported
+                    and value is not None and str(value).strip()):
+                self.reported.add(index)
+                problems.append(record.problem(None, (
+                    f"{self.name(index)} has no name in the header but holds "
+                    f"{found(value)}: name the column, or empty it"), cell and cell(index)))
 
 
 def _csv_error(error: csv.Error) -> str:

@@ -1,83 +1,89 @@
-"""Reading the authorities from a workbook: `authorities.xlsx` (openpyxl) or `.ods` (odfpy).
+"""Reading the authorities from a workbook: `authorities.xlsx` or `.ods` (`xlsx.py`, `ods.py`).
 
 The columns are exactly the CSV's. The data is read from the sheet named `authorities` (in any
-case) if there is one, else the first sheet; blank rows are skipped. A formula cell counts by its
-saved value; one with no saved value is an error, as is a count cell holding a fraction, a date or
+case) if there is one, else the first; a hidden sheet is never read, and if it is the one those
+rules choose, that is an error. Blank rows are skipped. A formula cell counts by its saved
+value; one with no saved value is an error, as is a count cell holding a fraction, a date or
 words. Every problem names the file, the sheet and the cell.
 """
 
 from __future__ import annotations
 
 import datetime
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.limits import MAX_TABLE_BYTES, too_big
+from lgsco_letters.data.packages import FormulaCell, Row, Unreadable, blank, column_name
 from lgsco_letters.data.schema import Schema
-from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord, header_is_usable
+from lgsco_letters.data.sources import (
+    ALREADY_REPORTED,
+    RawRecord,
+    UnnamedColumns,
+    header_is_usable,
+)
 from lgsco_letters.errors import Problem
 
 SHEET = "authorities"
-Row = tuple[int, list[Any]]  # the sheet's row number, and its cells' values
-
-
-class FormulaCell:
-    """A formula cell, for its message: what it says."""
-
-    def __init__(self, formula: str):
-        self.formula = formula
-
-
-def column_name(index: int) -> str:
-    """The spreadsheet's letters for a column counted from 0: A, B, ... Z, AA, ..."""
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(65 + remainder) + name
-    return name
+KINDS = {".xlsx": "an Excel workbook", ".ods": "an OpenDocument sheet"}
 
 
 def read_workbook(path: Path, schema: Schema, problems: list[Problem]) -> list[RawRecord]:
-    reader = read_xlsx if path.suffix.lower() == ".xlsx" else read_ods
-    try:
-        sheet, rows = reader(path)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-        kind = "an Excel workbook" if path.suffix.lower() == ".xlsx" else "an OpenDocument sheet"
-        problems.append(Problem(path, f"cannot be read as {kind} ({error or type(error).__name__})"
-                                      "; save it again from a spreadsheet program"))
+    """The workbook's records; a workbook that cannot be read is one problem, saying why."""
+    from lgsco_letters.data.ods import read_ods
+    from lgsco_letters.data.xlsx import read_xlsx
+
+    if reason := too_big(path, MAX_TABLE_BYTES):
+        problems.append(Problem(path, reason))
         return []
-    return records_from(path, sheet, rows, schema, problems)
+    reader = read_xlsx if path.suffix.lower() == ".xlsx" else read_ods
+    found: list[Problem] = []
+    try:
+        sheet, rows = reader(path, choose_sheet)
+        records = records_from(path, sheet, rows, schema, found)
+    except Unreadable as error:
+        found = [_unreadable(path, error)]
+        records = []
+    except OSError as error:
+        found = [Problem(path, f"cannot be opened ({error.strerror or error})")]
+        records = []
+    problems += found
+    return records
 
 
-def records_from(path: Path, sheet: str, rows: Iterator[Row], schema: Schema,
+def _unreadable(path: Path, error: Unreadable) -> Problem:
+    if error.sheet is not None:
+        return Problem(path, error.message, sheet=error.sheet, cell=error.cell)
+    return Problem(path, f"cannot be read as {KINDS[path.suffix.lower()]} ({error.message}); "
+                         "save it again from a spreadsheet program")
+
+
+def records_from(path: Path, sheet: str, rows: Iterable[Row], schema: Schema,
                  problems: list[Problem]) -> list[RawRecord]:
-    filled = (row for row in rows if any(not _blank(value) for value in row[1]))
+    filled = (row for row in iter(rows) if any(not blank(value) for value in row[1]))
     first = next(filled, None)
     if first is None:
         problems.append(Problem(path, "holds no rows", sheet=sheet))
         return []
     number, header_cells = first
-    header = [str(value).strip() if not _blank(value) else "" for value in header_cells]
+    header = [str(value).strip() if not blank(value) else "" for value in header_cells]
     if not header_is_usable(path, header, schema, problems, number, sheet):
         return []
-    return [_record(path, sheet, number, header, cells, schema, problems)
+    unnamed = UnnamedColumns(header, lambda index: f"column {column_name(index)}")
+    return [_record(path, sheet, number, header, cells, schema, problems, unnamed)
             for number, cells in filled]
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _record(path: Path, sheet: str, number: int, header: list[str], cells: list[Any],
-            schema: Schema, problems: list[Problem]) -> RawRecord:
+            schema: Schema, problems: list[Problem], unnamed: UnnamedColumns) -> RawRecord:
     record = RawRecord(path, number, {}, schema, sheet=sheet)
     for index, (name, value) in enumerate(zip(header, cells, strict=False)):
         if name in schema.all_fields:
             record.cells[name] = f"{column_name(index)}{number}"
             record.values[name] = value
-    if any(not _blank(value) for value in cells[len(header):]):
+    unnamed.check(record, cells, problems, lambda index: f"{column_name(index)}{number}")
+    if any(not blank(value) for value in cells[len(header):]):
         problems.append(record.problem(None, f"has cells beyond the {len(header)} named columns"))
     for name, value in list(record.values.items()):
         record.values[name] = _cell_value(record, name, value, name in schema.count_fields,
@@ -95,7 +101,7 @@ def _cell_value(record: RawRecord, name: str, value: Any, count: bool,
         return ALREADY_REPORTED
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not count or _blank(value) or (isinstance(value, int) and not isinstance(value, bool)):
+    if not count or blank(value) or (isinstance(value, int) and not isinstance(value, bool)):
         return str(value) if isinstance(value, float | datetime.date) and not count else value
     if isinstance(value, str) and value.strip().isdigit():
         return value
@@ -108,92 +114,14 @@ def _cell_value(record: RawRecord, name: str, value: Any, count: bool,
     return ALREADY_REPORTED
 
 
-def choose_sheet(names: list[str]) -> str:
-    return next((name for name in names if name.strip().casefold() == SHEET), names[0])
-
-
-# ---- .xlsx ---------------------------------------------------------------------------------
-
-def read_xlsx(path: Path) -> tuple[str, Iterator[Row]]:
-    import openpyxl
-
-    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    sheet = choose_sheet(values.sheetnames)
-    rows = list(values[sheet].iter_rows(values_only=True))
-    values.close()
-    if any(value is None for row in rows for value in row):  # blank, or a formula never saved
-        rows = _mark_unsaved_formulas(path, sheet, rows)
-    return sheet, iter((number, list(row)) for number, row in enumerate(rows, start=1))
-
-
-def _mark_unsaved_formulas(path: Path, sheet: str, rows: list[tuple]) -> list[list[Any]]:
-    """A formula's saved value reads as empty: tell those cells from empty ones."""
-    import openpyxl
-
-    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    marked = []
-    for row, raw in zip(rows, formulas[sheet].iter_rows(values_only=True), strict=False):
-        marked.append([FormulaCell(str(source)) if value is None and isinstance(source, str)
-                       and source.startswith("=") else value
-                       for value, source in zip(row, raw, strict=False)])
-    formulas.close()
-    return marked
-
-
-# ---- .ods ----------------------------------------------------------------------------------
-
-def read_ods(path: Path) -> tuple[str, Iterator[Row]]:
-    from odf.opendocument import load
-    from odf.table import Table
-
-    tables = load(str(path)).spreadsheet.getElementsByType(Table)
-    if not tables:
-        raise ValueError("it has no sheets")
-    names = [table.getAttribute("name") for table in tables]
-    sheet = choose_sheet(names)
-    return sheet, _ods_rows(tables[names.index(sheet)])
-
-
-def _ods_rows(table: Any) -> Iterator[Row]:
-    from odf.table import TableRow
-
-    number = 0
-    for row in table.getElementsByType(TableRow):
-        repeat = int(row.getAttribute("numberrowsrepeated") or 1)
-        cells = _ods_cells(row)
-        if not any(not _blank(cell) for cell in cells):
-            number += repeat  # blank rows, often a million of them repeated: skipped
-            continue
-        for _ in range(repeat):
-            number += 1
-            yield number, cells
-
-
-def _ods_cells(row: Any) -> list[Any]:
-    from odf.table import CoveredTableCell, TableCell
-
-    cells: list[Any] = []
-    for cell in row.childNodes:
-        if cell.qname[1] not in (TableCell().qname[1], CoveredTableCell().qname[1]):
-            continue
-        value = _ods_value(cell)
-        repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
-        cells += [value] * (repeat if not _blank(value) else min(repeat, 64))
-    return cells
-
-
-def _ods_value(cell: Any) -> Any:
-    from odf import teletype
-
-    kind = cell.getAttribute("valuetype")
-    formula = cell.getAttribute("formula")
-    if formula and not kind:
-        return FormulaCell(formula.removeprefix("of:"))
-    if kind in ("float", "percentage", "currency"):
-        return float(cell.getAttribute("value"))
-    if kind == "boolean":
-        return cell.getAttribute("booleanvalue") == "true"
-    if kind == "date":
-        return datetime.date.fromisoformat(cell.getAttribute("datevalue")[:10])
-    text = teletype.extractText(cell)
-    return text if text else None
+def choose_sheet(names: list[str], hidden: dict[str, str]) -> str:
+    """The sheet named `authorities` (in any case), else the first; never a hidden one
+    (`hidden`: name -> `hidden` or `veryHidden`)."""
+    name = next((name for name in names if name.strip().casefold() == SHEET), names[0])
+    if name in hidden:
+        how = ("very hidden, which only a macro can undo" if hidden[name] == "veryHidden"
+               else "hidden")
+        raise Unreadable(f"is the sheet to read (the one named Authorities, else the first), "
+                         f"but it is {how}, and a hidden sheet is never read: show it, or put "
+                         "the authorities on a visible sheet named Authorities", name)
+    return name

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Any
 
-from lgsco_letters.data.addresses import address_problem, control_problem
+from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.models import Authority, Recipient
 from lgsco_letters.data.pending import Waiting, no_figures
-from lgsco_letters.data.schema import COPY_ROLES, DEFAULT_TITLE, CountGroup
+from lgsco_letters.data.schema import DEFAULT_TITLE, FIELD_KINDS, CountGroup
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
+from lgsco_letters.data.values import COUNT, Refused, count_of, flag_of, found, text_of
 from lgsco_letters.errors import Problem, display_path
 from lgsco_letters.formats.base import Format, RecordRules
 
-WHOLE_NUMBER = re.compile(r"\d+", re.ASCII)
-MAX_COUNT = 1_000_000  # more complaints than any council has had: a slip of the keyboard
-MAX_NAME = 150  # characters in an authority's name; its slug must fit a file name
+MAX_NAME = 150  # characters in an authority's name, and in its file's name (its slug)
 PREDECESSOR_SEPARATOR = ";"  # between names in a cell, as the register of councils writes them
-TRUE_WORDS = {"true", "yes", "y", "1"}
-FALSE_WORDS = {"false", "no", "n", "0", ""}
-COUNT_EXPECTED = "expected a whole number of 0 or more"
-TOO_MANY = f"expected at most {MAX_COUNT:,} (more than any council receives)"
-
-
-def found(value: Any) -> str:
-    """A value as a message quotes it: strings in quotes, long ones cut short."""
-    text = str(value)
-    text = text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
-    return f'"{text}"' if isinstance(value, str) else text
 
 
 def _blank(value: Any) -> bool:
@@ -36,54 +24,37 @@ def _blank(value: Any) -> bool:
         isinstance(value, str) and not value.strip())
 
 
-def read_count(record: RawRecord, field: str, problems: list[Problem],
-               required: bool = True) -> int | None:
+def _read(record: RawRecord, field: str, problems: list[Problem], rule: Callable[[Any], Any],
+          missing: str = "") -> Any:
+    """The field's value by `rule`, or None when blank or refused (the problem reported; a
+    blank one only when `missing` says what was expected)."""
     value = record.values.get(field)
     if _blank(value):
-        if required and value is not ALREADY_REPORTED:
-            problems.append(record.problem(field, f"is missing: {COUNT_EXPECTED}"))
+        if missing and value is not ALREADY_REPORTED:
+            problems.append(record.problem(field, f"is missing: expected {missing}"))
         return None
-    number = _whole_number(value)
-    if number is None:
-        problems.append(record.problem(field, f"{COUNT_EXPECTED}, found {found(value)}"))
-    elif number > MAX_COUNT:
-        problems.append(record.problem(field, f"{TOO_MANY}, found {found(value)}"))
-    else:
-        return number
-    return None
+    try:
+        return rule(value)
+    except Refused as refused:
+        problems.append(record.problem(field, str(refused)))
+        return None
 
 
-def _whole_number(value: Any) -> int | None:
-    """The count a cell or YAML value holds; a huge one only as "too many", without the cost
-    of converting thousands of digits."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if value >= 0 else None
-    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(text := value.strip()):
-        return int(text) if len(text) <= 9 else MAX_COUNT + 1
-    return None
+def read_count(record: RawRecord, field: str, problems: list[Problem],
+               missing: str = COUNT) -> int | None:
+    return _read(record, field, problems, count_of, missing)
 
 
-def text_field(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
-    value = record.values.get(field)
-    if _blank(value):
-        if what and value is not ALREADY_REPORTED:
-            problems.append(record.problem(field, f"is missing: expected {what}"))
-        return ""
-    if isinstance(value, dict | list | bytes):
-        problems.append(record.problem(field, f"expected text, found {found(value)}"))
-        return ""
-    if control := control_problem(str(value)):
-        problems.append(record.problem(field, control))
-        return ""
-    return str(value).strip()
+def text_field(record: RawRecord, field: str, problems: list[Problem], missing: str = "") -> str:
+    key = record.schema.yaml_key(field) if record.nested else field
+    return _read(record, field, problems, lambda value: text_of(value, key), missing) or ""
 
 
-def read_name(record: RawRecord, problems: list[Problem], field: str = "authority",
-              what: str = "the authority's official name") -> str:
-    """An authority's official name: it titles the letter and names its file, so stray
+def read_name(record: RawRecord, field: str, problems: list[Problem], missing: str) -> str:
+    """The authority's official name: it titles the letter and names its file, so stray
     spaces and overlong names are refused rather than tidied."""
     raw = record.values.get(field)
-    name = text_field(record, field, problems, what)
+    name = text_field(record, field, problems, missing)
     if name and (problem := name_problem(raw)):
         problems.append(record.problem(field, problem))
     return name
@@ -97,20 +68,59 @@ def name_problem(raw: Any) -> str:
                 "single spaces between words")
     if len(name) > MAX_NAME:
         return f"expected a name of at most {MAX_NAME} characters, found {len(name)}"
+    if len(slug := slugify(name)) > MAX_NAME:
+        return (f"expected a name whose file name is at most {MAX_NAME} characters, found "
+                f"{len(slug)} ({found(slug)}): its letters spelt out in plain ASCII")
     return ""
 
 
-def read_flag(record: RawRecord, field: str, problems: list[Problem]) -> bool:
+def read_successor(record: RawRecord, field: str, problems: list[Problem],
+                   missing: str = "") -> str:
+    successor = read_name(record, field, problems, missing)
+    if successor and successor == record.name:
+        problems.append(record.problem(field, "names the authority itself: expected the "
+                                              "council that took it over"))
+    return successor
+
+
+def read_predecessors(record: RawRecord, field: str, problems: list[Problem],
+                      missing: str = "") -> tuple[str, ...]:
+    """The councils this one took over: names separated by ";" in a CSV or workbook cell, a
+    list of names in YAML."""
     value = record.values.get(field)
-    if value is ALREADY_REPORTED:
-        return False
-    if isinstance(value, bool):
-        return value
-    word = "" if value is None else str(value).strip().lower()
-    if word in TRUE_WORDS | FALSE_WORDS:
-        return word in TRUE_WORDS
-    problems.append(record.problem(field, f"expected true or false, found {found(value)}"))
-    return False
+    if _blank(value):
+        return ()
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(PREDECESSOR_SEPARATOR)]
+    if not isinstance(value, list):
+        problems.append(record.problem(field, f'expected names separated by "; ", found '
+                                              f"{found(value)}"))
+        return ()
+    names: list[str] = []
+    for name in value:
+        if problem := _predecessor_problem(record, name, names):
+            problems.append(record.problem(field, problem))
+        else:
+            names.append(str(name))
+    return tuple(names)
+
+
+def _predecessor_problem(record: RawRecord, name: Any, names: list[str]) -> str:
+    if _blank(name):
+        return 'expected names separated by "; ", found an empty one'
+    try:
+        text = text_of(name, "predecessors")
+    except Refused as refused:
+        return str(refused)
+    if problem := name_problem(name):
+        return problem
+    if text == record.name:
+        return "names the authority itself: expected the councils it took over"
+    return f'names "{text}" twice' if text in names else ""
+
+
+def read_flag(record: RawRecord, field: str, problems: list[Problem], missing: str = "") -> bool:
+    return bool(_read(record, field, problems, flag_of))
 
 
 def _counts(record: RawRecord, group: CountGroup, problems: list[Problem]) -> dict[str, int]:
@@ -123,98 +133,54 @@ def _counts(record: RawRecord, group: CountGroup, problems: list[Problem]) -> di
 
 def _check_total(record: RawRecord, group: CountGroup, counts: dict[str, int],
                  problems: list[Problem]) -> None:
-    total = read_count(record, f"{group.name}_total", problems, required=False)
+    total = read_count(record, f"{group.name}_total", problems, missing="")
     if total is not None and len(counts) == len(group.keys) and total != sum(counts.values()):
         problems.append(record.problem(
             f"{group.name}_total", f"expected {sum(counts.values())} (the sum of the "
                                    f"{group.name} figures), found {total}"))
 
 
-def read_email(record: RawRecord, field: str, problems: list[Problem], what: str = "") -> str:
-    email = text_field(record, field, problems, what)
+def read_email(record: RawRecord, field: str, problems: list[Problem], missing: str = "") -> str:
+    email = text_field(record, field, problems, missing)
     if email and (problem := address_problem(email)):
         problems.append(record.problem(field, problem))
     return email
 
 
-def _recipient(record: RawRecord, problems: list[Problem], waiting: Waiting) -> Recipient:
-    if _empty(record.values.get("recipient_email")):
-        waiting.lacks_recipient(record)  # said once for all the records without one
-        email = ""
-    else:
-        email = read_email(record, "recipient_email", problems, "the recipient's email address")
-    return Recipient(
-        name=text_field(record, "recipient_name", problems),
-        title=text_field(record, "recipient_title", problems) or DEFAULT_TITLE,
-        email=email,
-    )
+# The rule for each kind of field (`schema.FIELD_KINDS`), and what a missing one should hold.
+READERS = {"name": read_name, "text": text_field, "email": read_email, "flag": read_flag,
+           "count": read_count, "names": read_predecessors}
+MISSING = {"authority": "the authority's official name",
+           "authority_type": "the kind of authority, e.g. district"}
+SPECIAL = {"successor": read_successor}  # a name, with a rule of its own
 
 
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def read_successor(record: RawRecord, problems: list[Problem]) -> str:
-    successor = read_name(record, problems, "successor", "")
-    if successor and successor == record.name:
-        problems.append(record.problem("successor", "names the authority itself: expected the "
-                                                    "council that took it over"))
-    return successor
-
-
-def read_predecessors(record: RawRecord, problems: list[Problem]) -> tuple[str, ...]:
-    """The councils this one took over: names separated by ";" in a CSV or workbook cell, a
-    list of names in YAML."""
-    value = record.values.get("predecessors")
-    if _blank(value):
-        return ()
-    if isinstance(value, str):
-        value = [part.strip() for part in value.split(PREDECESSOR_SEPARATOR)]
-    if not isinstance(value, list):
-        problems.append(record.problem("predecessors", f"expected names separated by "
-                                                       f'"; ", found {found(value)}'))
-        return ()
-    names: list[str] = []
-    for name in value:
-        if problem := _predecessor_problem(record, name, names):
-            problems.append(record.problem("predecessors", problem))
-        else:
-            names.append(name)
-    return tuple(names)
-
-
-def _predecessor_problem(record: RawRecord, name: Any, names: list[str]) -> str:
-    if not isinstance(name, str):
-        return f'expected names separated by "; ", found {found(name)}'
-    if not name.strip():
-        return 'expected names separated by "; ", found an empty one'
-
-    if problem := control_problem(name) or name_problem(name):
-        return problem
-    if name == record.name:
-        return "names the authority itself: expected the councils it took over"
-    return f'names "{name}" twice' if name in names else ""
+def _shared_fields(record: RawRecord, problems: list[Problem]) -> dict[str, Any]:
+    return {field: SPECIAL.get(field, READERS[kind])(record, field, problems,
+                                                     MISSING.get(field, ""))
+            for field, kind in FIELD_KINDS.items()}
 
 
 def authority_from(record: RawRecord, letter_format: Format, problems: list[Problem],
                    waiting: Waiting) -> Authority | None:
-    """The typed authority, or None when the record has any problem (all of them reported).
-    What it lacks but is not wrong (figures, a recipient) goes to `waiting`."""
+    """The typed authority, or None when the record has any problem (all of them reported,
+    those its file's reader found among them). What it lacks but is not wrong (figures, a
+    recipient) goes to `waiting`, said once for all the records that lack it."""
     before = len(problems)
-    name = read_name(record, problems)
-    authority_type = text_field(record, "authority_type", problems,
-                               "the kind of authority, e.g. district")
-    recipient = _recipient(record, problems, waiting)
-    specimen = read_flag(record, "specimen", problems)
-    officers = {field: read_email(record, field, problems) for field in COPY_ROLES.values()}
-    successor = read_successor(record, problems)
-    predecessors = read_predecessors(record, problems)
+    shared = _shared_fields(record, problems)
+    if _blank(record.values.get("recipient_email")):
+        waiting.lacks_recipient(record)
     counts = _all_counts(record, letter_format, problems, waiting)
-    if len(problems) > before:
+    if len(problems) > before or any(v is ALREADY_REPORTED for v in record.values.values()):
         return None
-    return Authority(name, slugify(name), authority_type, recipient, specimen, counts,
-                     record.file, record.key_lines.get("authority", record.line), **officers,
-                     successor=successor, predecessors=predecessors)
+    recipient = Recipient(shared["recipient_name"], shared["recipient_title"] or DEFAULT_TITLE,
+                          shared["recipient_email"])
+    name = shared["authority"]
+    return Authority(name, slugify(name), shared["authority_type"], recipient,
+                     shared["specimen"], counts, record.file,
+                     record.key_lines.get("authority", record.line),
+                     shared["link_officer_email"], shared["monitoring_officer_email"],
+                     shared["successor"], shared["predecessors"])
 
 
 def _all_counts(record: RawRecord, letter_format: Format, problems: list[Problem],

@@ -1,23 +1,69 @@
-"""Reading YAML data files: plain values only, every key with its line, repeats caught."""
+"""Reading YAML data files: plain values only, every key with its line, repeats caught.
+
+YAML 1.1 (PyYAML's) turns some unquoted values into things nobody typed: `010` is 8, `1:30`
+is 90, `yes` is True and `null` is nothing. Here an unquoted value stays the text written, a
+`Plain`, carrying what YAML would have made of it; the reader of each field (`values.py`)
+decides what the text means for that field, and refuses what YAML would have read otherwise.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from lgsco_letters.data.limits import MAX_NESTING, MAX_YAML_BYTES, read_text
 from lgsco_letters.errors import Problem
-from lgsco_letters.files import read_utf8
+
+PLAIN_TAG = "tag:lgsco-letters,2025:plain"
+_YAML_1_1 = yaml.resolver.Resolver()
+# What YAML 1.2 (the core schema) reads as a number or a flag where YAML 1.1 reads text: a
+# value means what it says only if every reader of the file agrees.
+_YAML_1_2_NUMBER = re.compile(
+    r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+_YAML_1_1_FLAG = re.compile(r"y|Y|n|N")  # in the YAML 1.1 spec, though not in PyYAML
+
+
+class Plain(str):
+    """A value written without quotes, as written. `meaning` is what YAML would have made of
+    it: `str`, or `int`, `float`, `bool`, `null` or `timestamp`."""
+
+    def __new__(cls, text: str, meaning: str = "str") -> Plain:
+        plain = super().__new__(cls, text)
+        plain.meaning = meaning
+        return plain
+
+
+def yaml_meaning(text: str) -> str:
+    """What a YAML reader makes of `text` written without quotes: `str` when all agree it is
+    text, else the kind of value one of them would read."""
+    meaning = _YAML_1_1.resolve(yaml.ScalarNode, text, (True, False)).rpartition(":")[2]
+    if meaning in ("value", "merge"):  # `=` and `<<`: text, as a value
+        return "str"
+    if meaning == "str" and _YAML_1_2_NUMBER.fullmatch(text):
+        return "float" if any(c in text for c in ".eEn") else "int"
+    if meaning == "str" and _YAML_1_1_FLAG.fullmatch(text):
+        return "bool"
+    return meaning
+
+
+def _error(message: str, node: Any) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
 class DataLoader(yaml.SafeLoader):
     """YAML for data files: plain values only.
 
     Anchors and aliases are refused as they are met, before anything walks the structure (a
-    few nested aliases expand to gigabytes); so are binary values and sets, and dates and
-    numbers that cannot be: each as a YAML error with its line.
+    few nested aliases expand to gigabytes), and so is nesting deeper than any data file needs
+    (a recursive reader would run out of stack); so are binary values, sets and explicit
+    tags, and dates and numbers that cannot be: each as a YAML error with its line.
     """
+
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
@@ -25,38 +71,53 @@ class DataLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "anchors and aliases (& and *) are not allowed in data files: "
                 "write each value out", event.start_mark)
-        return super().compose_node(parent, index)
-
-    def construct_yaml_timestamp(self, node: Any) -> Any:
+        if self.depth >= MAX_NESTING:
+            raise yaml.composer.ComposerError(
+                None, None, f"values nested more than {MAX_NESTING} levels deep: a data file "
+                "needs only a few", event.start_mark)
+        self.depth += 1
         try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as error:
-            raise yaml.constructor.ConstructorError(
-                None, None, f'"{node.value}" is not a real date ({error})', node.start_mark
-            ) from None
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
-    def construct_yaml_int(self, node: Any) -> Any:
-        if len(node.value) > 30:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a number of {len(node.value):,} characters is not a count",
-                node.start_mark)
-        return super().construct_yaml_int(node)
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:  # written without quotes or a tag
+            return PLAIN_TAG
+        return super().resolve(kind, value, implicit)
+
+    def construct_plain(self, node: Any) -> Plain | None:
+        if node.value == "":
+            return None  # `key:` with nothing after it: no value
+        meaning = yaml_meaning(node.value)
+        if meaning == "int" and len(node.value) > 30:
+            raise _error(f"a number of {len(node.value):,} characters is not a count", node)
+        if meaning == "timestamp":
+            try:
+                self.construct_yaml_timestamp(node)
+            except ValueError as error:
+                raise _error(f'"{node.value}" is not a real date ({error})', node) from None
+        return Plain(node.value, meaning)
 
     def refuse_tag(self, node: Any) -> Any:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"{node.tag.rpartition(':')[2]} values are not allowed in data files",
-            node.start_mark)
+        raise _error(f"{node.tag.rpartition(':')[2]} values are not allowed in data files", node)
+
+    def refuse_explicit(self, node: Any) -> Any:
+        tag = node.tag.rpartition(":")[2]
+        raise _error(f"tags such as !!{tag} are not allowed in data files: write the value "
+                     "alone", node)
 
 
-DataLoader.add_constructor("tag:yaml.org,2002:timestamp", DataLoader.construct_yaml_timestamp)
-DataLoader.add_constructor("tag:yaml.org,2002:int", DataLoader.construct_yaml_int)
+DataLoader.add_constructor(PLAIN_TAG, DataLoader.construct_plain)
 for _tag in ("binary", "set", "omap", "pairs"):
     DataLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", DataLoader.refuse_tag)
+for _tag in ("int", "float", "bool", "null", "timestamp", "value", "merge"):
+    DataLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", DataLoader.refuse_explicit)
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int]] | None:
     """A YAML mapping and the line of every (dotted) key, or None when it cannot be read."""
-    text = read_utf8(path, problems)
+    text = read_text(path, problems, MAX_YAML_BYTES)
     if text is None:
         return None
     loader = DataLoader(text)

@@ -6,8 +6,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.limits import MAX_YAML_FILES
 from lgsco_letters.data.models import Year
-from lgsco_letters.data.schema import Schema
+from lgsco_letters.data.schema import YEAR_KINDS, Schema
 from lgsco_letters.data.sources import read_authority_yaml, read_csv
 from lgsco_letters.data.spreadsheets import read_workbook
 from lgsco_letters.data.validate import authorities_from
@@ -23,12 +24,12 @@ AUTHORITIES_CSV = "authorities.csv"
 AUTHORITIES_DIR = "authorities"
 WORKBOOKS = (".xlsx", ".ods")
 AUTHORITY_FILES = (".csv", *WORKBOOKS)
-YEAR_KEYS = ("year", "format", "letter_date", "period_end", "template", "delivery", "signatory",
-             "prose", "previous", "copied_to")
+YEAR_KEYS = tuple(dict.fromkeys(key.partition(".")[0] for key in YEAR_KINDS))
 
 
-def load_year(folder: Path) -> Year:
-    """Load and validate a whole year; raise `DataError` listing every problem found."""
+def load_year(folder: Path, templates: Path | None = None) -> Year:
+    """Load and validate a whole year; raise `DataError` listing every problem found.
+    With `templates`, the letter template year.yaml names must be in that folder."""
     folder = Path(folder)
     _refuse_a_folder_of_years(folder)
     if not folder.is_dir():
@@ -36,10 +37,10 @@ def load_year(folder: Path) -> Year:
                            f"holding {YEAR_FILE} and {AUTHORITIES_CSV} or {AUTHORITIES_DIR}/)")
     problems: list[Problem] = []
     reader = _read_year_yaml(folder / YEAR_FILE, problems)
-    letter_format = _format_of(reader) if reader else get_format(DEFAULT_FORMAT)
+    letter_format = _format_of(reader) if reader else None
     if letter_format is None:  # without its format, no authority can be read
         raise DataError(problems)
-    settings = _year_settings(reader, letter_format) if reader else None
+    settings = _year_settings(reader, letter_format, templates)
     records = _authority_records(folder, letter_format.schema, problems)
     authorities = authorities_from(records, letter_format, problems)
     if settings is not None:
@@ -104,6 +105,11 @@ def _yaml_files(folder: Path, problems: list[Problem]) -> list[Path]:
         elif not _passed_over(path):
             problems.append(Problem(path, f"is not read: {AUTHORITIES_DIR}/ holds one "
                                           ".yaml file per authority"))
+        if len(found) > MAX_YAML_FILES:
+            problems.append(Problem(folder, f"holds more than {MAX_YAML_FILES:,} files: a year "
+                                            "has a few hundred authorities (is it the right "
+                                            "folder?)"))
+            return []
     return found
 
 
@@ -142,7 +148,8 @@ def _format_of(reader: SettingReader) -> Format | None:
     return letter_format
 
 
-def _year_settings(reader: SettingReader, letter_format: Format) -> dict[str, Any] | None:
+def _year_settings(reader: SettingReader, letter_format: Format,
+                   templates: Path | None) -> dict[str, Any] | None:
     before = len(reader.problems)
     keys = (*YEAR_KEYS, *letter_format.settings)
     for key in reader.values:
@@ -153,7 +160,7 @@ def _year_settings(reader: SettingReader, letter_format: Format) -> dict[str, An
         "label": label,
         "letter_date": reader.date("letter_date"),
         "period_end": reader.date("period_end"),
-        "template": reader.text("template", default=letter_format.template),
+        "template": reader.template(letter_format.template, templates),
         "delivery": reader.text("delivery"),
         "signatory": reader.signatory(),
         "prose": reader.prose(),

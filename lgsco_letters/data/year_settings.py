@@ -1,21 +1,24 @@
-"""Reading `year.yaml`: the year-wide values, each bad one reported with its key and line."""
+"""Reading `year.yaml`: the year-wide values, each bad one reported with its key and line.
+
+Each key is read by the rule for its kind (`schema.YEAR_KINDS`, the rules in `values.py`).
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from lgsco_letters.data.addresses import control_problem
 from lgsco_letters.data.models import Signatory
 from lgsco_letters.data.schema import COPY_ROLES
-from lgsco_letters.data.validate import found
+from lgsco_letters.data.values import Refused, date_of, figure_of, found, text_of
 from lgsco_letters.errors import Problem, display_path
 from lgsco_letters.words import suggest
 
 # A reporting year, April to March: also the output folder's name, so nothing else will do.
 REPORTING_YEAR = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+SIGNATORY_KEYS = ("name", "titles")
 
 
 class SettingReader:
@@ -35,42 +38,61 @@ class SettingReader:
             value = value.get(part) if isinstance(value, dict) else None
         return value
 
+    def known_keys(self, key: str, keys: tuple[str, ...]) -> None:
+        """Report every key under `key` that is not one of `keys`."""
+        value = self.get(key)
+        for name in value if isinstance(value, dict) else ():
+            if name not in keys:
+                self.report(f"{key}.{name}", f"unknown key{suggest(name, keys)}")
+
+    def read(self, key: str, rule: Any, value: Any) -> Any:
+        """`value` by `rule` (`values.py`), or None with the problem reported."""
+        try:
+            return rule(value)
+        except Refused as refused:
+            self.report(key, str(refused))
+            return None
+
     def text(self, key: str, default: str | None = None) -> str:
         value = self.get(key)
         if value is None and default is not None:
             return default
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-            return self.plain(key, str(value).strip())
-        self.report(key, "is missing: expected text" if value is None
-                    else f"expected text, found {found(value)}")
-        return ""
+        if isinstance(value, str) and not value.strip():
+            self.report(key, "expected text, found nothing but spaces")
+            return ""
+        return self.text_value(key, value)
 
-    def plain(self, key: str, text: str) -> str:
-        """The text, if it holds no control character; the problem reported otherwise."""
-        if control := control_problem(text):
-            self.report(key, control)
-        return text
+    def text_value(self, key: str, value: Any) -> str:
+        if value is None:
+            self.report(key, "is missing: expected text")
+            return ""
+        return self.read(key, lambda value: text_of(value, key), value) or ""
 
     def reporting_year(self, folder_name: str) -> str:
         """`year:` (or the folder's name): a reporting year such as 2017-18."""
-        label = self.text("year", default=folder_name)
+        value = self.get("year")
+        label = str(value).strip() if isinstance(value, str) else folder_name
         match = REPORTING_YEAR.fullmatch(label)
-        if label and not (match and (int(match[1]) + 1) % 100 == int(match[2])):
+        if not (match and (int(match[1]) + 1) % 100 == int(match[2])):
             source = "" if "year" in self.values else " (the folder's name, as year: is not given)"
-            self.report("year", f"expected a reporting year such as 2017-18, found "
-                                f"{found(label)}{source}")
+            shown = found(value) if "year" in self.values else found(label)
+            self.report("year", f"expected a reporting year such as 2017-18, found {shown}"
+                                f"{source}")
         return label
 
     def previous(self, label: str) -> str:
         """`previous:`, the year before: a reporting year earlier than this one, whose folder
         is beside this year's."""
-        if self.get("previous") is None:
+        value = self.get("previous")
+        if value is None:
             return ""
-        previous = self.text("previous")
+        # a reporting year, whatever YAML would make of it: no other text passes the pattern
+        previous = str(value).strip() if isinstance(value, str) else ""
         match = REPORTING_YEAR.fullmatch(previous)
         if not (match and (int(match[1]) + 1) % 100 == int(match[2])):
             self.report("previous", f"expected the reporting year before this one, such as "
-                                    f"2017-18, found {found(previous)}")
+                                    f"2017-18, found {found(value)}")
+            return ""
         elif previous >= label:
             self.report("previous", f"expected a year before {label}, found {previous}")
         elif not (self.path.parent.parent / previous / self.path.name).is_file():
@@ -97,31 +119,38 @@ class SettingReader:
         return tuple(value)
 
     def date(self, key: str) -> date:
-        value = self.get(key)
-        if isinstance(value, date):
-            return value
-        self.report(key, "expected a date written as YYYY-MM-DD, e.g. 2018-07-18, "
-                         f"found {'nothing' if value is None else found(value)}")
-        return date.min
+        return self.read(key, date_of, self.get(key)) or date.min
+
+    def template(self, default: str, templates: Path | None) -> str:
+        """`template:`: a template's name in the templates folder, never a path out of it."""
+        name = self.text("template", default=default)
+        path = PurePosixPath(name)
+        if "\\" in name or path.is_absolute() or ".." in path.parts:
+            self.report("template", f"expected the name of a template in the templates folder, "
+                                    f"such as {default}, found {found(name)}: a template is "
+                                    "never taken from outside that folder")
+        elif templates is not None and name and not (templates / name).is_file():
+            known = sorted(path.name for path in templates.glob("*.html"))
+            self.report("template", f"no template {name} in {display_path(templates)}"
+                                    f"{suggest(name, known)}; the templates there are: "
+                                    f"{', '.join(known)}")
+        return name
 
     def signatory(self) -> Signatory:
+        self.known_keys("signatory", SIGNATORY_KEYS)
         titles = self.get("signatory.titles")
-        if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
+        if not isinstance(titles, list):
             self.report("signatory.titles", "expected a list of lines, e.g. "
                         "'- Local Government and Social Care Ombudsman'")
             titles = []
-        for index, title in enumerate(titles):
-            self.plain(f"signatory.titles[{index + 1}]", title)
-        return Signatory(self.text("signatory.name"), tuple(titles))
+        lines = [self.text_value(f"signatory.titles[{index + 1}]", title)
+                 for index, title in enumerate(titles)]
+        return Signatory(self.text("signatory.name"), tuple(lines))
 
     def prose(self) -> dict[str, Any]:
         prose = self.get("prose") or {}
         if not isinstance(prose, dict):
             self.report("prose", "expected 'name: value' lines of the figures the letter quotes")
             return {}
-        for key, value in prose.items():
-            if isinstance(value, dict | list | bytes) or value is None:
-                self.report(f"prose.{key}", f"expected a single value, found {found(value)}")
-            elif isinstance(value, str):
-                self.plain(f"prose.{key}", value)
-        return prose
+        return {str(key): self.read(f"prose.{key}", lambda value, key=key: figure_of(value, key),
+                               value) for key, value in prose.items()}

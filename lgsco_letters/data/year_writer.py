@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from lgsco_letters.data.schema import Schema
-from lgsco_letters.data.validate import MAX_COUNT
-from lgsco_letters.data.yamlfiles import read_yaml
+from lgsco_letters.data.values import MAX_COUNT
+from lgsco_letters.data.yamlfiles import Plain, read_yaml
 from lgsco_letters.errors import LettersError, Problem, display_path
 from lgsco_letters.files import DIR_MODE, FILE_MODE
 
@@ -43,8 +43,8 @@ def year_yaml(old: dict[str, Any], old_label: str, label: str, years: int) -> st
     for key, value in old.items():
         if key in ("year", "previous"):
             continue
-        if key in SHIFTED and isinstance(value, date):
-            lines.append(_line(key, years_on(value, years), f"{old_label}'s, {years} year"
+        if key in SHIFTED and (day := _date(value)):
+            lines.append(_line(key, years_on(day, years), f"{old_label}'s, {years} year"
                                f"{'s' if years > 1 else ''} on: check it"))
         elif key == "prose" and isinstance(value, dict) and value:
             lines.append("prose:")
@@ -65,6 +65,19 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(
     "tag:yaml.org,2002:map", data.items(), flow_style=True))
+# A value read as written is written back as written: `58` stays a figure, `2018-21` text.
+_Dumper.add_representer(Plain, lambda dumper, data: dumper.represent_scalar(
+    f"tag:yaml.org,2002:{data.meaning}", str(data)))
+
+
+def _date(value: Any) -> date | None:
+    """A date of year.yaml, as read (a date written YYYY-MM-DD), or None."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _dump(value: dict[str, Any], width: int = 100) -> str:
@@ -89,8 +102,8 @@ def intended(old: dict[str, Any], old_label: str, label: str, years: int) -> dic
     new = {"year": label, "previous": old_label}
     for key, value in old.items():
         if key not in ("year", "previous"):
-            shift = key in SHIFTED and isinstance(value, date)
-            new[key] = years_on(value, years) if shift else value
+            day = _date(value) if key in SHIFTED else None
+            new[key] = years_on(day, years).isoformat() if day else value
     return new
 
 

@@ -42,7 +42,7 @@ def check_year(data_dir: Path, templates_dir: Path, pdf: bool = False,
     templates = Templates(templates_dir)
     report.problems += templates.compile_all()
     try:
-        year = load_year(data_dir)
+        year = load_year(data_dir, templates_dir)
     except DataError as error:
         report.problems += error.problems
         return report

@@ -59,7 +59,7 @@ class Site:
         try:
             templates = Templates(self.templates_dir)
             problems = [str(p) for p in templates.compile_all()]
-            year = load_year(self.data_dir)
+            year = load_year(self.data_dir, self.templates_dir)
             snapshot = Snapshot(version, year, templates, problems)
         except LettersError as error:
             snapshot = Snapshot(version, problems=_problem_lines(error))

@@ -75,6 +75,9 @@ class ComparisonGroup:
     types: tuple[str, ...]
 
 
+GROUP_KEYS = ("label", "types")
+
+
 def read_groups(reader: Any) -> dict[str, ComparisonGroup]:
     """`comparison_groups:` in year.yaml, each with a label and the authority types in it."""
     values = reader.get("comparison_groups")
@@ -85,11 +88,13 @@ def read_groups(reader: Any) -> dict[str, ComparisonGroup]:
     groups, owner = {}, {}
     for key, value in values.items():
         where = f"comparison_groups.{key}"
+        reader.known_keys(where, GROUP_KEYS)
         types = value.get("types") if isinstance(value, dict) else None
-        if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+        if not isinstance(types, list) or not types:
             reader.report(where, "expected a label and a list of authority types, e.g. "
                                  "{label: district councils, types: [district]}")
             continue
+        types = [reader.text_value(f"{where}.types", kind) for kind in types]
         for kind in types:
             if kind in owner:
                 reader.report(f"{where}.types", f'the type "{kind}" is already in the group '

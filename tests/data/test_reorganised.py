@@ -166,7 +166,8 @@ def test_yaml_predecessors_must_be_names(make_year):
     yaml_text += "predecessors: [12, ' Redditch']\n"
     assert problems_of(make_year(yaml_files={"b.yaml": yaml_text})) == [
         f"YEAR/authorities/b.yaml, line {line} (Bromsgrove District Council), predecessors: "
-        'expected names separated by "; ", found 12',
+        'expected text, found 12, which YAML reads as a number: put it in quotes, '
+        'predecessors: "12"',
         f"YEAR/authorities/b.yaml, line {line} (Bromsgrove District Council), predecessors: "
         '" Redditch" has spaces at its start or end, or two together: expected single spaces '
         "between words"]
@@ -231,7 +232,7 @@ def test_previous_names_an_earlier_year_beside(make_year, tmp_path):
                         "YEAR/../2015-16/year.yaml)"),
             ("2017-18", "line 19, previous: expected a year before 2017-18, found 2017-18"),
             ("2016", 'line 19, previous: expected the reporting year before this one, such as '
-                     '2017-18, found "2016"')]:
+                     '2017-18, found 2016')]:
         folder = make_year(csv=csv_text(ADUR_ROW), year_yaml=YEAR_YAML + f"previous: {previous}\n")
         (problem,) = problems_of(folder)
         shown = problem.replace(display_path(folder.parent / "2015-16"), "YEAR/../2015-16")

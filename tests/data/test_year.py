@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from helpers import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, csv_text
+from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, display_path
@@ -256,3 +257,75 @@ def test_an_unknown_name_suggests_the_closest():
     assert str(caught.value) == (
         f'No authority called "Bromsgove District Council" in {display_path(BUNDLED_YEAR)}. '
         "Did you mean: Bromsgrove District Council?")
+
+
+# ---- values as written (issue 17) ----------------------------------------------------------
+
+def bromsgrove_with(*edits: tuple[str, str]) -> dict[str, str]:
+    text = BROMSGROVE_YAML.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    return {"b.yaml": text}
+
+
+def test_quoted_yaml_values_are_text_and_counts_as_written(make_year):
+    folder = make_year(yaml_files=bromsgrove_with(
+        ("  title: Chief Executive", '  title: "yes"'), ("authority_type: district",
+                                                          "authority_type: 'off'"),
+        ("  name: Kevin Dicks", "  name:"), ("  housing: 0", '  housing: "8"'),
+        ("  planning_and_development: 8", "  planning_and_development: 0"),
+        ("specimen: false", "specimen: true")))
+    (authority,) = load_year(folder).authorities
+    assert (authority.recipient.title, authority.authority_type, authority.recipient.name,
+            authority.specimen) == ("yes", "off", "", True)
+    assert authority.received["housing"] == 8
+
+
+def test_year_yaml_values_keep_what_was_written(make_year):
+    year_yaml = (BUNDLED_YEAR / "year.yaml").read_text(encoding="utf-8").replace(
+        "letter_date: 2018-07-18", 'letter_date: "2018-07-18"').replace(
+        "delivery: By email", "delivery: 'null'")
+    year = load_year(make_year(csv=csv_text(ADUR_ROW), year_yaml=year_yaml))
+    assert (year.label, year.letter_date, year.delivery) == ("2017-18", date(2018, 7, 18),
+                                                             "null")
+    assert year.prose == {"strategy_period": "2018-21", "courses_delivered": 58,
+                          "people_trained": 800}
+    assert [type(value) for value in year.prose.values()] == [str, int, int]
+
+
+def test_an_impossible_quoted_date(make_year):
+    year_yaml = (BUNDLED_YEAR / "year.yaml").read_text(encoding="utf-8").replace(
+        "letter_date: 2018-07-18", 'letter_date: "2018-02-30"')
+    assert problems_of(make_year(csv=csv_text(ADUR_ROW), year_yaml=year_yaml)) == [
+        'YEAR/year.yaml, line 3, letter_date: "2018-02-30" is not a real date (day is out of '
+        "range for month)"]
+
+
+@pytest.mark.parametrize(("count", "reads"), [("0", 0), ("7", 7), ("1000000", 1_000_000)])
+def test_a_count_in_plain_digits(make_year, count, reads):
+    row = ADUR_ROW.replace(",0,4,2,", f",{count},4,2,").replace(",21,", ",,")
+    (authority,) = load_year(make_year(csv=csv_text(row))).authorities
+    assert authority.received["adult_care_services"] == reads
+
+
+@pytest.mark.parametrize("address", [
+    "chief.executive@bromsgrove.gov.uk", "m\u00fcller@b\u00fcrgeramt.example.de",
+    "\u0441\u0435\u043e@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",  # all Cyrillic
+    "\u7530\u4e2d\u3055\u3093@\u4f8b\u3048.jp",  # Japanese mixes Han and Hiragana
+])
+def test_an_address_in_one_script_is_accepted(address):
+    assert address_problem(address) is None
+
+
+@pytest.mark.parametrize(("address", "problem"), [
+    ("\u0441hief@allerdale.example.org",
+     '"\u0441" (U+0441 CYRILLIC SMALL LETTER ES) looks like "c" but is another character'),
+    ("ceo@\u0430llerdale.gov.uk",
+     '"\u0430" (U+0430 CYRILLIC SMALL LETTER A) looks like "a" but is another character'),
+    ("\u0436chief@adur.gov.uk",
+     '"\u0436" (U+0436 CYRILLIC SMALL LETTER ZHE) is of another script than the other letters '
+     'of "\u0436chief", which no real address mixes'),
+])
+def test_a_part_of_an_address_that_mixes_scripts_is_refused(address, problem):
+    assert problem in address_problem(address)

@@ -1,0 +1,197 @@
+"""Reading `authorities.xlsx` as a stream: the workbook's list of sheets, its shared texts, the
+styles that make a number a date (`xlsx_book.py`), and the chosen sheet's rows, every one that
+is there.
+
+openpyxl's read-only mode trusts the sheet's `<dimension>` (a stale one silently drops rows; a
+huge one pads every row to 16,384 cells), loads every shared text before the first row, reads a
+hidden sheet as readily as a visible one, and leaves Excel's `_xHHHH_` escapes in the text. So
+the parts are read here, within the limits; openpyxl still says which number formats are dates
+and how Excel counts its days.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from lgsco_letters.data.limits import MAX_COLUMNS, MAX_ROWS
+from lgsco_letters.data.packages import (
+    FormulaCell,
+    Package,
+    Row,
+    TextOf,
+    Unreadable,
+    beyond_limits,
+    blank,
+    column_name,
+    open_package,
+    too_long,
+    unescape,
+    whole,
+)
+from lgsco_letters.data.xlsx_book import Workbook, date_styles, shared_strings
+
+CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+# The sheet's elements by their full names, in either namespace Excel uses (or none).
+SHEET_TAGS = {f"{namespace}{tag}": tag for tag in ("c", "row", "v", "f", "is", "t", "rPh")
+              for namespace in ("http://schemas.openxmlformats.org/spreadsheetml/2006/main ",
+                                "http://purl.oclc.org/ooxml/spreadsheetml/main ", "")}
+
+
+def read_xlsx(path: Path, choose: Any) -> tuple[str, list[Row]]:
+    """The chosen sheet's name and rows; `choose(names, hidden)` picks the sheet (and refuses a
+    hidden one)."""
+    with open_package(path, ".xlsx") as package:
+        book = Workbook(package)
+        name = choose([sheet[0] for sheet in book.sheets],
+                      {sheet[0]: sheet[1] for sheet in book.sheets if sheet[1] != "visible"})
+        strings = shared_strings(package, book.part("sharedStrings"))
+        dates = date_styles(package, book.part("styles"))
+        sheet = _Sheet(name, strings, dates, book.epoch)
+        return name, sheet.read(package, book.sheet_part(name))
+
+
+class _Sheet:
+    """One sheet's rows, as its XML is parsed: each value typed as the cell holds it."""
+
+    def __init__(self, name: str, strings: list[str], dates: set[int],
+                 epoch: datetime.datetime):
+        self.name, self.strings, self.dates, self.epoch = name, strings, dates, epoch
+        self.rows: list[Row] = []
+        self.number, self.values, self.column = 0, [], -1
+        self.cell: dict = {}
+        self.unplaced: str | None = None  # the reference of the last cell, if empty
+        self.kind, self.style, self.ref = "n", None, ""
+        self.value: TextOf | None = None
+        self.formula: TextOf | None = None
+        self.inline: TextOf | None = None
+        self.target: TextOf | None = None  # where the characters being parsed go
+        self.phonetic = 0
+
+    def read(self, package: Package, part: str) -> list[Row]:
+        package.parse(part, self._start, self._end, self._text)
+        return self.rows
+
+    def _start(self, name: str, attributes: dict) -> None:
+        tag = SHEET_TAGS.get(name)
+        if tag == "c":  # most cells are empty: nothing is worked out until a value is found
+            self.cell = attributes
+            self.value = self.formula = self.inline = None
+        elif tag == "row":
+            row = attributes.get("r", "")
+            self.number = whole(row) or self.number + 1
+            self.values, self.column, self.unplaced = [], -1, None
+        elif tag == "v":
+            self.target = self.value = TextOf(self._too_long)
+        elif tag == "f":
+            self.target = self.formula = TextOf(self._too_long)
+        elif tag == "is":
+            self.inline = TextOf(self._too_long)
+        elif tag == "rPh":
+            self.phonetic += 1
+        elif tag == "t" and self.inline is not None and not self.phonetic:
+            self.target = self.inline
+
+    def _end(self, name: str) -> None:
+        tag = SHEET_TAGS.get(name)
+        if tag == "c":
+            if self.value is None and self.formula is None and self.inline is None:
+                self.unplaced = self.cell.get("r")  # empty: where it was, should it matter
+                self.column += "r" not in self.cell
+            else:
+                self._locate()
+                self._place(self._cell_value())
+        elif tag == "row":
+            if any(not blank(value) for value in self.values):
+                self.rows.append((self.number, self.values))
+        elif tag == "rPh":
+            self.phonetic -= 1
+        self.target = None
+
+    def _locate(self) -> None:
+        """The cell's column and reference, from its `r` or else from the cell before it."""
+        self.kind, self.style = self.cell.get("t", "n"), self.cell.get("s")
+        self.ref = self.cell.get("r", "")
+        match = CELL.fullmatch(self.ref)
+        if self.unplaced and not match and (before := CELL.fullmatch(self.unplaced)):
+            self.column = _column_index(before[1])
+        self.column = _column_index(match[1]) if match else self.column + 1
+        self.unplaced = None
+        if match and int(match[2]) != self.number:
+            raise Unreadable(f"names the cell {self.ref} in row {self.number}: save the file "
+                             "again from a spreadsheet program", self.name, self.ref)
+        self.ref = self.ref if match else f"{column_name(self.column)}{self.number}"
+
+    def _text(self, data: str) -> None:
+        if self.target is not None:
+            self.target.add(data)
+
+    def _too_long(self) -> Unreadable:
+        return too_long(self.name, self.ref)
+
+    def _place(self, value: Any) -> None:
+        if blank(value):
+            return
+        if self.column >= MAX_COLUMNS or self.number > MAX_ROWS:
+            raise beyond_limits(self.name, self.ref, self.number, self.column)
+        self.values += [None] * (self.column - len(self.values))
+        self.values.append(value)
+
+    def _cell_value(self) -> Any:
+        if self.inline is not None:
+            return unescape(self.inline.value())
+        text = self.value.value() if self.value is not None else ""
+        if self.formula is not None and not text and self.kind != "str":  # never calculated
+            formula = self.formula.value()
+            return FormulaCell(f"={formula}" if formula else "a formula shared with another cell")
+        if self.kind in ("s", "str", "b", "e", "d"):
+            return self._typed(text)
+        return self._number(text) if text.strip() else None
+
+    def _typed(self, text: str) -> Any:
+        if self.kind == "s":
+            index = whole(text.strip())
+            if index is None or index >= len(self.strings):
+                raise self._broken(f"refers to shared text {text!r}, which the workbook lacks")
+            return self.strings[index]
+        if self.kind == "b":
+            return text.strip() in ("1", "true")
+        if self.kind == "d":
+            try:
+                return datetime.datetime.fromisoformat(text.strip())
+            except ValueError:
+                raise self._broken(f"holds the date {text!r}, which is not one") from None
+        return unescape(text)  # a formula's text ("str"), or an error such as #DIV/0! ("e")
+
+    def _number(self, text: str) -> Any:
+        try:
+            number = float(text)
+        except ValueError:
+            raise self._broken(f"holds the number {text[:40]!r}, which is not one") from None
+        if not math.isfinite(number):
+            raise self._broken(f"holds the number {text[:40]!r}, which is not a finite one")
+        if whole(self.style) in self.dates:
+            return self._date(number)
+        return number
+
+    def _date(self, number: float) -> Any:
+        from openpyxl.utils.datetime import from_excel
+
+        try:
+            return from_excel(number, self.epoch)
+        except (OverflowError, ValueError):
+            raise self._broken(f"holds a date ({number:g} days) that cannot be") from None
+
+    def _broken(self, what: str) -> Unreadable:
+        return Unreadable(f"{what}: save the file again from a spreadsheet program", self.name,
+                          self.ref)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
