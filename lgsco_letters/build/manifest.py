@@ -13,7 +13,10 @@ from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
 
 COLUMNS = ("authority", "slug", "file", "pages", "bytes", "sha256", "recipient_email",
-           "specimen", "status", "error")
+           "specimen", "status", "error", "layout")
+# What a manifest must hold to be read: `layout` came later, so an older build's manifest is
+# still read (as if its letters had no layout findings).
+REQUIRED = COLUMNS[:-1]
 MANIFEST_CSV, MANIFEST_JSON = "manifest.csv", "manifest.json"
 
 
@@ -82,6 +85,6 @@ def read_previous(out_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def _well_formed(row: Any) -> bool:
-    return (isinstance(row, dict) and set(COLUMNS) <= set(row)
+    return (isinstance(row, dict) and set(REQUIRED) <= set(row)
             and all(isinstance(row[key], str) for key in ("slug", "file", "status"))
             and isinstance(row["sha256"], str | None))
