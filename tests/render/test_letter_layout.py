@@ -70,6 +70,31 @@ def test_the_letterhead_rule_is_below_the_masthead_in_the_page_image(letters, tm
     assert masthead  # and the masthead is there, above it
 
 
+def test_the_html_preview_draws_the_letterhead_rule_below_the_masthead(tmp_path):
+    """The HTML preview (a browser's layout of the same templates) had the same fault."""
+    from playwright.sync_api import sync_playwright
+
+    from helpers import CHROMIUM, CHROMIUM_ARGS
+
+    year = load_year(HEADLINE_YEAR)
+    (authority,) = select_authorities(year, ["Adur District Council"])
+    html = write_preview(year, authority, Templates(TEMPLATES), tmp_path / "adur.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        rule_top, name_bottom = page.evaluate("""() => {
+            const head = document.querySelector(".letterhead");
+            const rule = parseFloat(getComputedStyle(head).borderBottomWidth);
+            const words = document.createRange();
+            words.selectNodeContents(document.querySelector(".masthead-name"));
+            return [head.getBoundingClientRect().bottom - rule,
+                    words.getBoundingClientRect().bottom];
+        }""")
+        browser.close()
+    assert name_bottom <= rule_top
+
+
 @pytest.mark.parametrize("key", list(LETTERS))
 def test_no_page_before_the_last_is_under_half_filled(letters, key):
     with open_pdf(letters[key]) as pdf:
