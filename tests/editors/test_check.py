@@ -212,7 +212,7 @@ def test_pdf_reads_every_letters_layout_and_says_a_shared_finding_once(five):
     assert lines[2:] == ["5 problems in 1 file; PDFs rendered: 5 (3 pages)."]
 
 
-def test_pdf_lists_every_letter_with_v(five):
+def test_pdf_lists_every_letter_with_v_and_gives_codes_in_json(five):
     result = CliRunner().invoke(cli, ["-v", "check", "--pdf", "--jobs", "2"])
     assert result.exit_code == 2
     found = [line for line in result.output.splitlines() if "(overlap)" in line]
@@ -220,9 +220,6 @@ def test_pdf_lists_every_letter_with_v(five):
         "  line 2 (Adur District Council", "  line 3 (Bromsgrove District Council",
         "  line 4 (Council of the Isles of Scilly", "  line 5 (Arun District Council",
         "  line 6 (Ashford Borough Council"]
-
-
-def test_pdf_findings_in_json_carry_their_code(five):
     report = json.loads(check("--pdf", "--format", "json").output)
     assert report["clean"] is False
     assert {p["code"] for p in report["problems"]} == {"overlap"}
