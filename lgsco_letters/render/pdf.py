@@ -74,7 +74,9 @@ class LetterRenderer:
             raise RenderError(f"{name}: {error.__cause__ or error}") from None
 
     def render(self, html: str, identifier: bytes | None = None) -> Pdf:
-        """The letter as PDF bytes; any failure becomes a `RenderError` saying why.
+        """The letter as PDF bytes, with what the layout check saw of its pages (read from
+        WeasyPrint's boxes between laying out and writing); any failure becomes a
+        `RenderError` saying why.
 
         `identifier` is the PDF's permanent /ID: the same through a letter's revisions.
         """
