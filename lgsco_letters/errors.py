@@ -35,6 +35,7 @@ class Problem:
     field: str | None = None
     sheet: str | None = None  # in a workbook: the sheet, and the cell (else `line` is the row)
     cell: str | None = None
+    code: str | None = None  # a stable name for the kind of finding (the layout check's)
 
     def __str__(self) -> str:
         return f"{display_path(self.file)}{self._where()}: {self.message}"
@@ -63,9 +64,10 @@ class Problem:
         return where + (f" ({self.field})" if self.field else "")
 
     def as_dict(self) -> dict:
-        return {"file": display_path(self.file), "line": self.line, "authority": self.authority,
-                "field": self.field, "sheet": self.sheet, "cell": self.cell,
-                "message": self.message}
+        found = {"file": display_path(self.file), "line": self.line, "authority": self.authority,
+                 "field": self.field, "sheet": self.sheet, "cell": self.cell,
+                 "message": self.message}
+        return {**found, "code": self.code} if self.code else found
 
 
 class LettersError(Exception):

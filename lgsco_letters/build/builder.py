@@ -18,12 +18,13 @@ from typing import Any
 from lgsco_letters.build.manifest import BuildStatus, read_previous, write_manifest
 from lgsco_letters.build.progress import Progress
 from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
-from lgsco_letters.build.workers import Job, run_jobs
+from lgsco_letters.build.workers import Job, RenderOutcome, run_jobs
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import DataError, LettersError, Problem, RenderError, access_denied
 from lgsco_letters.locking import holding
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import css_dependencies, resolve_asset
+from lgsco_letters.render.findings import PAGE_COUNT, codes_of, usual_pages, with_page_count
 from lgsco_letters.render.provenance import document_identifier, engine_version
 from lgsco_letters.render.templating import STYLESHEETS, Templates, render_letter_html
 from lgsco_letters.words import plural
@@ -46,22 +47,25 @@ class Letter:
     sha256: str | None = None
     error: str = ""
     fault: tuple | None = None  # (template, line, detail) when a template is at fault
+    codes: set[str] = field(default_factory=set)  # the layout check's findings, by code
 
     def manifest_row(self) -> dict[str, Any]:
         return {"authority": self.authority.name, "slug": self.authority.slug,
                 "file": self.path.name, "pages": self.pages, "bytes": self.size,
                 "sha256": self.sha256, "recipient_email": self.authority.recipient.email,
                 "specimen": self.authority.specimen, "successor": self.authority.successor,
-                "status": self.status, "error": self.error}
+                "status": self.status, "error": self.error, "layout": codes_of(self.codes)}
 
     def take(self, record: Record, status: BuildStatus) -> None:
         self.pages, self.size, self.sha256, self.status = (
             record.pages, record.size, record.sha256, status)
+        self.codes = set(record.layout.split())
 
     def keep(self, row: dict[str, Any]) -> None:
         """The manifest's record of the PDF on disk, carried over as it was."""
         self.pages, self.size, self.sha256 = row["pages"], row["bytes"], row["sha256"]
         self.status, self.error = BuildStatus(row["status"]), row["error"] or ""
+        self.codes = set((row.get("layout") or "").split()) - {PAGE_COUNT}
 
 
 @dataclass
@@ -207,6 +211,7 @@ def _write(letters: list[Letter], templates: Templates, options: BuildOptions,
         _render(pending, state, templates.folder, options, report, progress)
     except OSError as error:
         stopped = error
+    _flag_page_counts(letters)
     try:
         state.save()
         write_manifest(out_dir, [letter.manifest_row() for letter in letters])
@@ -230,6 +235,7 @@ def _sort_out(letters: list[Letter], state: BuildState, options: BuildOptions,
             if record := state.on_disk(slug, letter.path):  # the good PDF's record stays
                 letter.pages, letter.size, letter.sha256 = record.pages, record.size, \
                     record.sha256
+                letter.codes = set(record.layout.split())
         elif not options.force and (record := state.current(slug, letter.fingerprint,
                                                             letter.path)):
             letter.take(record, BuildStatus.UNCHANGED)
@@ -256,8 +262,29 @@ def _render(pending: list[Letter], state: BuildState, templates_dir: Path,
         if outcome.error:
             letter.status, letter.error = BuildStatus.FAILED, outcome.error
         else:
-            record = Record(letter.fingerprint, outcome.sha256, outcome.pages, outcome.size)
-            state.record(letter.authority.slug, record)
-            letter.take(record, BuildStatus.BUILT)
+            _landed(letter, outcome, state)
         if progress is not None:
             progress.advance()
+
+
+def _landed(letter: Letter, outcome: RenderOutcome, state: BuildState) -> None:
+    """A rendered letter, with what the layout check saw. A letter with a layout problem is
+    written (to be looked at) but failed, and not remembered, so the next build tries again."""
+    record = Record(letter.fingerprint, outcome.sha256, outcome.pages, outcome.size,
+                    codes_of(outcome.layout))
+    letter.take(record, BuildStatus.BUILT)
+    problems = [finding.message for finding in outcome.layout if finding.is_problem]
+    if problems:
+        letter.status, letter.error = BuildStatus.FAILED, "layout: " + "; ".join(problems)
+    else:
+        state.record(letter.authority.slug, record)
+
+
+def _flag_page_counts(letters: list[Letter]) -> None:
+    """A letter whose page count is not the year's usual one gets the `page-count` warning
+    (judged afresh at every build, across every letter with a PDF)."""
+    usual = usual_pages([letter.pages for letter in letters if letter.pages])
+    for letter in letters:
+        letter.codes.discard(PAGE_COUNT)
+        if letter.pages and with_page_count((), letter.pages, usual):
+            letter.codes.add(PAGE_COUNT)

@@ -13,8 +13,10 @@ from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
 
 COLUMNS = ("authority", "slug", "file", "pages", "bytes", "sha256", "recipient_email",
-           "specimen", "successor", "status", "error")
-ADDED_LATER = ("successor",)  # a manifest from before these were written is still read
+           "specimen", "successor", "status", "error", "layout")
+# Columns a manifest from before they were written may lack: it is still read (as if its
+# letters had no successor and no layout findings).
+ADDED_LATER = ("successor", "layout")
 MANIFEST_CSV, MANIFEST_JSON = "manifest.csv", "manifest.json"
 
 

@@ -32,6 +32,7 @@ class Record:
     sha256: str
     pages: int
     size: int
+    layout: str = ""  # the layout check's warnings, by code (a letter with problems is not kept)
 
 
 def file_sha256(path: Path) -> str | None:

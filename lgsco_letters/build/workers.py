@@ -19,6 +19,7 @@ from typing import Any
 
 from lgsco_letters.errors import RenderError
 from lgsco_letters.files import write_atomic
+from lgsco_letters.render.findings import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class RenderOutcome:
     size: int = 0
     sha256: str = ""
     error: str = ""
+    layout: tuple[Finding, ...] = ()  # what the layout check saw while rendering
 
 
 _renderer: Any = None
@@ -70,7 +72,7 @@ def render_job(job: Job) -> RenderOutcome:
     if job.path is not None:
         write_atomic(job.path, pdf.data)  # a full disk stops the build, not just this letter
     digest = hashlib.sha256(pdf.data).hexdigest()
-    return RenderOutcome(job.key, pdf.pages, len(pdf.data), digest)
+    return RenderOutcome(job.key, pdf.pages, len(pdf.data), digest, layout=pdf.layout)
 
 
 def default_jobs() -> int:

@@ -21,6 +21,7 @@ from lgsco_letters.commands.options import (
 from lgsco_letters.config import Config
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import display_path
+from lgsco_letters.render.findings import WARNINGS
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.render.variants import pdf_options
 from lgsco_letters.words import plural
@@ -72,3 +73,21 @@ def _summarise(report: BuildReport) -> None:
         click.echo(f"{plural(len(report.failed), 'letter')} failed:", err=True)
         for letter in report.failed:
             click.echo(f"  {letter.authority.name}: {letter.error}", err=True)
+    _layout_warnings(report)
+
+
+def _layout_warnings(report: BuildReport) -> None:
+    """The layout check's warnings across the year, counted by kind, each with an example."""
+    by_code: dict[str, list[str]] = {}
+    for letter in report.letters:
+        for code in letter.codes & set(WARNINGS):
+            by_code.setdefault(code, []).append(letter.authority.name)
+    if not by_code:
+        return
+    letters = plural(len({name for names in by_code.values() for name in names}), "letter")
+    click.echo(f"Layout warnings in {letters} (the manifest's layout column; lgsco-letters "
+               "check --pdf says more):")
+    for code in (code for code in WARNINGS if code in by_code):
+        names = by_code[code]
+        example = f", e.g. {names[0]}" if len(names) > 1 else f": {names[0]}"
+        click.echo(f"  {code} ({WARNINGS[code]}): {plural(len(names), 'letter')}{example}")

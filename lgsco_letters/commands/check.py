@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from lgsco_letters.commands.grouping import verbose
 from lgsco_letters.commands.options import data_option, format_option, jobs_option, jobs_or_default
 from lgsco_letters.config import Config
 
@@ -14,7 +15,10 @@ from lgsco_letters.config import Config
 @click.command()
 @data_option
 @click.option("--pdf", is_flag=True,
-              help="Also render every PDF and flag letters whose page count is unusual.")
+              help="Also render every PDF and check each letter's layout as pages: text or "
+                   "rules over text, content off the page, split tables and figures, headings "
+                   "last on a page (problems); half-empty pages, one-word last lines, unusual "
+                   "page counts (warnings).")
 @jobs_option("for --pdf")
 @format_option("text", "json")
 @click.pass_obj
@@ -22,11 +26,12 @@ def check(config: Config, data_dir: Path | None, pdf: bool, jobs: int | None,
           output: str) -> None:
     """Check a year's data and templates, and every letter, without writing anything.
 
-    Exit 0 only when there is no problem (warnings allowed), 2 otherwise."""
+    Exit 0 only when there is no problem (warnings allowed), 2 otherwise. A layout finding
+    that many letters share is said once with the count; -v lists every letter."""
     from lgsco_letters.editors.check import check_year
     from lgsco_letters.editors.check_output import as_json, as_text
 
     report = check_year(data_dir or config.data, config.templates, pdf, jobs_or_default(jobs))
-    click.echo(as_json(report) if output == "json" else as_text(report))
+    click.echo(as_json(report) if output == "json" else as_text(report, verbose()))
     if not report.clean:
         sys.exit(2)

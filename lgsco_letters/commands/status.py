@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from lgsco_letters.build.manifest import read_previous
 from lgsco_letters.commands.grouping import grouped
 from lgsco_letters.commands.options import data_option, format_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
@@ -15,6 +16,7 @@ from lgsco_letters.errors import display_path
 from lgsco_letters.mail.ledger import SendStatus, open_ledger
 from lgsco_letters.mail.standing import LetterState, Standing, standings
 from lgsco_letters.mail.verdict import Reason
+from lgsco_letters.render.findings import CODES
 from lgsco_letters.words import plural
 
 SPECIMEN_DRAFT, FAILED, WARNED = "specimen draft", "failed", "sent with a warning"
@@ -70,6 +72,7 @@ def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: b
         records, letters = ledger.records(), standings(year, out_dir, ledger)
     finally:
         ledger.close()
+    layout = {slug: row.get("layout") or "" for slug, row in read_previous(out_dir).items()}
     sends = collections.Counter(record.status for record in records.values() if record.status)
     states = collections.Counter(letter.state for letter in letters)
     if output == "json":
@@ -77,9 +80,11 @@ def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: b
             "year": year.label, "out": display_path(out_dir),
             "counts": {state.value: states[state] for state in LetterState},
             "sends": {status.value: sends[status] for status in SendStatus},
-            "letters": [letter.as_dict() for letter in letters]}, indent=1, ensure_ascii=False))
+            "letters": [{**letter.as_dict(), "layout": layout.get(letter.slug, "")}
+                        for letter in letters]}, indent=1, ensure_ascii=False))
         return
     _as_text(letters, sends, states, every)
+    _layout_line(layout)
 
 
 def _as_text(letters: list[Standing], sends: collections.Counter, states: collections.Counter,
@@ -115,3 +120,15 @@ def _kind(letter: Standing) -> str:
     if letter.state == LetterState.SENT:
         return WARNED
     return letter.kind
+
+
+def _layout_line(layout: dict[str, str]) -> None:
+    """What the layout check found in the built letters, by code (warnings only: a letter with
+    a layout problem is failed, and listed with its reason above)."""
+    counts = collections.Counter(code for codes in layout.values() for code in codes.split())
+    if not counts:
+        return
+    found = ", ".join(f"{code} {counts[code]}" for code in CODES if code in counts)
+    letters = plural(sum(1 for codes in layout.values() if codes), "letter")
+    click.echo(f"{'layout:':<18}{letters} with findings: {found} (lgsco-letters check --pdf "
+               "says what and where)")

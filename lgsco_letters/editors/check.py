@@ -1,7 +1,8 @@
 """`lgsco-letters check`: is a whole year safe to build? Every problem, found before a mass run.
 
 Data, templates (compile, names used against the context), every letter's HTML, and with
-`--pdf` every letter's PDF with its page count against the year's usual.
+`--pdf` every letter's PDF read as pages by the layout check (`render/layout.py`), with its page
+count against the year's usual.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from lgsco_letters.data.models import Year
 from lgsco_letters.data.year import YEAR_FILE, load_year
 from lgsco_letters.errors import DataError, Problem, RenderError
 from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT
+from lgsco_letters.render.findings import Finding, usual_pages, with_page_count
 from lgsco_letters.render.templating import Templates, describe_parts, render_letter_html
 
 # Context entries that the template functions (asset, stylesheets) read, not templates.
 FOR_FUNCTIONS = {"render_mode", "asset_prefix"}
+# Year-wide values reported key by key, in year.yaml's own words, and only when it sets them.
+FROM_YEAR_FILE = {"prose"}
 EMAIL_EXTRAS = {"attachment_name", "sender"}
 SHARED = 3  # a failure in more letters than this is reported once, with the count
 
@@ -66,9 +70,17 @@ def _names_used(templates: Templates, names: list[str]) -> tuple[dict, dict]:
             if node.name in undeclared:
                 used.setdefault(node.name, (name, node.lineno))
         for node in ast.find_all(nodes.Getattr):
-            if isinstance(node.node, nodes.Name) and node.node.name == "prose":
+            if _is_prose(node.node):
                 prose.setdefault(node.attr, (name, node.lineno))
     return used, prose
+
+
+def _is_prose(node: nodes.Node) -> bool:
+    """`prose`, or `year.prose`: where a template reads the year's prose figures."""
+    if isinstance(node, nodes.Name):
+        return node.name == "prose"
+    return (isinstance(node, nodes.Getattr) and node.attr == "prose"
+            and isinstance(node.node, nodes.Name) and node.node.name == "year")
 
 
 def _check_names(year: Year, templates: Templates, report: CheckReport) -> None:
@@ -76,7 +88,8 @@ def _check_names(year: Year, templates: Templates, report: CheckReport) -> None:
     available = set(templates.context(year, year.authorities[0])) | set(templates.env.globals)
     used, prose = _names_used(templates, letter)
     _missing(used, available, templates, report)
-    for key in sorted(set(available) - set(used) - FOR_FUNCTIONS - set(templates.env.globals)):
+    unused = set(available) - set(used) - FOR_FUNCTIONS - FROM_YEAR_FILE
+    for key in sorted(unused - set(templates.env.globals)):
         report.warnings.append(Problem(templates.folder / year.template,
                                        f'"{key}" is in every letter\'s context but no letter '
                                        "template uses it"))
@@ -134,6 +147,7 @@ def _render_pdfs(year: Year, htmls: dict[str, str], templates: Templates, report
 
     by_slug = {a.slug: a for a in year.authorities}
     work = [Job(slug, html, None) for slug, html in htmls.items()]
+    findings: dict[str, tuple[Finding, ...]] = {}
     for outcome in run_jobs(work, templates.folder, jobs, pdf_options()):
         authority = by_slug[outcome.key]
         if outcome.error:
@@ -141,16 +155,20 @@ def _render_pdfs(year: Year, htmls: dict[str, str], templates: Templates, report
                                            authority.name))
         else:
             report.pages[authority.name] = outcome.pages
-    _flag_page_counts(year, report)
+            findings[authority.slug] = outcome.layout
+    _report_layout(year, findings, report)
 
 
-def _flag_page_counts(year: Year, report: CheckReport) -> None:
-    if not report.pages:
-        return
-    usual, _ = collections.Counter(report.pages.values()).most_common(1)[0]
+def _report_layout(year: Year, findings: dict[str, tuple[Finding, ...]],
+                   report: CheckReport) -> None:
+    """Each letter's layout findings, in the year's order: problems, and warnings (an unusual
+    page count among them)."""
+    usual = usual_pages(list(report.pages.values()))
     for authority in year.authorities:
-        pages = report.pages.get(authority.name)
-        if pages is not None and pages != usual:
-            report.problems.append(Problem(
-                authority.source, f"the letter has {pages} pages where the year's letters "
-                                  f"usually have {usual}", authority.line, authority.name))
+        if authority.slug not in findings:
+            continue
+        found = with_page_count(findings[authority.slug], report.pages[authority.name], usual)
+        for finding in found:
+            problem = Problem(authority.source, finding.message, authority.line, authority.name,
+                              code=finding.code)
+            (report.problems if finding.is_problem else report.warnings).append(problem)

@@ -16,7 +16,7 @@ def summarise(year: Year) -> dict[str, Any]:
     """The year's figures, as the format computes them: `england` and `groups` by key."""
     figures = year.format.summary(year)
     return {"year": year.label, "format": year.format.name, "england": figures["england"],
-            "groups": figures["groups"]}
+            "groups": figures["groups"], "measures": figures.get("measures", {})}
 
 
 def _rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -59,7 +59,7 @@ def as_text(summary: dict[str, Any]) -> str:
     rows = _rows(summary)
     columns = [column for column in _columns(rows) if column not in ("area", "label")]
     names = [row["label"] for row in rows]
-    width = max(len(column) for column in columns) + 2
+    width = max(len(_label(column, summary)) for column in columns) + 2
     cells = [[_cell(column, row.get(column)) for row in rows] for column in columns]
     widths = [max(len(names[i]), *(len(line[i]) for line in cells)) for i in range(len(rows))]
     what = "England and its comparison groups" if summary["groups"] else "England"
@@ -67,7 +67,15 @@ def as_text(summary: dict[str, Any]) -> str:
              " " * width + "  ".join(name.rjust(w) for name, w in zip(names, widths,
                                                                            strict=True))]
     for column, line in zip(columns, cells, strict=True):
-        label = column.replace("_", " ")
-        lines.append(label.ljust(width) + "  ".join(cell.rjust(w) for cell, w in zip(
-            line, widths, strict=True)))
+        lines.append(_label(column, summary).ljust(width) + "  ".join(
+            cell.rjust(w) for cell, w in zip(line, widths, strict=True)))
+    if summary["measures"]:
+        lines += ["", *(f"{words['title']}: {words['definition']}"
+                        for words in summary["measures"].values())]
     return "\n".join(lines)
+
+
+def _label(column: str, summary: dict[str, Any]) -> str:
+    """A figure's name: a measure's as the Ombudsman names it, else its key in words."""
+    words = summary["measures"].get(column)
+    return words["title"] if words else column.replace("_", " ")

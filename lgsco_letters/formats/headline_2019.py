@@ -1,7 +1,7 @@
-"""`headline-2019`: the letter from 2019 on. It leads with three measures (complaints upheld,
-compliance with recommendations, satisfactory remedies by the authority), each set against the
-pooled average of similar authorities, then keeps the 2018 statistics tables
-(`templates/letter-2019.html`).
+"""`headline-2019`: the letter from 2019 on. It leads with three measures, named as the Ombudsman
+names them (complaints upheld, compliance with Ombudsman recommendations, satisfactory remedy
+provided by the authority), each set against the pooled average of similar authorities, then
+keeps the 2018 statistics tables (`templates/letter-2019.html`).
 
 A letter quotes its own figures and its comparison group's, never England's (those are for
 `summary`), so a change to one county moves only the county letters.
@@ -133,7 +133,8 @@ class GroupFigures:
 
 @dataclass(frozen=True)
 class Measure:
-    """One headline measure: the authority's rate, the counts behind it, its group's rate."""
+    """One headline measure: the authority's rate, the counts behind it, its group's rate, and
+    the measure's name and definition as the Ombudsman gives them."""
 
     key: str
     title: str
@@ -141,6 +142,35 @@ class Measure:
     numerator: int
     denominator: int
     group_rate: int | None
+    definition: str = ""
+
+
+# The measures' names and one-line definitions, in the Ombudsman's terms (Manual for Councils,
+# Part 11): the one place they are written. The letter, its chart, `summary` and the published
+# year all read them from here. key: (title, definition, the rate's key in `summary`)
+MEASURES = {
+    "upheld": ("Complaints upheld",
+               "We uphold a complaint when we find fault, or when the authority provided a "
+               "suitable remedy early on.", "uphold_rate"),
+    "compliance": ("Compliance with Ombudsman recommendations",
+                   "We recommend how the authority should put things right, and check that it "
+                   "does what we recommended.", "compliance_rate"),
+    "remedy": ("Satisfactory remedy provided by the authority",
+               "The authority upheld the complaint itself, and we agreed with how it offered to "
+               "put things right.", "remedy_rate"),
+}
+
+
+def measure(key: str, rate: int | None, numerator: int, denominator: int,
+            group_rate: int | None) -> Measure:
+    title, definition, _ = MEASURES[key]
+    return Measure(key, title, rate, numerator, denominator, group_rate, definition)
+
+
+def measure_words() -> dict[str, dict[str, str]]:
+    """Each rate's name and definition, by its key in `summary`."""
+    return {rate_key: {"title": title, "definition": definition}
+            for title, definition, rate_key in MEASURES.values()}
 
 
 @dataclass(frozen=True)
@@ -173,12 +203,12 @@ def quoted(year: Year, authority: Authority) -> tuple:
 def figures(year: Year, authority: Authority) -> Figures:
     own, group = totals_of(authority), group_figures(year, authority)
     measures = (
-        Measure("upheld", "Complaints upheld", own.uphold_rate, own.upheld, own.investigations,
+        measure("upheld", own.uphold_rate, own.upheld, own.investigations,
                 group.totals.uphold_rate),
-        Measure("compliance", "Compliance with recommendations", own.compliance_rate,
-                own.complied, own.due, group.totals.compliance_rate),
-        Measure("remedy", "Satisfactory remedy by the authority", own.remedy_rate,
-                own.remedied_by_authority, own.upheld, group.totals.remedy_rate),
+        measure("compliance", own.compliance_rate, own.complied, own.due,
+                group.totals.compliance_rate),
+        measure("remedy", own.remedy_rate, own.remedied_by_authority, own.upheld,
+                group.totals.remedy_rate),
     )
     tables = tables_2018.figures(year, authority)
     return Figures(**vars(tables), recommendations=authority.recommendations,
@@ -206,17 +236,13 @@ def figures_of(totals: Totals) -> dict[str, Any]:
 def summary(year: Year) -> dict[str, Any]:
     return {"england": figures_of(sum_totals(year.authorities)),
             "groups": {key: {"label": group.label, **figures_of(group.totals)}
-                       for key, group in year.shared.items()}}
+                       for key, group in year.shared.items()},
+            "measures": measure_words()}
 
 
 COLUMNS = (
-    *tables_2018.COLUMNS,
-    Column("compliance_rate", "Compliance with recommendations", "rate"),
-    Column("remedy_rate", "Satisfactory remedy by the authority", "rate"),
-    Column("comparison_group", "Similar authorities", "text"),
-    Column("group_uphold_rate", "Similar authorities: uphold rate", "rate"),
-    Column("group_compliance_rate", "Similar authorities: compliance", "rate"),
-    Column("group_remedy_rate", "Similar authorities: satisfactory remedy", "rate"),
+    *(column for column in tables_2018.COLUMNS if column.key != "uphold_rate"),
+    *(Column(rate_key, title, "rate") for title, _, rate_key in MEASURES.values()),
 )
 
 

@@ -19,6 +19,8 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from lgsco_letters.errors import RenderError
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import resolve_asset
+from lgsco_letters.render.findings import Finding
+from lgsco_letters.render.layout import read_layout
 from lgsco_letters.render.tagging import fix_table_tags
 from lgsco_letters.render.templating import STYLESHEETS
 
@@ -48,6 +50,7 @@ class TemplatesOnlyFetcher(URLFetcher):
 class Pdf:
     data: bytes
     pages: int
+    layout: tuple[Finding, ...] = ()  # what the layout check saw (`layout.py`)
 
 
 class LetterRenderer:
@@ -71,7 +74,9 @@ class LetterRenderer:
             raise RenderError(f"{name}: {error.__cause__ or error}") from None
 
     def render(self, html: str, identifier: bytes | None = None) -> Pdf:
-        """The letter as PDF bytes; any failure becomes a `RenderError` saying why.
+        """The letter as PDF bytes, with what the layout check saw of its pages (read from
+        WeasyPrint's boxes between laying out and writing); any failure becomes a
+        `RenderError` saying why.
 
         `identifier` is the PDF's permanent /ID: the same through a letter's revisions.
         """
@@ -80,6 +85,7 @@ class LetterRenderer:
             document = HTML(string=html, base_url=self.base_url,
                             url_fetcher=self.fetcher).render(
                 stylesheets=self.stylesheets, font_config=self.font_config, **options)
+            layout = read_layout(document)
             target = io.BytesIO()
             document.write_pdf(target, finisher=fix_table_tags, **options)
         except FatalURLFetchingError as error:
@@ -87,4 +93,4 @@ class LetterRenderer:
         except Exception as error:
             logger.debug("WeasyPrint failed", exc_info=True)
             raise RenderError(f"WeasyPrint could not lay out the letter: {error}") from error
-        return Pdf(target.getvalue(), len(document.pages))
+        return Pdf(target.getvalue(), len(document.pages), layout)

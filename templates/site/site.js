@@ -1,5 +1,6 @@
-/* The index's search box and sortable columns. Without this script the page shows the whole
-   table in order, which is as readable: this only narrows and reorders it. */
+/* The index's search box, its filter by similar authorities and its sortable columns. Without
+   this script the page shows the whole table in order, which is as readable: this only narrows
+   and reorders it. */
 (function () {
   "use strict";
   var table = document.getElementById("authorities");
@@ -8,6 +9,7 @@
   var rows = Array.prototype.slice.call(body.rows);
   var form = document.querySelector("form.search");
   var input = document.getElementById("search");
+  var group = document.getElementById("group");  /* absent for a year without groups */
   var shown = document.getElementById("shown");
 
   function fold(text) {
@@ -16,13 +18,15 @@
 
   function filter() {
     var wanted = fold(input.value);
+    var among = group ? group.value : "";
     var count = 0;
     rows.forEach(function (row) {
-      var match = fold(row.cells[0].textContent).indexOf(wanted) !== -1;
+      var match = fold(row.cells[0].textContent).indexOf(wanted) !== -1 &&
+        (!among || row.getAttribute("data-group") === among);
       row.hidden = !match;
       if (match) { count += 1; }
     });
-    shown.textContent = wanted ? "Showing " + count + " of " + rows.length + " authorities" : "";
+    shown.textContent = wanted || among ? "Showing " + count + " of " + rows.length + " authorities" : "";
   }
 
   function value(row, index) {
@@ -54,4 +58,5 @@
   form.hidden = false;
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   input.addEventListener("input", filter);
+  if (group) { group.addEventListener("change", filter); }
 })();

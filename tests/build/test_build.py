@@ -285,3 +285,89 @@ def test_an_unrelated_template_rebuilds_nothing_and_inspect_still_matches(three,
     assert "Templates: match the current templates" in result.output
     edit_file(templates / "partials" / "sign-off.html", "Yours sincerely", "Yours faithfully")
     assert set(statuses(build(three, out, templates)).values()) == {"built"}
+
+
+STRUCK = ("display: flow-root;", "height: 12mm;")  # the old letterhead: its rule through its text
+LONGER_FOR_SCILLY = (  # 60 more paragraphs in the letter with no complaints: 5 pages, not 3
+    "{% include \"partials/sign-off.html\" %}",
+    "{% if figures.received_total == 0 %}{% for n in range(60) %}<p>An extra paragraph.</p>"
+    "{% endfor %}{% endif %}{% include \"partials/sign-off.html\" %}")
+
+
+def test_a_layout_problem_fails_the_letter_until_it_is_mended(three, tmp_path):
+    templates = copy_templates(tmp_path / "templates")
+    edit_file(templates / "letter.css", *STRUCK)
+    out = tmp_path / "out"
+    report = build(three, out, templates)
+    assert set(statuses(report).values()) == {"failed"}
+    rows = read_letters(out)
+    bromsgrove = rows["bromsgrove-district-council"]
+    assert bromsgrove["error"].startswith('layout: page 1: a rule is drawn over the text '
+                                          '"OMBUDSMAN"')
+    assert bromsgrove["layout"] == "overlap"
+    import hashlib  # the letter is written, to be looked at, and described as it is
+
+    assert hashlib.sha256((out / bromsgrove["file"]).read_bytes()).hexdigest() == (
+        bromsgrove["sha256"])
+    again = build(three, out, templates)
+    assert set(statuses(again).values()) == {"failed"}  # tried again, never "unchanged"
+    edit_file(templates / "letter.css", *reversed(STRUCK))
+    mended = build(three, out, templates)
+    assert set(statuses(mended).values()) == {"built"}
+    assert {row["layout"] for row in read_letters(out).values()} == {""}
+
+
+def test_layout_warnings_are_recorded_and_kept_while_a_letter_is_unchanged(three, tmp_path):
+    templates = copy_templates(tmp_path / "templates")
+    edit_file(templates / "letter-2018.html", *LONGER_FOR_SCILLY)
+    out = tmp_path / "out"
+    first = build(three, out, templates)
+    assert set(statuses(first).values()) == {"built"}  # warnings fail nothing
+    layout = {slug: row["layout"] for slug, row in read_letters(out).items()}
+    assert layout == {"adur-district-council": "", "bromsgrove-district-council": "",
+                      "council-of-the-isles-of-scilly": "underfilled page-count"}
+    second = build(three, out, templates)
+    assert set(statuses(second).values()) == {"unchanged"}
+    assert {slug: row["layout"] for slug, row in read_letters(out).items()} == layout
+
+
+def test_an_older_manifest_without_the_layout_column_is_still_read(three, tmp_path):
+    import json
+
+    out = tmp_path / "out"
+    build(three, out)
+    path = out / "manifest.json"
+    rows = json.loads(path.read_text())
+    path.write_text(json.dumps([{k: v for k, v in row.items() if k != "layout"}
+                                for row in rows]))
+    assert len(read_letters(out)) == 3  # status and send still read it
+    report = build(three, out, selected={"adur-district-council"})
+    assert report.count("failed") == 0  # the others' rows are carried over, and get the column
+    assert {row["layout"] for row in read_letters(out).values()} == {""}
+
+
+def test_build_counts_layout_warnings_and_status_shows_them(three, tmp_path, monkeypatch,
+                                                           run_here):
+    import json
+
+    templates = copy_templates(tmp_path / "templates")
+    edit_file(templates / "letter-2018.html", *LONGER_FOR_SCILLY)
+    (tmp_path / "lgsco-letters.yml").write_text(
+        f"data: {three}\nout: {tmp_path / 'out'}\ntemplates: {templates}\n")
+    monkeypatch.chdir(tmp_path)
+    built = run_here("build", "--jobs", "2")
+    assert built.exit_code == 0, built.output
+    lines = built.output.splitlines()
+    start = lines.index("Layout warnings in 1 letter (the manifest's layout column; "
+                        "lgsco-letters check --pdf says more):")
+    assert lines[start + 1:start + 3] == [
+        "  underfilled (a page other than the last filled less than half): 1 letter: "
+        "Council of the Isles of Scilly",
+        "  page-count (a page count unlike most of the year's): 1 letter: Council of the "
+        "Isles of Scilly"]
+    status = run_here("status")
+    assert ("layout:           1 letter with findings: underfilled 1, page-count 1 "
+            "(lgsco-letters check --pdf says what and where)") in status.output.splitlines()
+    letters = json.loads(run_here("status", "--format", "json").output)["letters"]
+    assert {letter["slug"]: letter["layout"] for letter in letters}[
+        "council-of-the-isles-of-scilly"] == "underfilled page-count"

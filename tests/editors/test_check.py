@@ -12,10 +12,12 @@ from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
     FAILS_WITHOUT_COMPLAINTS,
+    HEADLINE_YEAR,
     TEMPLATES,
     ZERO_ROW,
     csv_text,
     edit_file,
+    headline_csv,
 )
 from lgsco_letters.cli import cli
 
@@ -129,16 +131,21 @@ def test_an_email_template_is_checked_too(project):
            "context has" in result.output
 
 
-def test_pdf_flags_a_letter_whose_page_count_is_unusual(project):
+def test_pdf_warns_of_a_letter_whose_page_count_is_unusual(project):
+    """A page count unlike the year's is worth a look, not a problem (it was exit 2)."""
     project("letter-2018.html", "{% include \"partials/sign-off.html\" %}",
             "{% if authority.specimen and not recipient.name and figures.received_total == 0 %}"
             "{% for n in range(60) %}<p>An extra paragraph.</p>{% endfor %}{% endif %}"
             "{% include \"partials/sign-off.html\" %}")
     result = check("--pdf", "--jobs", "2")
-    assert result.exit_code == 2
-    assert ("  line 4 (Council of the Isles of Scilly): the letter has 5 pages where the year's "
-            "letters usually have 3") in result.output
-    assert "PDFs rendered: 3 (3, 5 pages)" in result.output.splitlines()[-1]
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Warnings (not problems):"
+    assert lines[2].endswith("authorities.csv, line 4 (Council of the Isles of Scilly): the "
+                             "letter has 5 pages where the year's letters usually have 3 "
+                             "(page-count)")
+    assert lines[-1] == ("No problems: 3 letters checked; PDFs rendered: 3 (3, 5 pages); "
+                         "2 warnings.")
 
 
 def test_pdf_on_a_clean_year(project):
@@ -157,3 +164,65 @@ def test_json_for_machines(project):
                                    "authority": None, "field": None, "sheet": None,
                                    "cell": None,
                                    "message": "unexpected '}'"}]
+
+
+def test_the_headline_year_is_clean(run):
+    """No warning about `prose`, which 2018-19's year.yaml does not set (it was one)."""
+    result = run("check", "--data", HEADLINE_YEAR)
+    assert result.exit_code == 0, result.output
+    assert result.output == "No problems: 353 letters checked.\n"
+
+
+def test_an_unused_prose_value_is_named_as_year_yaml_sets_it(make_year, run):
+    folder = make_year(csv=headline_csv("Adur District Council"), name="2018-19",
+                       year_yaml=(HEADLINE_YEAR / "year.yaml").read_text()
+                       + "prose:\n  courses_delivered: 58\n")
+    result = run("check", "--data", folder)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1:] == [
+        f"  {folder / 'year.yaml'}, prose.courses_delivered: is never used by the letter "
+        "templates", "No problems: 1 letter checked; 1 warning."]
+
+
+FIVE = [ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW,
+        *(ADUR_ROW.replace("Adur District Council", name).replace("adur", slug)
+          for name, slug in (("Arun District Council", "arun"),
+                             ("Ashford Borough Council", "ashford")))]
+STRUCK = ("display: flow-root;", "height: 12mm;")  # the old letterhead: its rule through its text
+
+
+@pytest.fixture
+def five(tmp_path, monkeypatch, make_year):
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    data = make_year(csv=csv_text(*FIVE))
+    (tmp_path / "lgsco-letters.yml").write_text(f"data: {data}\ntemplates: templates\n")
+    monkeypatch.chdir(tmp_path)
+    edit_file(tmp_path / "templates" / "letter.css", *STRUCK)
+    return tmp_path
+
+
+def test_pdf_reads_every_letters_layout_and_says_a_shared_finding_once(five):
+    result = check("--pdf", "--jobs", "2")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0].endswith("authorities.csv")
+    assert lines[1] == ('  line 2 (Adur District Council): page 1: a rule is drawn over the text '
+                        '"OMBUDSMAN", 13.5 mm below the top margin (overlap) (and 4 more '
+                        'letters like it; -v lists them all)')
+    assert lines[2:] == ["5 problems in 1 file; PDFs rendered: 5 (3 pages)."]
+
+
+def test_pdf_lists_every_letter_with_v_and_gives_codes_in_json(five):
+    result = CliRunner().invoke(cli, ["-v", "check", "--pdf", "--jobs", "2"])
+    assert result.exit_code == 2
+    found = [line for line in result.output.splitlines() if "(overlap)" in line]
+    assert [line.split(")")[0] for line in found] == [
+        "  line 2 (Adur District Council", "  line 3 (Bromsgrove District Council",
+        "  line 4 (Council of the Isles of Scilly", "  line 5 (Arun District Council",
+        "  line 6 (Ashford Borough Council"]
+    report = json.loads(check("--pdf", "--format", "json").output)
+    assert report["clean"] is False
+    assert {p["code"] for p in report["problems"]} == {"overlap"}
+    assert [p["authority"] for p in report["problems"]][:2] == [
+        "Adur District Council", "Arun District Council"]
+    assert report["problems"][0]["message"].startswith("page 1: a rule is drawn over the text")

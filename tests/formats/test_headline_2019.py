@@ -125,7 +125,8 @@ def test_a_denominator_of_zero_reads_n_a(headline_year, run, tmp_path):
     text = " ".join(pdf_text(target).split())
     assert "No recommendations to your authority fell due in the year, so there is no " \
            "compliance rate (n/a)." in text
-    assert "0%" not in text.split("Compliance with recommendations.")[1].split(".")[0]
+    after = text.split("No recommendations to your authority fell due")[1]
+    assert "0%" not in after.split(".")[0]
 
 
 def figure_alts(path) -> list[str]:
@@ -159,10 +160,10 @@ def test_the_pdf_states_the_rates_and_the_chart_says_them_too(headline_year, run
     alt = next(a for a in figure_alts(target) if a.startswith("Bar chart"))
     assert alt == (
         "Bar chart of three measures, Adur District Council against the average for district "
-        f"councils: complaints upheld, {upheld.rate}% against {upheld.group_rate}%; "
-        f"compliance with recommendations, {compliance.rate}% against "
-        f"{compliance.group_rate}%; satisfactory remedy by the authority, {remedy.rate}% "
-        f"against {remedy.group_rate}%.")
+        f"councils: Complaints upheld, {upheld.rate}% against {upheld.group_rate}%; "
+        f"Compliance with Ombudsman recommendations, {compliance.rate}% against "
+        f"{compliance.group_rate}%; Satisfactory remedy provided by the authority, "
+        f"{remedy.rate}% against {remedy.group_rate}%.")
     assert squash("Complaints and enquiries received") in squash(text)
     assert squash("Decisions made") in squash(text)
 
@@ -247,3 +248,96 @@ def test_summary_works_for_a_tables_2018_year(run):
     csv_text = run("summary", "--format", "csv").output.splitlines()
     assert csv_text[0] == ("year,area,label,authorities,received,detailed_investigations,"
                            "upheld,uphold_rate")
+
+
+OMBUDSMANS_NAMES = ("Complaints upheld", "Compliance with Ombudsman recommendations",
+                    "Satisfactory remedy provided by the authority")
+
+
+def test_the_measures_carry_the_ombudsmans_names_and_definitions():
+    """One table holds each measure's name and definition; the letter's figures carry them."""
+    from lgsco_letters.formats.headline_2019 import MEASURES
+
+    assert tuple(title for title, _, _ in MEASURES.values()) == OMBUDSMANS_NAMES
+    year = load_year(HEADLINE_YEAR)
+    measures = year.format.figures(year, year.authorities[0]).measures
+    assert tuple(m.title for m in measures) == OMBUDSMANS_NAMES
+    assert measures[0].definition == ("We uphold a complaint when we find fault, or when the "
+                                      "authority provided a suitable remedy early on.")
+    assert measures[2].definition == ("The authority upheld the complaint itself, and we agreed "
+                                      "with how it offered to put things right.")
+
+
+def test_the_letter_names_and_defines_each_measure(headline_year, run, tmp_path):
+    target = tmp_path / "adur.pdf"
+    assert run("preview", "adur", "--data", headline_year(), "--out", target).exit_code == 0
+    text = " ".join(pdf_text(target).split())
+    assert ("Complaints upheld. We uphold a complaint when we find fault, or when the authority "
+            "provided a suitable remedy early on. We upheld") in text
+    assert ("Compliance with Ombudsman recommendations. We recommend how the authority should "
+            "put things right, and check that it does what we recommended. Your authority "
+            "complied with") in text
+    assert ("Satisfactory remedy provided by the authority. The authority upheld the complaint "
+            "itself, and we agreed with how it offered to put things right. In ") in text
+    for old in ("Compliance with recommendations", "Satisfactory remedy by the authority"):
+        assert old not in text
+
+
+def scrutiny_letters(tmp_path, run, folder) -> dict[str, str]:
+    """Kent complies with every recommendation, Surrey with all but one (late counts)."""
+    texts = {}
+    for name in ("Kent County Council", "Surrey County Council"):
+        target = tmp_path / f"{name}.pdf"
+        assert run("preview", name, "--data", folder, "--out", target).exit_code == 0
+        texts[name] = " ".join(pdf_text(target).split())
+    return texts
+
+
+def test_scrutiny_is_asked_for_only_below_100_percent(headline_year, run, tmp_path):
+    def edit(row):
+        due, late = int(row["recommendations_due"]), int(row["recommendations_complied_late"])
+        if row["authority"] == "Surrey County Council":  # one not complied with
+            row["recommendations_complied_on_time"] = str(due - late - 1)
+        if row["authority"] == "Kent County Council":  # all complied, one of them late
+            row["recommendations_complied_on_time"] = str(due - 1)
+            row["recommendations_complied_late"] = "1"
+        return row
+
+    texts = scrutiny_letters(tmp_path, run, headline_year(headline_csv(*FOUR, edit=edit)))
+    sentence = "A rate below 100% is rare, and should be scrutinised."
+    assert sentence not in texts["Kent County Council"]
+    assert "100%; 1 of them after the date we agreed." in texts["Kent County Council"]
+    surrey = texts["Surrey County Council"]
+    assert sentence in surrey
+    assert surrey.index(sentence) > surrey.index("Your authority complied with")
+
+
+def test_the_bundled_year_asks_only_those_below_100_percent_to_scrutinise():
+    from helpers import TEMPLATES
+    from lgsco_letters.render.templating import Templates, render_letter_html
+
+    year, templates = load_year(HEADLINE_YEAR), Templates(TEMPLATES)
+    asked = {a.name for a in year.authorities
+             if "should be scrutinised" in render_letter_html(templates, year, a)}
+    below = {a.name for a in year.authorities
+             if a.recommendations["complied_on_time"] + a.recommendations["complied_late"]
+             < a.recommendations["due"]}
+    assert asked == below and 0 < len(asked) < 30  # 21 of 343, not every authority
+
+
+def test_summary_names_and_defines_the_measures(run):
+    text = run("summary", "--data", HEADLINE_YEAR).output.splitlines()
+    rows = [line.split("  ")[0].strip() for line in text[3:]]
+    for name in OMBUDSMANS_NAMES:
+        assert name in rows
+    assert "uphold rate" not in rows and "compliance rate" not in rows
+    assert text[-3:] == [
+        "Complaints upheld: We uphold a complaint when we find fault, or when the authority "
+        "provided a suitable remedy early on.",
+        "Compliance with Ombudsman recommendations: We recommend how the authority should put "
+        "things right, and check that it does what we recommended.",
+        "Satisfactory remedy provided by the authority: The authority upheld the complaint "
+        "itself, and we agreed with how it offered to put things right."]
+    figures = json.loads(run("summary", "--data", HEADLINE_YEAR, "--format", "json").output)
+    assert figures["measures"]["compliance_rate"]["title"] == OMBUDSMANS_NAMES[1]
+    assert figures["england"]["compliance_rate"] == 99  # the keys are unchanged

@@ -142,13 +142,18 @@ def test_a_headline_year_shows_the_measures_and_averages(project, make_year, run
     assert run_here("publish", "--jobs", "1").exit_code == 0
     site = root / "out" / "2018-19" / "site"
     index = (site / "index.html").read_text()
-    for heading in ("Compliance with recommendations", "Satisfactory remedy by the authority",
-                    "Similar authorities: uphold rate"):
+    for heading in ("Complaints upheld", "Compliance with Ombudsman recommendations",
+                    "Satisfactory remedy provided by the authority"):
         assert f'<th scope="col">{heading}</th>' in index
+    assert "Uphold rate" not in index and "Similar authorities:" not in index  # our old words
     kent = (site / "kent-county-council" / "index.html").read_text()
     assert "<title>Bar chart of three measures, Kent County Council against" in kent
     summary = (site / "summary.html").read_text()
     assert "County councils" in summary
+    assert ('<tr><th scope="row">Compliance with Ombudsman recommendations</th>' in summary)
+    assert ("<dt>Satisfactory remedy provided by the authority</dt>\n<dd>The authority upheld "
+            "the complaint itself, and we agreed with how it offered to put things right.</dd>"
+            ) in summary
     assert "Forest Heath District Council</a> (specimen) (now West Suffolk Council)</th>" in index
     forest_heath = (site / "forest-heath-district-council" / "index.html").read_text()
     assert ("Forest Heath District Council no longer exists: West Suffolk Council has taken over "
@@ -257,3 +262,80 @@ def test_a_broken_site_template_is_named_and_nothing_is_written(tmp_path, monkey
     assert result.exit_code == 2
     assert said in result.output
     assert not (tmp_path / "out" / "2017-18" / "site").exists()
+
+
+WIDE = ("Adur District Council", "Borough Council of Kings Lynn and West Norfolk",
+        "City of London Corporation", "Kent County Council", "Council of the Isles of Scilly")
+
+
+@pytest.fixture(scope="module")
+def headline_site(tmp_path_factory):
+    """A small 2018-19 year published, with the longest names and types there are."""
+    from click.testing import CliRunner
+
+    from lgsco_letters.cli import cli
+
+    root = tmp_path_factory.mktemp("headline-site")
+    folder = root / "2018-19"
+    folder.mkdir()
+    (folder / "year.yaml").write_text((HEADLINE_YEAR / "year.yaml").read_text())
+    (folder / "authorities.csv").write_text(headline_csv(*WIDE))
+    result = CliRunner().invoke(cli, ["publish", "--data", str(folder), "--jobs", "2",
+                                      "--out", str(root / "site")])
+    assert result.exit_code == 0, result.output
+    return root / "site"
+
+
+PAGES = ["index.html", "summary.html", "borough-council-of-kings-lynn-and-west-norfolk/index.html"]
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 375])
+def test_the_site_fits_the_window(headline_site, browser_page, width):
+    """No page is wider than the window (the index was 1302 px in 1280): a wide table scrolls
+    inside its own box."""
+    browser_page.set_viewport_size({"width": width, "height": 800})
+    for path in PAGES:
+        browser_page.goto((headline_site / path).as_uri())
+        wide = browser_page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{path} is {wide} px wide in a {width} px window"
+    browser_page.goto((headline_site / "index.html").as_uri())
+    box = browser_page.locator(".table-box")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth") == (width == 375)
+
+
+def test_the_tables_box_is_labelled_and_reached_by_keyboard(headline_site, browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto((headline_site / "index.html").as_uri())
+    region = page.get_by_role("region", name="Every authority, with its figures")
+    expect(region).to_have_attribute("tabindex", "0")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('table-box')"):
+            break
+    else:
+        pytest.fail("Tab never reached the table's box")
+    page.keyboard.press("ArrowRight")  # the keys scroll the box (smoothly: wait for it)
+    page.wait_for_function("document.querySelector('.table-box').scrollLeft > 0",
+                           timeout=10_000)
+
+
+def test_the_index_filters_by_similar_authorities(headline_site, browser_page):
+    page = browser_page
+    page.goto((headline_site / "index.html").as_uri())
+    expect(page.locator("#authorities tbody tr")).to_have_count(5)
+    page.get_by_label("Similar authorities").select_option("county councils")
+    expect(page.locator("#authorities tbody tr:visible")).to_have_count(1)
+    expect(page.locator("#shown")).to_have_text("Showing 1 of 5 authorities")
+    page.get_by_label("Find an authority").fill("kent")
+    expect(page.locator("#authorities tbody tr:visible th")).to_have_text("Kent County Council "
+                                                                           "(specimen)")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_violations_in_the_headline_site(headline_site, browser_page, width, path):
+    browser_page.set_viewport_size({"width": width, "height": 800})
+    browser_page.goto((headline_site / path).as_uri())
+    results = Axe().run(browser_page)
+    assert results.violations_count == 0, results.generate_report()

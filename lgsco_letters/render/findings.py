@@ -1,0 +1,76 @@
+"""What the layout check can find in a rendered letter, in words, with a stable code for each.
+
+Kept apart from `layout.py` (which reads WeasyPrint's boxes) so that `check`, `build` and
+`status` can speak of findings without importing WeasyPrint.
+
+A *problem* makes the letter wrong (`check --pdf` exits 2, `build` marks the letter failed); a
+*warning* is worth a look and changes no exit code.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# code -> what it means, as the README and `--help` say it
+PROBLEMS = {
+    "overlap": "text or a rule drawn over other text",
+    "outside": "content outside the page's printable area",
+    "split": "a table or figure split across pages",
+    "heading-last": "a heading left last on a page",
+}
+PAGE_COUNT = "page-count"
+WARNINGS = {
+    "underfilled": "a page other than the last filled less than half",
+    "short-last-line": "a paragraph whose last line is a single short word",
+    "page-count": "a page count unlike most of the year's",
+}
+CODES = {**PROBLEMS, **WARNINGS}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the layout check saw: its code, the page (1-based; None for the whole letter)
+    and what, in words."""
+
+    code: str
+    detail: str
+    page: int | None = None
+
+    @property
+    def is_problem(self) -> bool:
+        return self.code in PROBLEMS
+
+    @property
+    def message(self) -> str:
+        where = f"page {self.page}: " if self.page is not None else ""
+        return f"{where}{self.detail} ({self.code})"
+
+
+def codes_of(findings: Iterable[Finding | str]) -> str:
+    """The manifest's `layout` cell: each code once, in a fixed order, space-separated."""
+    found = {item if isinstance(item, str) else item.code for item in findings}
+    return " ".join(code for code in CODES if code in found)
+
+
+def problem_codes(codes: str) -> list[str]:
+    """The codes of a `layout` cell that make a letter wrong."""
+    return [code for code in codes.split() if code in PROBLEMS]
+
+
+def with_page_count(findings: tuple[Finding, ...], pages: int,
+                    usual: int | None) -> tuple[Finding, ...]:
+    """A letter's findings, and a warning if its page count is not the year's usual one."""
+    if usual is None or pages == usual:
+        return findings
+    return (*findings, Finding(PAGE_COUNT, f"the letter has {pages} pages where the year's "
+                                             f"letters usually have {usual}"))
+
+
+def usual_pages(counts: list[int]) -> int | None:
+    """The page count most of the year's letters have (the smaller, in a tie)."""
+    if not counts:
+        return None
+    tally = collections.Counter(counts)
+    return min(tally, key=lambda pages: (-tally[pages], pages))
