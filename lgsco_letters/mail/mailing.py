@@ -213,6 +213,8 @@ def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
     connection = Connection(options.server)
     outcomes, interval, last = [], 60.0 / options.rate if options.rate else 0.0, None
     try:
+        if plan.to_send:
+            connection.open_early()
         for item in plan.to_send:
             if last is not None and interval:
                 time.sleep(max(0.0, interval - (time.monotonic() - last)))
