@@ -9,6 +9,7 @@ import collections
 import json
 import shlex
 import ssl
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +20,16 @@ from helpers.mail import Recorder, Server, free_port
 
 # A bearer token as Microsoft's identity platform gives one: a JWT of about 1,500 characters.
 LONG = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + "A" * 1400 + ".c2lnbmF0dXJl"
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1: (key, certificate), the certificate being its
+    own authority, for --cafile."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return key, cert
 
 
 def token(number: int) -> str:

@@ -16,7 +16,7 @@ from aiosmtpd.smtp import AuthResult
 
 from helpers import ROOT
 from helpers.mail import NAMES, Recorder, Server, address, free_port, send, send_command
-from helpers.oauth import LONG, oauth_server, runs, token, token_command
+from helpers.oauth import LONG, make_certificate, oauth_server, runs, token, token_command
 from lgsco_letters.mail.signin import SignInError, TokenSource
 
 SENT_ONCE = sorted([*map(address, NAMES), "chief.executive@bromsgrove.example.org"])
@@ -24,12 +24,7 @@ SENT_ONCE = sorted([*map(address, NAMES), "chief.executive@bromsgrove.example.or
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                    str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    return key, cert
+    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 def send_with_token(year, server, certificate, *extra: str, env: dict | None = None):
