@@ -59,6 +59,7 @@ class OAuthRecorder(Recorder):
         self.mails = 0
         self.expire_at_mail: int | None = None
         self.after_expiry: set[str] = set()
+        self.refusal = "535 5.7.3 Authentication unsuccessful"
 
     async def auth_XOAUTH2(self, server, args):
         raw = args[1] if len(args) > 1 else await server.challenge_auth("")
@@ -70,8 +71,7 @@ class OAuthRecorder(Recorder):
             return AuthResult(success=True, auth_data=fields["user"])
         # As Google and Microsoft do: a challenge carrying the reason, then 535 to its answer.
         await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer"}))
-        return AuthResult(success=False, handled=False,
-                          message="535 5.7.3 Authentication unsuccessful")
+        return AuthResult(success=False, handled=False, message=self.refusal)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         self.mails += 1

@@ -93,8 +93,10 @@ def test_bounces_are_recorded_once_each_with_how_they_were_matched(run, sent, tm
         about(sent, DELTA, "postfix-delayed"),
         b"From: colleague@lgo.example.org\r\nSubject: Lunch?\r\n\r\nAt one?\r\n",
     ])
+    stored = {path: path.read_bytes() for path in mailbox.rglob("*") if path.is_file()}
     result = bounces(run, sent, "--maildir", mailbox)
     assert result.exit_code == 0, result.output
+    assert {p: p.read_bytes() for p in mailbox.rglob("*") if p.is_file()} == stored  # as it was
     when = time.strftime("%Y-%m-%d", time.gmtime())
     assert result.output.splitlines() == [
         f"Read 6 messages from the maildir {mailbox} (read only: nothing there was changed).",

@@ -229,6 +229,10 @@ def test_a_wrong_password_a_missing_folder_and_another_folder(run, year, smtp, d
     other = imap(run, year, dovecot, "--folder", "Bounces", "--auth", "login")
     assert other.exit_code == 0, other.output
     assert "Bounced: 1, recorded now" in other.output
+    dovecot.append(about(year, BETA, "gmail"), folder="R&APw-ckl&AOQ-ufer")  # as IMAP spells it
+    accented = imap(run, year, dovecot, "--folder", "R\u00fcckl\u00e4ufer")
+    assert accented.exit_code == 0, accented.output
+    assert accented.output.startswith("Read 1 message from R\u00fcckl\u00e4ufer at ")
 
 
 def test_a_mailbox_of_thousands_is_read_in_batches(run, year, smtp, dovecot, monkeypatch):
