@@ -162,6 +162,8 @@ def sign_in(user: str | None, method: str | None, token_command: str | None, *,
         raise SignInError("--token-command gives a token for --auth xoauth2: add --auth xoauth2")
     if not user:
         return None
+    if not user.isascii():
+        raise SignInError(f"--user {user}: sign-in needs a user name in plain ASCII")
     if method == "xoauth2":
         variable = next((name for name in token_variables if os.environ.get(name)),
                         token_variables[0])

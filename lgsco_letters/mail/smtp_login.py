@@ -50,6 +50,10 @@ def log_in(smtp: smtplib.SMTP, signin: SignIn, where: str,
         smtp.close()
         raise SignInError(f"{where} refused the login for {signin.user}: "
                           f"{signin.hide(_reply(error))}") from None
+    except UnicodeEncodeError:
+        smtp.close()
+        raise SignInError(f"--user {signin.user}: the user name or the password is not plain "
+                          "ASCII, which SMTP sign-in cannot carry") from None
     return smtp
 
 

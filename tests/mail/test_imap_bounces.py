@@ -123,6 +123,9 @@ def test_the_full_round_from_send_to_a_resend_to_a_corrected_address(
                    "--out", year / "out")
     assert approved.exit_code == 0, approved.output
     assert f"  {GAMMA}: to chief.executive@gamma.example.org" in approved.output
+    assert status(run, year)[GAMMA]["reason"].endswith(
+        "approved again for the corrected address (chief.executive@gamma.example.org): send "
+        "--resend gamma-county-council sends it")
     resent = send(run, year, smtp, "--resend", GAMMA)
     assert resent.exit_code == 0, resent.output
     (message,) = smtp.recorder.to("chief.executive@gamma.example.org")
