@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# WeasyPrint's system libraries; for the tests, poppler-utils (pdftotext) and Debian's Chromium
-# (the browser test drives it with Playwright; Playwright's own browser download is never used).
+# WeasyPrint's system libraries; for the tests, poppler-utils (pdftotext), Debian's Chromium
+# (the browser test drives it with Playwright; Playwright's own browser download is never used)
+# and Dovecot (the IMAP server `bounces` is tested against, started by the tests themselves).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
-TEST_DEBS := poppler-utils chromium openssl
+TEST_DEBS := poppler-utils chromium openssl dovecot-imapd
 
 # Every Python package is pinned in constraints.txt, so that two machines a year apart install
 # the same versions and build the same bytes. `make lock` brings the pins up to date.

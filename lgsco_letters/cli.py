@@ -10,6 +10,7 @@ import click
 
 from lgsco_letters import __version__
 from lgsco_letters.commands.approve import approve
+from lgsco_letters.commands.bounces import bounces
 from lgsco_letters.commands.build import build
 from lgsco_letters.commands.check import check
 from lgsco_letters.commands.diff import diff
@@ -69,7 +70,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, approve,
-                send, status, summary, publish, new_year):
+                send, bounces, status, summary, publish, new_year):
     cli.add_command(command)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import click
 from lgsco_letters.build.manifest import read_letters
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.commands.send_output import Reporter, describe, not_done, summary
+from lgsco_letters.commands.signin_options import host_and_port, security, signin_options
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.locking import holding
@@ -25,30 +25,20 @@ from lgsco_letters.mail.mailing import (
     send_all,
     write_eml_files,
 )
+from lgsco_letters.mail.signin import SignIn, TokenRefused, sign_in
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import plural
 
 PASSWORD_VARIABLE = "LGSCO_SMTP_PASSWORD"
+TOKEN_VARIABLE = "LGSCO_SMTP_TOKEN"
 
 
-def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
+def _server(smtp: str | None, starttls: bool, ssl: bool, signin: SignIn | None,
             timeout: float, cafile: Path | None) -> Server | None:
     if smtp is None:
         return None
-    host, _, port = smtp.rpartition(":")
-    if not host or not port.isdigit():
-        raise click.BadParameter(f"expected HOST:PORT, e.g. 127.0.0.1:25, found {smtp!r}",
-                                 param_hint="--smtp")
-    if starttls and ssl:
-        raise click.UsageError("--starttls and --ssl cannot be used together")
-    password = None
-    if user:
-        password = os.environ.get(PASSWORD_VARIABLE)
-        if password is None:
-            raise LettersError(f"--user {user}: set the password in the environment variable "
-                               f"{PASSWORD_VARIABLE} (it is never taken from the command line)")
-    security = "ssl" if ssl else "starttls" if starttls else "plain"
-    return Server(host, int(port), security, user, password, timeout,
+    host, port = host_and_port(smtp, "--smtp", "127.0.0.1:25")
+    return Server(host, port, security(starttls, ssl), signin, timeout,
                   str(cafile) if cafile else None)
 
 
@@ -61,7 +51,7 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
 @click.option("--ssl", is_flag=True, help="Connect with TLS from the start (SMTPS).")
 @click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Trust the server's certificate if signed by this authority (PEM).")
-@click.option("--user", help=f"Log in as USER; the password comes from ${PASSWORD_VARIABLE}.")
+@signin_options(password=f"from ${PASSWORD_VARIABLE}", token=f"from ${TOKEN_VARIABLE}")
 @click.option("--from", "sender", required=True, metavar="ADDRESS", help="The sender.")
 @click.option("--cc", multiple=True, metavar="ADDRESS|FIELD",
               help="Copy to this address, or to the address in this data field "
@@ -85,8 +75,8 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
                    "sent again. Only for a ledger that is lost and cannot be restored.")
 @click.pass_obj
 def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str | None,
-         starttls: bool, ssl: bool, cafile: Path | None, user: str | None, sender: str,
-         cc: tuple[str, ...],
+         starttls: bool, ssl: bool, cafile: Path | None, user: str | None, auth: str | None,
+         token_command: str | None, sender: str, cc: tuple[str, ...],
          rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
          allow_specimen: bool, dry_run: Path | None, retries: int, backoff: float,
          timeout: float, yes: bool, new_ledger: bool) -> None:
@@ -95,7 +85,9 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
     year = load_year_from(config, data_dir)
     out_dir = year_out_dir(config, year, out_dir)
-    server = _server(smtp, starttls, ssl, user, timeout, cafile)
+    signin = sign_in(user, auth, token_command, password_variables=(PASSWORD_VARIABLE,),
+                     token_variables=(TOKEN_VARIABLE,)) if smtp else None
+    server = _server(smtp, starttls, ssl, signin, timeout, cafile)
     options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
                           allow_specimen, dry_run, retries, backoff)
     templates = Templates(config.templates)
@@ -105,7 +97,11 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     # One run at a time, as a courtesy: the ledger's claims keep two runs from sending one
     # letter twice even when this lock is lost.
     with holding(out_dir, "send") if out_dir.is_dir() else contextlib.nullcontext():
-        plan, outcomes = _send(year, out_dir, options, templates, yes, new_ledger)
+        try:
+            plan, outcomes = _send(year, out_dir, options, templates, yes, new_ledger)
+        except TokenRefused as stopped:
+            _stopped(stopped)
+            raise
     summary(outcomes, plan)
     if not_done(outcomes, plan):
         sys.exit(1)  # only a year whose every chosen letter has gone is done
@@ -126,14 +122,31 @@ def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: 
         if plan.to_send and not ledger.write:
             ledger.close()
             ledger = open_ledger(out_dir, write=True)
-        reporter = Reporter(len(plan.to_send), 60.0 / options.rate if options.rate else 0.0)
+        reporter, seen = Reporter(len(plan.to_send), 60.0 / options.rate if options.rate
+                                  else 0.0), []
         try:
-            outcomes = send_all(plan, year, templates, options, ledger, reporter)
+            outcomes = send_all(plan, year, templates, options, ledger,
+                                lambda outcome: (seen.append(outcome), reporter(outcome)))
+        except TokenRefused as stopped:
+            stopped.plan, stopped.outcomes = plan, seen
+            raise
         finally:
             reporter.finish()
     finally:
         ledger.close(checkpoint=True)
     return plan, outcomes
+
+
+def _stopped(stopped: TokenRefused) -> None:
+    """A run the server stopped by refusing the token: what went before it, and what did not."""
+    plan, outcomes = getattr(stopped, "plan", None), getattr(stopped, "outcomes", [])
+    if plan is None:
+        return  # refused before anything was planned
+    summary(outcomes, plan)
+    untried = len(plan.to_send) - len(outcomes)
+    if untried:
+        click.echo(f"Stopped before {plural(untried, 'letter')}: not sent (a re-run sends "
+                   "them).")
 
 
 def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) -> None:

@@ -63,8 +63,8 @@ SUMMARIES = {
 @click.pass_obj
 def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: bool,
            output: str) -> None:
-    """How the mailing stands: each letter's state (draft, approved, sent, held back or
-    failed) and why, with the counts. Opens the ledger read-only."""
+    """How the mailing stands: each letter's state (draft, approved, sent, held back, failed
+    or bounced) and why, with the counts. Opens the ledger read-only."""
     year = load_year_from(config, data_dir)
     out_dir = year_out_dir(config, year, out_dir)
     ledger = open_ledger(out_dir)
@@ -90,7 +90,7 @@ def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: b
 def _as_text(letters: list[Standing], sends: collections.Counter, states: collections.Counter,
              every: bool) -> None:
     for name in (SendStatus.SENT, SendStatus.FAILED_TEMPORARY, SendStatus.FAILED_PERMANENT,
-                 SendStatus.UNKNOWN, SendStatus.SENDING):
+                 SendStatus.UNKNOWN, SendStatus.SENDING, SendStatus.BOUNCED):
         click.echo(f"{name + ':':<18}{sends[name]}")
     unsent = [letter for letter in letters if letter.state != LetterState.SENT]
     click.echo(f"{'not yet sent:':<18}{len(unsent)} of {len(letters)}")

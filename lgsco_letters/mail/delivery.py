@@ -14,6 +14,8 @@ from email.message import EmailMessage
 
 from lgsco_letters.errors import LettersError
 from lgsco_letters.mail.ledger import SendStatus
+from lgsco_letters.mail.signin import SignIn
+from lgsco_letters.mail.smtp_login import log_in
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +25,7 @@ class Server:
     host: str
     port: int
     security: str = "plain"  # plain, starttls or ssl
-    user: str | None = None
-    password: str | None = None
+    signin: SignIn | None = None
     timeout: float = 30.0
     cafile: str | None = None  # a private certificate authority to trust, else the system's
 
@@ -87,8 +88,14 @@ class Connection:
                                f"not be verified ({error.verify_message}); if it comes from a "
                                "private authority, name that authority's certificate with "
                                "--cafile") from None
-        self._login(smtp)
-        return smtp
+        if self.server.signin is None:
+            return smtp
+        try:
+            return log_in(smtp, self.server.signin, f"{self.server.host}:{self.server.port}",
+                          self._connect)
+        except BaseException:
+            smtp.close()
+            raise
 
     def _connect(self) -> smtplib.SMTP:
         server = self.server
@@ -107,17 +114,15 @@ class Connection:
             smtp.ehlo()
         return smtp
 
-    def _login(self, smtp: smtplib.SMTP) -> None:
-        server = self.server
-        if server.user:
-            try:
-                smtp.login(server.user, server.password or "")
-            except smtplib.SMTPException as error:  # a bad login stops the run: retrying won't help
-                smtp.close()
-                why = (_reply(error.smtp_code, error.smtp_error)
-                       if isinstance(error, smtplib.SMTPResponseException) else str(error))
-                raise LettersError(f"{server.host}:{server.port} refused the login for "
-                                   f"{server.user}: {why}") from None
+    def open_early(self) -> None:
+        """Connect and sign in before the first letter is claimed, so that credentials that
+        cannot be had or are refused stop the run before anything is recorded. A connection
+        that fails now is tried again, as usual, with the first letter."""
+        try:
+            self.smtp = self._open()
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
+            logger.info("connecting before the first letter failed: %s", error)
+            self.smtp = None
 
     def close(self) -> None:
         if self.smtp is not None:

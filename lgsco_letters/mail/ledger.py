@@ -30,6 +30,7 @@ from lgsco_letters.mail.claims import Claimant, is_live, this_process
 from lgsco_letters.mail.ledger_access import access_problem
 from lgsco_letters.mail.ledger_records import Claimed, Delivery, LetterRecord, Sending
 from lgsco_letters.mail.ledger_schema import SendStatus, now
+from lgsco_letters.mail.notifications import read_notifications
 
 LEDGER_FILE = "sent.sqlite"
 MARKER_FILE = "sent.sqlite.started"  # written with the first send: this year has sent before
@@ -197,8 +198,9 @@ class Ledger:
         for row in rows:
             deliveries.setdefault(row[1], []).append(Delivery.from_row(row))
         approvals, logged = read_approvals(self.db, slug), read_latest_log(self.db, slug)
+        notifications = read_notifications(self.db, slug)
         return {name: LetterRecord(tuple(deliveries.get(name, ())), approvals.get(name),
-                                   logged.get(name))
+                                   logged.get(name), notifications.get(name, ()))
                 for name in {*deliveries, *approvals, *logged}}
 
     def is_empty(self) -> bool:
@@ -230,7 +232,8 @@ class Ledger:
             if not getattr(verdict, "may_go", False):
                 return verdict, None
             planned, latest, me = sending(record), record.latest, this_process().as_text()
-            if latest is not None and latest.status != SendStatus.SENT and (
+            if latest is not None and latest.status not in (SendStatus.SENT,
+                                                             SendStatus.BOUNCED) and (
                     latest.message_id, latest.recipient, latest.cc, latest.sha256) == (
                     planned.message_id, planned.recipient, planned.cc, planned.sha256):
                 db.execute("UPDATE deliveries SET claimed_by = ? WHERE id = ?", (me, latest.id))

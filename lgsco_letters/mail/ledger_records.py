@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from lgsco_letters.mail.approvals import Approval
 from lgsco_letters.mail.claims import Claimant, is_live
 from lgsco_letters.mail.ledger_schema import SendStatus
+from lgsco_letters.mail.notifications import FAILED, Notification, settled
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ class LetterRecord:
     deliveries: tuple[Delivery, ...] = ()
     approval: Approval | None = None
     logged: Approval | None = None  # the log's latest entry, if that entry is an approval
+    notifications: tuple[Notification, ...] = ()  # what came back, in the order sent
+
+    def notice(self, delivery: Delivery, address: str | None = None) -> Notification | None:
+        """What the notifications last said of the delivery's recipient (or `address`)."""
+        return settled(self.notifications, delivery.id, address or delivery.recipient)
+
+    def copies_bounced(self, delivery: Delivery) -> list[Notification]:
+        """Failures reported for the delivery's addresses other than its recipient: its Cc's."""
+        return [n for n in self.notifications if n.delivery == delivery.id
+                and n.action == FAILED and n.recipient.casefold() != delivery.recipient.casefold()]
 
     @property
     def latest(self) -> Delivery | None:

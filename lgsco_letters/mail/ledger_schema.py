@@ -10,6 +10,10 @@ Version 1 keeps one row per delivery (`deliveries`): a letter sent again, or sen
 corrected address, is a new delivery of the same letter, and its first delivery stays on
 record. The view `sends` gives each letter's latest delivery. Approvals cover the envelope
 (`recipient`, and `cc`: the Cc fields' addresses, as JSON).
+
+Version 2 records the delivery status notifications that came back (`notifications`: one row
+per notification and address it reports on, each matched to a delivery), and a delivery may be
+`bounced`: taken by the server, then reported failed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class SendStatus(StrEnum):
     FAILED_TEMPORARY = "failed-temporary"
     FAILED_PERMANENT = "failed-permanent"
     UNKNOWN = "unknown"  # the server may have it: handed over, no reply
+    BOUNCED = "bounced"  # the server took it, and a delivery status notification says it failed
 
 
 def now() -> str:
@@ -34,7 +39,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-VERSION = 1
+VERSION = 2
 STATUSES = ", ".join(f"'{status}'" for status in SendStatus)
 DELIVERIES = f"""
 CREATE TABLE deliveries (
@@ -56,6 +61,23 @@ CREATE TABLE deliveries (
     claimed_by TEXT
 );
 CREATE INDEX deliveries_of_a_letter ON deliveries (slug, id);
+"""
+NOTIFICATIONS = """
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    delivery INTEGER NOT NULL REFERENCES deliveries (id),
+    slug TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('failed', 'delayed', 'delivered')),
+    status TEXT NOT NULL DEFAULT '',
+    diagnostic TEXT NOT NULL DEFAULT '',
+    notified_at TEXT NOT NULL,
+    notification_id TEXT NOT NULL,
+    matched_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (notification_id, delivery, recipient)
+);
+CREATE INDEX notifications_of_a_letter ON notifications (slug, id);
 """
 # Version 0's tables, as the versions before user_version made them.
 SENDS_V0 = ("slug", "authority", "recipient", "cc", "sha256", "message_id", "status", "attempts",
@@ -85,6 +107,8 @@ COLUMNS = {  # each table's columns in this version
     "deliveries": ("id", *SENDS_V0[:9], "warning", *SENDS_V0[9:], "claimed_by"),
     "approvals": ("slug", "authority", "sha256", "approved_by", "approved_at", "recipient", "cc"),
     "approval_log": ("at", "slug", "authority", "sha256", "action", "person", "recipient", "cc"),
+    "notifications": ("id", "delivery", "slug", "recipient", "action", "status", "diagnostic",
+                      "notified_at", "notification_id", "matched_by", "recorded_at"),
 }
 # In a version-0 ledger sent before recipients were told from Cc's, a reply listing the council's
 # own address as refused: the Cc had the letter, the council did not.
@@ -192,4 +216,25 @@ def _correct_own_address_refused(db: sqlite3.Connection) -> None:
                                             row_id))
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_from_version_0]
+def _from_version_1(db: sqlite3.Connection) -> None:
+    """Deliveries may be `bounced` (SQLite changes a CHECK only by making the table anew), and
+    the notifications that say so are kept."""
+    found = objects(db)
+    unknown = set(found) - {"deliveries", "sends", "approvals", "approval_log"}
+    if unknown:
+        raise ShapeError(f"it holds {', '.join(sorted(unknown))}, which no ledger version has")
+    _expect(db, "deliveries", COLUMNS["deliveries"], found)
+    if found.get("sends") == "view":
+        db.execute("DROP VIEW sends")
+    db.execute("DROP INDEX IF EXISTS deliveries_of_a_letter")
+    db.execute("ALTER TABLE deliveries RENAME TO deliveries_version_1")
+    _script(db, DELIVERIES)
+    columns_listed = ", ".join(COLUMNS["deliveries"])
+    db.execute(f"INSERT INTO deliveries ({columns_listed}) SELECT {columns_listed} FROM "
+               "deliveries_version_1")
+    db.execute("DROP TABLE deliveries_version_1")
+    _script(db, SENDS_VIEW)
+    _script(db, NOTIFICATIONS)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_from_version_0, _from_version_1]

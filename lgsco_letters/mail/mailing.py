@@ -163,11 +163,13 @@ def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Pro
 
 def resends(record: LetterRecord, resend: bool) -> int:
     """The Message-ID's resend number. Resending an unknown keeps the ID, so that a server
-    that did take the first can recognise the repeat; resending a sent letter is new mail."""
+    that did take the first can recognise the repeat; resending a sent letter, or one that
+    bounced, is new mail."""
     latest = record.latest
     if latest is None:
         return 0
-    return latest.resends + (1 if resend and latest.status == SendStatus.SENT else 0)
+    return latest.resends + (1 if resend and latest.status in (SendStatus.SENT,
+                                                              SendStatus.BOUNCED) else 0)
 
 
 @dataclass
@@ -226,6 +228,8 @@ def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
     connection = Connection(options.server)
     outcomes, interval, last = [], 60.0 / options.rate if options.rate else 0.0, None
     try:
+        if plan.to_send:
+            connection.open_early()
         for item in plan.to_send:
             if last is not None and interval:
                 time.sleep(max(0.0, interval - (time.monotonic() - last)))

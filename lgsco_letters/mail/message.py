@@ -30,6 +30,14 @@ def attachment_name(year: Year, authority: Authority) -> str:
     return f"annual-review-letter-{year.letter_year}-{authority.slug}.pdf"
 
 
+def subject(templates: Templates, year: Year, authority: Authority,
+            context: dict | None = None) -> str:
+    """The letter's subject line, as `send` gives it and `bounces` looks for it."""
+    context = context or templates.context(year, authority) | {
+        "attachment_name": attachment_name(year, authority), "sender": ""}
+    return " ".join(templates.env.get_template(SUBJECT).render(context).split())
+
+
 def compose(templates: Templates, year: Year, authority: Authority, pdf: bytes, *,
             sender: str, cc: list[str], msgid: str) -> EmailMessage:
     context = templates.context(year, authority) | {
@@ -39,8 +47,7 @@ def compose(templates: Templates, year: Year, authority: Authority, pdf: bytes, 
     message["To"] = authority.recipient.email
     if cc:
         message["Cc"] = ", ".join(cc)
-    subject = templates.env.get_template(SUBJECT).render(context)
-    message["Subject"] = " ".join(subject.split())
+    message["Subject"] = subject(templates, year, authority, context)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = msgid
     message.set_content(templates.env.get_template(COVER_TEXT).render(context))

@@ -25,11 +25,13 @@ class LetterState(StrEnum):
     SENT = "sent"
     HELD = "held back"  # cannot go until someone acts: rebuild, approve again, --resend
     FAILED = "failed"  # the server refused it, or the build did
+    BOUNCED = "bounced"  # the server took it, and a notification came back: it never arrived
 
 
+# Every other reason holds the letter back.
 STATES = {Reason.NOT_APPROVED: LetterState.DRAFT, Reason.READY: LetterState.APPROVED,
           Reason.SENT: LetterState.SENT, Reason.REFUSED: LetterState.FAILED,
-          Reason.TRY_AGAIN: LetterState.FAILED}  # every other reason holds the letter back
+          Reason.TRY_AGAIN: LetterState.FAILED, Reason.BOUNCED: LetterState.BOUNCED}
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Standing:
     approved_for: dict[str, Any] | None = None  # the addresses the approval covers
     sent_to: dict[str, str] | None = None  # where the delivery that took it went
     warning: str | None = None
+    bounce: dict[str, str] | None = None  # the notification that says it bounced
     successor: str = ""  # the council an abolished authority's letter goes to
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,6 +83,8 @@ def standing_of(authority: Authority, row: dict | None, out_dir: Path,
     verdict = decide(authority, built, record)
     approval, sent = record.approval, verdict.sent
     envelope = approval.envelope if approval else None
+    latest = record.latest
+    bounce = (record.notice(latest) if verdict.reason == Reason.BOUNCED and latest else None)
     return Standing(authority.name, authority.slug, authority.specimen,
                     STATES.get(verdict.reason, LetterState.HELD), verdict.words, verdict.reason,
                     approval.approved_by if approval else None,
@@ -87,7 +92,8 @@ def standing_of(authority: Authority, row: dict | None, out_dir: Path,
                     sent.sent_at if sent else None, built.sha256,
                     envelope.as_dict() if envelope else None,
                     {"to": sent.recipient, "cc": sent.cc} if sent else None,
-                    verdict.warning or None, authority.successor)
+                    verdict.warning or None, bounce.as_dict() if bounce else None,
+                    authority.successor)
 
 
 def in_words(standing: Standing) -> str:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from lgsco_letters.data.models import Authority
 from lgsco_letters.mail.envelope import Envelope
 from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
+from lgsco_letters.mail.notifications import DELAYED
 
 
 class Reason(StrEnum):
@@ -25,6 +26,7 @@ class Reason(StrEnum):
     BEING_SENT = "being sent"  # claimed by another run that is still going
     UNKNOWN = "unknown"  # handed over, no reply: the server may have it
     REFUSED = "refused"  # refused for good last time
+    BOUNCED = "bounced"  # taken by the server, then reported failed by a notification
     SENT = "sent"
     CHANGED_SINCE_SENT = "changed since sent"
     NOT_APPROVED = "not approved"
@@ -37,7 +39,8 @@ class Reason(StrEnum):
 
 
 MAY_GO = (Reason.TRY_AGAIN, Reason.READY)
-RESEND_OVERRIDES = (Reason.UNKNOWN, Reason.REFUSED, Reason.SENT, Reason.CHANGED_SINCE_SENT)
+RESEND_OVERRIDES = (Reason.UNKNOWN, Reason.REFUSED, Reason.BOUNCED, Reason.SENT,
+                    Reason.CHANGED_SINCE_SENT)
 SPECIMEN = "specimen letter (made-up figures): not sent without --allow-specimen"
 
 
@@ -107,11 +110,31 @@ def _ledger(authority: Authority, built: Built, record: LetterRecord) -> Verdict
         return None
     if latest.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
         return Verdict(Reason.UNKNOWN, f"outcome unknown: {_reply(latest, INTERRUPTED)}")
+    if latest.status == SendStatus.BOUNCED:
+        return _bounced(authority, built, record, latest)
     if latest.status == SendStatus.FAILED_PERMANENT:
         return Verdict(Reason.REFUSED, f"refused for good: {latest.reply}",
                        held=f"refused for good last time ({latest.reply}); not retried (use "
                             "--resend once it is fixed)")
     return None
+
+
+def _bounced(authority: Authority, built: Built, record: LetterRecord,
+             delivery: Delivery) -> Verdict:
+    """What came back, and what to do: the address corrected in the data, the letter approved
+    again for it (no rebuild: an address is not what a letter says), then a deliberate resend."""
+    notice, now = record.notice(delivery), Envelope.of(authority)
+    came_back = (f"{notice.explained()} (for {delivery.recipient}, notified {notice.day})"
+                 if notice else f"for {delivery.recipient}")
+    resend = f"send --resend {authority.slug}"
+    if now.recipient.casefold() == delivery.recipient.casefold():
+        hint = f"correct the address in the data, approve the letter again, then {resend}"
+    elif _approval(authority, built, record) is None:
+        hint = f"approved again for the corrected address ({now.recipient}): {resend} sends it"
+    else:
+        hint = (f"the address is corrected in the data (now {now.recipient}): approve the "
+                f"letter again, then {resend}")
+    return Verdict(Reason.BOUNCED, f"{came_back}: {hint}", held=f"it bounced: {came_back}: {hint}")
 
 
 def _changed_since_sent(authority: Authority, built: Built, record: LetterRecord,
@@ -171,16 +194,29 @@ def _reply(delivery: Delivery, otherwise: str) -> str:
 
 
 def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
-    """What went wrong around a letter that did go: a refused Cc, a resend that failed."""
+    """What went wrong around a letter that did go: a refused or bounced Cc, a delivery delayed
+    (until a later notification settles it), a resend that failed."""
     warnings = [sent.warning] if sent.warning else []
+    notice = record.notice(sent)
+    if notice is not None and notice.action == DELAYED:
+        warnings.append(f"delivery delayed: {notice.explained()} (notified {notice.day}); a "
+                        "later notification says whether it arrived")
+    warnings += [f"the Cc {copy.recipient} bounced: {copy.explained()} (notified {copy.day})"
+                 for copy in record.copies_bounced(sent)]
     later = record.latest
     if later is not None and later.id != sent.id and not later.claimed_live:
-        outcome = ("its outcome is unknown" if later.status in (SendStatus.UNKNOWN,
-                                                                 SendStatus.SENDING)
-                   else "it failed")
         warnings.append(f"a resend on {later.last_attempt or later.first_attempt} was not "
-                        f"delivered ({outcome}: {_reply(later, INTERRUPTED)})")
+                        f"delivered ({_outcome(record, later)})")
     return "; ".join(warnings)
+
+
+def _outcome(record: LetterRecord, delivery: Delivery) -> str:
+    if delivery.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
+        return f"its outcome is unknown: {_reply(delivery, INTERRUPTED)}"
+    notice = record.notice(delivery)
+    if delivery.status == SendStatus.BOUNCED and notice is not None:
+        return f"it bounced: {notice.explained()}"
+    return f"it failed: {_reply(delivery, INTERRUPTED)}"
 
 
 def _log_says(record: LetterRecord) -> str:

@@ -48,9 +48,14 @@ def data_fingerprint(year: Year, authority: Authority) -> str:
                    if field.name not in ("folder", "authorities", "format", "shared")}
     year_values["signatory"] = dataclasses.asdict(year.signatory)
     year_values["format"] = year.format.name
+    # An address is where a letter goes, not what it says: a corrected address (the
+    # recipient's, or any other *_email field's) leaves the letter, its bytes and its
+    # provenance as they were, and needs a new approval, never a rebuild.
     own = {field.name: getattr(authority, field.name)
-           for field in dataclasses.fields(authority) if field.name not in ("source", "line")}
-    own["recipient"] = dataclasses.asdict(authority.recipient)
+           for field in dataclasses.fields(authority)
+           if field.name not in ("source", "line") and not field.name.endswith("_email")}
+    own["recipient"] = {key: value for key, value in dataclasses.asdict(authority.recipient).items()
+                        if key != "email"}
     # the year-wide figures the letter quotes (its group's averages): another council's
     # change that moves them changes this letter too, and only the letters that quote them
     quoted = year.format.quoted(year, authority)

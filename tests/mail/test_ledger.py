@@ -91,7 +91,8 @@ def test_a_folder_that_cannot_be_written_is_a_permission_problem_not_a_damaged_l
         assert "Traceback" not in result.stderr
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["counts"] == {"draft": 0, "approved": 5, "sent": 1,
-                                                   "held back": 0, "failed": 0}
+                                                   "held back": 0, "failed": 0,
+                                                   "bounced": 0}
     assert check.returncode == 0, check.stdout + check.stderr
     assert build.returncode != 0
     assert "Make room" not in build.stderr and said.split(" (")[0] in build.stderr
@@ -133,7 +134,7 @@ def test_a_ledger_of_a_later_version_is_refused(run, year, smtp):
     result = send(run, year, smtp)
     assert result.exit_code == 2
     assert ("sent.sqlite: it is version 7 of the ledger, written by a later lgsco-letters "
-            "(this one knows versions up to 1). Use that version") in result.output
+            "(this one knows versions up to 2). Use that version") in result.output
     assert "--new-ledger" not in result.output
     assert len(smtp.recorder.messages) == 1
 
@@ -240,7 +241,7 @@ def test_a_ledger_from_before_is_read_as_it_was_and_brought_up_to_date(run, unap
     assert held.exit_code == 1
     assert "0 letters to send" in held.output and "1 already sent" in held.output
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
     approve_all(year)
     result = send(run, year, smtp)
     assert result.exit_code == 1, result.output  # the specimen
@@ -263,8 +264,9 @@ def test_a_failed_resend_of_a_letter_already_delivered_still_counts_it_sent_once
         resend.output)
     status = run("status", "--data", year / "2017-18", "--out", year / "out")
     lines = status.output.splitlines()
-    assert lines[:6] == ["sent:             1", "failed-temporary: 0", "failed-permanent: 0",
-                         "unknown:          0", "sending:          0", "not yet sent:     5 of 6"]
+    assert lines[:7] == ["sent:             1", "failed-temporary: 0", "failed-permanent: 0",
+                         "unknown:          0", "sending:          0", "bounced:          0",
+                         "not yet sent:     5 of 6"]
     (line,) = [line for line in lines if line.startswith(f"  {ALPHA}: sent: sent on ")]
     assert line.endswith(" was not delivered (it failed: ce@alpha.example.org: 550 5.2.1 "
                          "Mailbox disabled))")

@@ -414,9 +414,11 @@ def test_status_tells_the_truth(run, year, smtp):
     result = run("status", "--data", year / "2017-18", "--out", year / "out")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[:6] == ["sent:             4", "failed-temporary: 0", "failed-permanent: 1",
-                         "unknown:          0", "sending:          0", "not yet sent:     2 of 6"]
-    assert lines[6] == "letters:          0 draft, 1 approved, 4 sent, 0 held back, 1 failed"
+    assert lines[:7] == ["sent:             4", "failed-temporary: 0", "failed-permanent: 1",
+                         "unknown:          0", "sending:          0", "bounced:          0",
+                         "not yet sent:     2 of 6"]
+    assert lines[7] == ("letters:          0 draft, 1 approved, 4 sent, 0 held back, 1 failed, "
+                        "0 bounced")
     assert "  Adur District Council (specimen): approved: approved by Pat Signer on " in (
         result.output)
     assert ("  Gamma County Council: failed: refused for good: ce@gamma.example.org: 550 5.1.1 "

@@ -101,7 +101,7 @@ def test_status_gives_each_letters_state_as_json(run, year, smtp):
                  "json")
     status = json.loads(result.output)
     assert status["counts"] == {"draft": 1, "approved": 3, "sent": 1, "held back": 0,
-                                "failed": 1}
+                                "failed": 1, "bounced": 0}
     letters = {letter["authority"]: letter for letter in status["letters"]}
     assert letters["Alpha Borough Council"]["state"] == "sent"
     assert letters["Alpha Borough Council"]["sent_at"]

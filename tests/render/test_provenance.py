@@ -9,7 +9,7 @@ import zlib
 import pytest
 from pypdf import PdfReader
 
-from helpers import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, TEMPLATES, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, CSV_HEADER, TEMPLATES, csv_text
 from lgsco_letters.data.year import load_year
 from lgsco_letters.render.variants import VARIANTS
 
@@ -177,3 +177,26 @@ def test_inspect_refuses_a_file_that_is_not_a_pdf(tmp_path, run):
     result = run("inspect", bad)
     assert result.exit_code == 2
     assert "not a readable PDF" in result.output
+
+
+def test_an_address_is_where_a_letter_goes_not_what_it_says(tmp_path, make_year, run):
+    """A corrected address (the recipient's, the link officer's) changes neither the PDF's
+    bytes nor its provenance: no rebuild, only a new approval (see the mailing tests)."""
+    folder = make_year(csv=f"{CSV_HEADER},link_officer_email\n{BROMSGROVE_ROW},"
+                           "complaints@bromsgrove.example.org\n")
+    out = tmp_path / "out"
+    assert run("build", "--data", folder, "--out", out).exit_code == 0
+    pdf = out / "bromsgrove-district-council.pdf"
+    before = pdf.read_bytes()
+    csv_path = folder / "authorities.csv"
+    csv_path.write_text(csv_path.read_text().replace("chief.executive@", "chief.exec@")
+                        .replace("complaints@", "link.officer@"))
+    inspected = run("inspect", pdf, "--data", folder)
+    assert inspected.exit_code == 0, inspected.output
+    assert "Data: matches the current data" in inspected.output
+    rebuilt = run("build", "--data", folder, "--out", out)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "0 built, 1 unchanged, 0 failed" in rebuilt.output
+    assert pdf.read_bytes() == before
+    manifest = (out / "manifest.csv").read_text()
+    assert "chief.exec@bromsgrove.example.org" in manifest  # where it goes now
