@@ -3,6 +3,9 @@
 An `flock` on a file in the folder, not a pid file: the kernel lets go of it when the process
 ends, however it ends, so a killed run never blocks the next. The file also says who holds it
 (command, process id, start time), so that the one refused can be told whom it waits for.
+
+An flock belongs to the open file, which a forked child shares: a build's worker that kept it
+would hold the folder after its parent died. So every child closes it as it starts.
 """
 
 from __future__ import annotations
@@ -18,6 +21,16 @@ from pathlib import Path
 from lgsco_letters.errors import LettersError, display_path
 
 LOCK_FILE = ".lgsco.lock"
+_held: set[int] = set()  # this process's lock files, open
+
+
+def _close_in_child() -> None:
+    for handle in _held:
+        os.close(handle)  # closing a copy lets nothing go: the parent still holds its own
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_in_child)
 
 
 class FolderBusy(LettersError):
@@ -37,6 +50,7 @@ def holding(out_dir: Path, command: str) -> Iterator[None]:
         raise FolderBusy(f"{display_path(out_dir)} is in use by {holder}: one build, send or "
                          "approve at a time on a year's letters. Wait for it to finish, then run "
                          "this again.") from None
+    _held.add(handle)
     try:
         started = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(handle, 0)
@@ -44,6 +58,7 @@ def holding(out_dir: Path, command: str) -> Iterator[None]:
                                       "started": started}).encode(), 0)
         yield
     finally:
+        _held.discard(handle)
         os.ftruncate(handle, 0)
         fcntl.flock(handle, fcntl.LOCK_UN)
         os.close(handle)

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.build.manifest import BuildStatus, read_previous, write_manifest
+from lgsco_letters.build.pool import WorkerLost, run_jobs
 from lgsco_letters.build.progress import Progress
 from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
-from lgsco_letters.build.workers import Job, run_jobs
+from lgsco_letters.build.workers import Job
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import DataError, LettersError, Problem, RenderError
 from lgsco_letters.locking import holding
+from lgsco_letters.processes import interrupt_exit_code, stop_reason
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import css_dependencies, resolve_asset
 from lgsco_letters.render.provenance import document_identifier, engine_version
@@ -82,19 +84,32 @@ class BuildReport:
 
 
 class BuildStopped(LettersError):
-    """The build could not go on (a full disk): what was written is listed, the rest is not."""
+    """The build could not go on (a full disk, a lost worker) or was stopped (Ctrl-C,
+    SIGTERM): what was written is listed, and kept; the next build carries on from there."""
 
     exit_code = 1
 
-    def __init__(self, report: BuildReport, error: OSError):
+    def __init__(self, report: BuildReport, cause: BaseException):
         written = [letter.authority.name for letter in report.written]
-        where = f" ({error.filename})" if error.filename else ""
         listed = "; ".join(written[:10]) + (f"; and {len(written) - 10} more"
                                             if len(written) > 10 else "")
-        super().__init__(f"The build stopped: {error.strerror or error}{where}. "
-                         f"{plural(len(written), 'letter')} written before it stopped"
+        if isinstance(cause, KeyboardInterrupt):
+            self.exit_code = interrupt_exit_code(cause)
+            what, then = f"The build was stopped ({stop_reason(cause)})", "Build again"
+        else:
+            what, then = f"The build stopped: {_cause(cause)}", "Make room, then build again"
+            if not isinstance(cause, OSError):
+                then = "Build again"
+        super().__init__(f"{what}. {plural(len(written), 'letter')} written before it stopped"
                          + (f": {listed}." if written else ".")
-                         + " Make room, then build again: it carries on from there.")
+                         + f" {then}: it carries on from there.")
+
+
+def _cause(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return (error.strerror or str(error)) + (f" ({error.filename})" if error.filename
+                                                 else "")
+    return str(error)
 
 
 class AssetDigests:
@@ -198,10 +213,10 @@ def _write(letters: list[Letter], templates: Templates, options: BuildOptions,
     report = BuildReport(out_dir, letters)
     if progress is not None:
         progress.total = len(pending)
-    stopped: OSError | None = None
+    stopped: BaseException | None = None
     try:
         _render(pending, state, templates.folder, options, report, progress)
-    except OSError as error:
+    except (OSError, WorkerLost, KeyboardInterrupt) as error:  # what was written is kept
         stopped = error
     try:
         state.save()
@@ -247,13 +262,14 @@ def _render(pending: list[Letter], state: BuildState, templates_dir: Path,
     by_slug = {letter.authority.slug: letter for letter in pending}
     jobs = [Job(letter.authority.slug, letter.html, letter.path, letter.identifier)
             for letter in pending]
-    for outcome in run_jobs(jobs, templates_dir, options.jobs, options.pdf_options):
-        letter = by_slug[outcome.key]
-        if outcome.error:
-            letter.status, letter.error = BuildStatus.FAILED, outcome.error
-        else:
-            record = Record(letter.fingerprint, outcome.sha256, outcome.pages, outcome.size)
-            state.record(letter.authority.slug, record)
-            letter.take(record, BuildStatus.BUILT)
-        if progress is not None:
-            progress.advance()
+    with run_jobs(jobs, templates_dir, options.jobs, options.pdf_options) as outcomes:
+        for outcome in outcomes:
+            letter = by_slug[outcome.key]
+            if outcome.error:
+                letter.status, letter.error = BuildStatus.FAILED, outcome.error
+            else:
+                record = Record(letter.fingerprint, outcome.sha256, outcome.pages, outcome.size)
+                state.record(letter.authority.slug, record)
+                letter.take(record, BuildStatus.BUILT)
+            if progress is not None:
+                progress.advance()

@@ -129,18 +129,20 @@ def _render_html(year: Year, templates: Templates, report: CheckReport) -> dict[
 
 def _render_pdfs(year: Year, htmls: dict[str, str], templates: Templates, report: CheckReport,
                  jobs: int) -> None:
-    from lgsco_letters.build.workers import Job, run_jobs
+    from lgsco_letters.build.pool import run_jobs
+    from lgsco_letters.build.workers import Job
     from lgsco_letters.render.variants import pdf_options
 
     by_slug = {a.slug: a for a in year.authorities}
     work = [Job(slug, html, None) for slug, html in htmls.items()]
-    for outcome in run_jobs(work, templates.folder, jobs, pdf_options()):
-        authority = by_slug[outcome.key]
-        if outcome.error:
-            report.problems.append(Problem(authority.source, outcome.error, authority.line,
-                                           authority.name))
-        else:
-            report.pages[authority.name] = outcome.pages
+    with run_jobs(work, templates.folder, jobs, pdf_options()) as outcomes:
+        for outcome in outcomes:
+            authority = by_slug[outcome.key]
+            if outcome.error:
+                report.problems.append(Problem(authority.source, outcome.error, authority.line,
+                                               authority.name))
+            else:
+                report.pages[authority.name] = outcome.pages
     _flag_page_counts(year, report)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import LettersError, RenderError
 from lgsco_letters.files import write_atomic
+from lgsco_letters.processes import interrupts_deferred
 from lgsco_letters.render.provenance import document_identifier
 from lgsco_letters.render.templating import Templates, render_letter_html
 from lgsco_letters.render.variants import DEFAULT_VARIANT, pdf_options
@@ -28,10 +29,15 @@ def write_preview(year: Year, authority: Authority, templates: Templates, target
         return target
     from lgsco_letters.render.pdf import LetterRenderer
 
-    try:
-        renderer = LetterRenderer(templates.folder, **pdf_options(variant))
-        pdf = renderer.render(html, document_identifier(year, authority))
-    except RenderError as error:
-        raise LettersError(f"{authority.name}: {error}") from None
+    with interrupts_deferred():  # a stop waits for the letter, and the fonts go
+        renderer = None
+        try:
+            renderer = LetterRenderer(templates.folder, **pdf_options(variant))
+            pdf = renderer.render(html, document_identifier(year, authority))
+        except RenderError as error:
+            raise LettersError(f"{authority.name}: {error}") from None
+        finally:
+            if renderer is not None:
+                renderer.close()
     write_atomic(target, pdf.data)
     return target
