@@ -14,11 +14,13 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.files import as_given, open_folder
 
 LOCK_FILE = ".lgsco.lock"
 _held: set[int] = set()  # this process's lock files, open
@@ -40,8 +42,7 @@ class FolderBusy(LettersError):
 @contextlib.contextmanager
 def holding(out_dir: Path, command: str) -> Iterator[None]:
     """Hold the folder's lock for the block, or refuse at once, naming who holds it."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    handle = os.open(out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    handle = _open_lock_file(out_dir)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -62,6 +63,44 @@ def holding(out_dir: Path, command: str) -> Iterator[None]:
         os.ftruncate(handle, 0)
         fcntl.flock(handle, fcntl.LOCK_UN)
         os.close(handle)
+
+
+def _open_lock_file(out_dir: Path) -> int:
+    """The lock file, made if missing; refused, with its path, if it is anything but the plain
+    file this makes (a link, a folder, a FIFO, a device): never opened, if it can be told."""
+    path = out_dir / LOCK_FILE
+    with open_folder(out_dir) as folder:
+        if kind := _kind(folder):
+            raise _odd(path, kind)
+        try:  # O_NONBLOCK: a FIFO put there meanwhile must not wait for a writer
+            handle = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                             | os.O_CLOEXEC, 0o644, dir_fd=folder)
+        except OSError as error:
+            raise _odd(path, f"cannot be opened ({error.strerror})") from None
+    if kind := _kind_of(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise _odd(path, kind)
+    return handle
+
+
+def _odd(path: Path, what: str) -> LettersError:
+    return LettersError(f"{as_given(path)} {what}, not the lock file lgsco-letters makes "
+                        "(a plain file): remove it, and the next run makes a new one")
+
+
+def _kind(folder: int) -> str:
+    try:
+        return _kind_of(os.stat(LOCK_FILE, dir_fd=folder, follow_symlinks=False).st_mode)
+    except OSError:
+        return ""
+
+
+def _kind_of(mode: int) -> str:
+    """What a file is, in words, if not a plain file."""
+    kinds = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+             (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+    return next((f"is {name}" for test, name in kinds if test(mode)), "")
 
 
 def _holder(handle: int) -> str:

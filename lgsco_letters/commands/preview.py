@@ -36,6 +36,8 @@ def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | N
     year = load_year_from(config, data_dir)
     (authority,) = select_authorities(year, [name])
     # A draft never replaces the built letter, which the manifest and the ledger vouch for.
-    draft = year_out_dir(config, year, None) / PREVIEW_FOLDER / f"{authority.slug}.pdf"
-    path = write_preview(year, authority, Templates(config.templates), out_file or draft, variant)
+    out_dir = year_out_dir(config, year, None)
+    draft = out_dir / PREVIEW_FOLDER / f"{authority.slug}.pdf"
+    path = write_preview(year, authority, Templates(config.templates), out_file or draft, variant,
+                         None if out_file else out_dir)
     click.echo(display_path(path))

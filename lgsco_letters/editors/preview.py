@@ -14,8 +14,9 @@ from lgsco_letters.render.variants import DEFAULT_VARIANT, pdf_options
 
 
 def write_preview(year: Year, authority: Authority, templates: Templates, target: Path,
-                  variant: str = DEFAULT_VARIANT) -> Path:
-    """Write the letter to `target`, whose suffix (.pdf or .html) chooses the form."""
+                  variant: str = DEFAULT_VARIANT, within: Path | None = None) -> Path:
+    """Write the letter to `target`, whose suffix (.pdf or .html) chooses the form; no folder
+    from `within` down to it may be a link (see `files.write_atomic`)."""
     suffix = target.suffix.lower()
     if suffix not in (".pdf", ".html"):
         raise LettersError(f"--out {target}: expected a file name ending in .pdf or .html")
@@ -25,7 +26,7 @@ def write_preview(year: Year, authority: Authority, templates: Templates, target
     except RenderError as error:  # a template fault is the user's to fix: say where it is
         raise LettersError(f"{authority.name}: {error}") from None
     if suffix == ".html":
-        write_atomic(target, html)
+        write_atomic(target, html, within)
         return target
     from lgsco_letters.render.pdf import LetterRenderer
 
@@ -39,5 +40,5 @@ def write_preview(year: Year, authority: Authority, templates: Templates, target
         finally:
             if renderer is not None:
                 renderer.close()
-    write_atomic(target, pdf.data)
+    write_atomic(target, pdf.data, within)
     return target
