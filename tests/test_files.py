@@ -30,7 +30,7 @@ def test_a_folder_that_is_a_link_is_refused_anywhere_from_the_top(tmp_path, monk
     (tmp_path / "top" / "file").write_text("")
     with pytest.raises(NotAFolder):
         copy_atomic(tmp_path / "top" / "file", tmp_path / "top" / "sub" / "y.txt")
-    with pytest.raises(NotAFolder, match="^top/file is not a folder: remove it$"):
+    with pytest.raises(NotAFolder, match=r"^top/file is not a folder: remove it$"):
         write_atomic(tmp_path / "top" / "file" / "x.txt", "x", tmp_path / "top")
     assert list(elsewhere.iterdir()) == []
 

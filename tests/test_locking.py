@@ -47,7 +47,7 @@ def test_an_output_folder_that_is_a_link_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "out").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(NotAFolder, match="^out is a symbolic link"), \
+    with pytest.raises(NotAFolder, match=r"^out is a symbolic link"), \
             holding(tmp_path / "out", "build"):
         pass
     assert list((tmp_path / "elsewhere").iterdir()) == []

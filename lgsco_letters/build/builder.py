@@ -48,6 +48,7 @@ class Letter:
     sha256: str | None = None
     error: str = ""
     fault: tuple | None = None  # (template, line, detail) when a template is at fault
+    tried: bool = True  # False: --only left it alone, and its manifest row is carried over
 
     def manifest_row(self) -> dict[str, Any]:
         return {"authority": self.authority.name, "slug": self.authority.slug,
@@ -72,15 +73,18 @@ class BuildReport:
     seconds: float = 0.0
 
     def count(self, status: BuildStatus) -> int:
-        return sum(1 for letter in self.letters if letter.status == status)
+        """Of the letters this build tried (a row --only carried over is not counted)."""
+        return sum(1 for letter in self.letters if letter.tried and letter.status == status)
 
     @property
     def failed(self) -> list[Letter]:
-        return [letter for letter in self.letters if letter.status == BuildStatus.FAILED]
+        return [letter for letter in self.letters
+                if letter.tried and letter.status == BuildStatus.FAILED]
 
     @property
     def written(self) -> list[Letter]:
-        return [letter for letter in self.letters if letter.status == BuildStatus.BUILT]
+        return [letter for letter in self.letters
+                if letter.tried and letter.status == BuildStatus.BUILT]
 
 
 class BuildStopped(LettersError):
@@ -155,7 +159,8 @@ def prepare_letters(year: Year, templates: Templates, out_dir: Path,
     for authority in year.authorities:
         letter = Letter(authority, out_dir / f"{authority.slug}.pdf",
                         identifier=document_identifier(year, authority))
-        if selected is None or authority.slug in selected:
+        letter.tried = selected is None or authority.slug in selected
+        if letter.tried:
             _prepare(letter, year, templates, assets, pdf_options)
         letters.append(letter)
     _refuse_shared_failure([letter for letter in letters if letter.html or letter.error])

@@ -17,6 +17,7 @@ from lgsco_letters.data.year import YEAR_FILE, load_year
 from lgsco_letters.errors import DataError, Problem, RenderError
 from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT
 from lgsco_letters.render.templating import Templates, describe_parts, render_letter_html
+from lgsco_letters.words import suggest
 
 # Context entries that the template functions (asset, stylesheets) read, not templates.
 FOR_FUNCTIONS = {"render_mode", "asset_prefix"}
@@ -85,9 +86,9 @@ def _check_names(year: Year, templates: Templates, report: CheckReport) -> None:
                                        "templates", field=f"prose.{key}"))
     for key, (name, line) in sorted(prose.items()):
         if key not in year.prose:
-            report.problems.append(Problem(templates.folder / name,
-                                           f'uses prose.{key}, which {YEAR_FILE} does not give',
-                                           line))
+            report.problems.append(Problem(
+                templates.folder / name, f"uses prose.{key}, which {YEAR_FILE} does not give"
+                + suggest(key, list(year.prose)), line))
     emails = [n for n in (SUBJECT, COVER_TEXT, COVER_HTML) if n in templates.env.list_templates()]
     email_used, _ = _names_used(templates, emails)
     _missing(email_used, available | EMAIL_EXTRAS, templates, report)
@@ -97,7 +98,8 @@ def _missing(used: dict, available: set, templates: Templates, report: CheckRepo
     for key, (name, line) in sorted(used.items()):
         if key not in available:
             report.problems.append(Problem(templates.folder / name,
-                                           f'uses "{key}", which no letter\'s context has', line))
+                                           f'uses "{key}", which no letter\'s context has'
+                                           + suggest(key, sorted(available)), line))
 
 
 def _render_html(year: Year, templates: Templates, report: CheckReport) -> dict[str, str]:

@@ -98,8 +98,9 @@ def _page(templates: Templates, name: str, **context) -> str:
     try:
         return templates.env.get_template(f"{SITE_TEMPLATES}/{name}").render(context)
     except TEMPLATE_FAULTS as error:
-        raise LettersError(f"The site cannot be written: "
-                           f"{describe_template_error(error, templates.folder)}") from None
+        described = describe_template_error(error, templates.folder,
+                                            {**templates.env.globals, **context})
+        raise LettersError(f"The site cannot be written: {described}") from None
 
 
 def _letter_body(templates: Templates, year: Year, authority: Authority) -> Markup:

@@ -77,7 +77,8 @@ def test_a_name_no_letter_has(project):
     assert result.exit_code == 2
     lines = result.output.splitlines()
     assert lines[:2] == ["templates/partials/sign-off.html",
-                         "  line 4: uses \"signatory_name\", which no letter's context has"]
+                         "  line 4: uses \"signatory_name\", which no letter's context has "
+                         "(did you mean \"signatory\"?)"]
     assert lines[2:] == ["1 problem in 1 file."]  # one mistake, said once, not also as a render
 
 
@@ -85,7 +86,7 @@ def test_a_prose_figure_the_year_does_not_give(project):
     project("letter-2018.html", "{{ prose.courses_delivered }}", "{{ prose.courses }}")
     lines = check().output.splitlines()
     assert "  line 34: uses prose.courses, which year.yaml does not give" in lines
-    assert not any("has no attribute 'courses'" in line for line in lines)
+    assert not any('has no "courses"' in line for line in lines)
     assert any(line.startswith("  ") and "year.yaml, prose.courses_delivered: is never used by "
                "the letter templates" in line for line in lines)
 
@@ -157,3 +158,28 @@ def test_json_for_machines(project):
                                    "authority": None, "field": None, "sheet": None,
                                    "cell": None,
                                    "message": "unexpected '}'"}]
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("{{ year.period_end|long_date }}", "{{ year.period_ending|long_date }}",
+     '  line 8: year has no "period_ending" (did you mean "period_end"?) (in 3 of 3 letters: '),
+    ("In {{ year.label }} we", "In {{ yeer.label }} we",
+     '  line 34: uses "yeer", which no letter\'s context has (did you mean "year"?)'),
+    ("{{ prose.courses_delivered }}", "{{ prose.courses_deliverd }}",
+     "  line 34: uses prose.courses_deliverd, which year.yaml does not give (did you mean "
+     '"courses_delivered"?)'),
+])
+def test_template_mistakes_in_the_editors_words_with_a_suggestion(project, old, new, said):
+    project("letter-2018.html", old, new)
+    lines = check().output.splitlines()
+    assert any(line.startswith(said) for line in lines), lines
+    assert not any("lgsco_letters" in line or "object" in line for line in lines)
+
+
+def test_a_mistake_only_a_render_finds_is_said_in_the_editors_words(project):
+    project("letter-2018.html", "{{ year.period_end|long_date }}",
+            "{{ year.period_ending|long_date }}")
+    result = CliRunner().invoke(cli, ["build", "--jobs", "1", "--only", "bromsgrove"])
+    assert result.exit_code == 1
+    assert ('Bromsgrove District Council: templates/letter-2018.html, line 8: year has no '
+            '"period_ending" (did you mean "period_end"?)') in result.output

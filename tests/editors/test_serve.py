@@ -164,8 +164,7 @@ def test_an_undefined_name_shows_the_template_and_line(preview):
                                                  "{{ prose.courses }}"))
     wait_for(lambda: preview.site.snapshot.version > version)
     text = get(preview, "/letters/bromsgrove-district-council/")[2].decode()
-    assert "templates/letter-2018.html, line 34: &#39;dict object&#39; has no attribute " \
-           "&#39;courses&#39;" in text
+    assert "templates/letter-2018.html, line 34: prose has no &#34;courses&#34;" in text
     assert "authorities.csv" not in text  # the template is at fault, not the data
 
 

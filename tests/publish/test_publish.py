@@ -232,7 +232,7 @@ def test_keyboard_reaches_the_skip_link_first(published, browser_page):
     ("{{ rows|length }", "Found 1 problem; nothing was written:\n  templates/site/index.html, "
                          "line 8: unexpected '}'"),
     ("{{ year.nope }}", "The site cannot be written: templates/site/index.html, line 8: "
-                        "'lgsco_letters.data.models.Year object' has no attribute 'nope'")])
+                        'year has no "nope"')])
 def test_a_broken_site_template_is_named_and_nothing_is_written(tmp_path, monkeypatch,
                                                                 make_year, run_here, broken,
                                                                 said):
