@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.addresses import address_problem, control_problem
@@ -11,7 +12,9 @@ from lgsco_letters.data.schema import DEFAULT_TITLE, CountGroup
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
 from lgsco_letters.errors import Problem, display_path
+from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats.base import Format, RecordRules
+from lgsco_letters.words import examples
 
 WHOLE_NUMBER = re.compile(r"\d+", re.ASCII)
 MAX_COUNT = 1_000_000  # more complaints than any council has had: a slip of the keyboard
@@ -163,20 +166,40 @@ def authorities_from(records: list[RawRecord], letter_format: Format,
     authorities: list[Authority] = []
     by_name: dict[str, Authority] = {}
     by_slug: dict[str, Authority] = {}
+    repeated: dict[tuple[Path, Path], list[tuple[RawRecord, Authority, Authority]]] = {}
     for record in records:
         authority = authority_from(record, letter_format, problems)
         if authority is None:
             continue
         first = by_name.get(authority.name) or by_slug.get(authority.slug)
         if first is not None:
-            problems.append(record.problem("authority", _duplicate_message(authority, first)))
+            repeated.setdefault((first.source, record.file), []).append(
+                (record, authority, first))
             continue
         if not authority.slug:
             problems.append(record.problem("authority", "expected a name with letters in it"))
             continue
         by_name[authority.name] = by_slug[authority.slug] = authority
         authorities.append(authority)
+    for (first_file, file), pairs in repeated.items():
+        problems += _repeated(first_file, file, pairs, records)
     return authorities
+
+
+def _repeated(first_file: Path, file: Path, pairs: list, records: list[RawRecord]
+              ) -> list[Problem]:
+    """Authorities given twice: each said, or, when many of one file are in another (a
+    workbook saved beside the CSV it came from), the two files said once."""
+    if first_file == file or len(pairs) <= GROUP_ABOVE:
+        return [record.problem("authority", _duplicate_message(authority, first))
+                for record, authority, first in pairs]
+    names = [authority.name for _, authority, _ in pairs]
+    in_file = sum(1 for record in records if record.file == file)
+    which = ("the same authorities as" if in_file == len(pairs)
+             else f"{len(pairs)} of its {in_file} authorities also in")
+    return [Problem(file, f"holds {which} {display_path(first_file)} ({len(pairs)}: "
+                          f"{examples(names)}): each authority belongs in one file; keep one "
+                          "of the two files, or take the repeated ones out of one")]
 
 
 def _duplicate_message(authority: Authority, first: Authority) -> str:

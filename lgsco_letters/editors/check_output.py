@@ -7,22 +7,27 @@ from itertools import groupby
 
 from lgsco_letters.editors.check import CheckReport
 from lgsco_letters.errors import Problem, display_path
+from lgsco_letters.findings import group_problems
 from lgsco_letters.words import plural
 
 
-def _grouped(problems: list[Problem]) -> list[str]:
+def _grouped(problems: list[Problem], every: bool) -> list[str]:
     lines = []
-    ordered = sorted(problems, key=lambda p: (display_path(p.file), p.line or 0))
+    ordered = sorted(group_problems(problems, every),
+                     key=lambda p: (display_path(p.file), p.line or 0))
     for file, group in groupby(ordered, key=lambda p: display_path(p.file)):
         lines.append(file)
-        lines += [f"  {problem.located().removeprefix(', ')}" for problem in group]
+        lines += [f"  {problem.located().removeprefix(', ').removeprefix(': ')}"
+                  for problem in group]
     return lines
 
 
-def as_text(report: CheckReport) -> str:
-    lines = _grouped(report.problems)
+def as_text(report: CheckReport, every: bool = False) -> str:
+    """Many findings alike are counted, with examples, unless `every` (`-v`)."""
+    lines = _grouped(report.problems, every)
     if report.warnings:
-        lines += ["Warnings (not problems):", *(f"  {w}" for w in report.warnings)]
+        lines += ["Warnings (not problems):",
+                  *(f"  {w}" for w in group_problems(report.warnings, every))]
     files = len({display_path(p.file) for p in report.problems})
     pages = ""
     if report.pages:

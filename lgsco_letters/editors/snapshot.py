@@ -11,6 +11,7 @@ from pathlib import Path
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, RenderError
+from lgsco_letters.findings import group_problems
 from lgsco_letters.mail.ledger import open_ledger
 from lgsco_letters.mail.standing import standing_for
 from lgsco_letters.render.templating import Templates, fault_of, render_letter_html
@@ -36,8 +37,9 @@ class Snapshot:
 
 
 def _problem_lines(error: LettersError) -> list[str]:
+    """As `check` says them: many alike counted, with examples."""
     if isinstance(error, DataError):
-        return [str(problem) for problem in error.problems]
+        return [str(problem) for problem in group_problems(error.problems, hint="")]
     return [str(error)]
 
 

@@ -11,6 +11,7 @@ import pytest
 from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
+    BUNDLED_YEAR,
     CSV_HEADER,
     TEMPLATES,
     ZERO_ROW,
@@ -133,3 +134,25 @@ def test_a_huge_cell_is_quoted_short(make_year):
         "authorities.xlsx, sheet Authorities, cell M2 (received_housing): "
         "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (30,000 characters)' is not a whole "
         "number"]
+
+
+def test_the_same_authorities_in_the_csv_and_a_workbook_are_one_finding(make_year, run):
+    """A workbook saved beside the CSV it came from: not a line for every authority."""
+    rows = (BUNDLED_YEAR / "authorities.csv").read_text(encoding="utf-8").splitlines()[1:]
+    folder = make_year(csv=csv_text(*rows))
+    write_xlsx(folder / "authorities.xlsx", HEADER, typed_rows(*rows))
+    assert problems_of(folder) == [
+        "authorities.xlsx: holds the same authorities as authorities.csv (352: Adur District "
+        "Council, Allerdale Borough Council, Amber Valley Borough Council and 349 more): each "
+        "authority belongs in one file; keep one of the two files, or take the repeated ones "
+        "out of one"]
+    result = run("build", "--data", folder, "--out", folder / "out")
+    assert result.exit_code == 2 and len(result.output.splitlines()) == 2
+
+
+def test_a_few_repeated_in_a_workbook_are_each_named(make_year):
+    folder = make_year(csv=csv_text(*ROWS))
+    write_xlsx(folder / "authorities.xlsx", HEADER, typed_rows(BROMSGROVE_ROW))
+    assert problems_of(folder) == [
+        'authorities.xlsx, sheet Authorities, cell A2 (authority): "Bromsgrove District '
+        'Council" appears more than once (first at authorities.csv, line 3)']

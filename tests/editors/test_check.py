@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
+    BUNDLED_YEAR,
     FAILS_WITHOUT_COMPLAINTS,
     TEMPLATES,
     ZERO_ROW,
@@ -183,3 +184,25 @@ def test_a_mistake_only_a_render_finds_is_said_in_the_editors_words(project):
     assert result.exit_code == 1
     assert ('Bromsgrove District Council: templates/letter-2018.html, line 8: year has no '
             '"period_ending" (did you mean "period_end"?)') in result.output
+
+
+def test_a_finding_many_records_share_is_counted_and_v_lists_them(make_year, run):
+    rows = (BUNDLED_YEAR / "authorities.csv").read_text(encoding="utf-8").splitlines()[1:6]
+    folder = make_year(csv=csv_text(*(row.replace(",false,", ",maybe,").replace(
+        ",true,", ",maybe,") for row in rows)))
+    result = run("check", "--data", folder)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[1:] == [
+        '  specimen: expected true or false, found "maybe" (in 5 rows: line 2 (Adur District '
+        "Council), line 3 (Allerdale Borough Council), line 4 (Amber Valley Borough Council) "
+        "and 2 more; -v lists every one)", "5 problems in 1 file."]
+    every = run("-v", "check", "--data", folder).output.splitlines()
+    assert len(every) == 7 and every[5] == ("  line 6 (Ashfield District Council), specimen: "
+                                            'expected true or false, found "maybe"')
+    assert len(json.loads(run("check", "--format", "json", "--data", folder).output)[
+        "problems"]) == 5
+    built = run("build", "--data", folder, "--out", folder / "out")
+    assert built.exit_code == 2 and len(built.output.splitlines()) == 2
+    assert "(in 5 rows: line 2 (Adur District Council), " in built.output
+    assert len(run("-v", "build", "--data", folder, "--out", folder / "out").output
+               .splitlines()) == 6
