@@ -71,5 +71,7 @@ def _letters_to_approve(chosen, out_dir: Path) -> list[tuple[str, str, str]]:
     return [(a.slug, a.name, rows[a.slug]["sha256"]) for a in chosen]
 
 
-def _listed(names: list[str]) -> str:
-    return f" ({'; '.join(names)})" if 0 < len(names) <= 3 else ""
+def _listed(names: list[str], shown: int = 10) -> str:
+    """Up to ten names, then how many more."""
+    more = f"; and {len(names) - shown} more" if len(names) > shown else ""
+    return f" ({'; '.join(names[:shown])}{more})" if names else ""

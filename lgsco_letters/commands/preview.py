@@ -9,13 +9,13 @@ import click
 from lgsco_letters.commands.options import (
     data_option,
     load_year_from,
+    templates_of,
     variant_option,
     year_out_dir,
 )
 from lgsco_letters.config import Config
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import display_path
-from lgsco_letters.render.templating import Templates
 
 PREVIEW_FOLDER = "preview"
 
@@ -38,6 +38,6 @@ def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | N
     # A draft never replaces the built letter, which the manifest and the ledger vouch for.
     out_dir = year_out_dir(config, year, None)
     draft = out_dir / PREVIEW_FOLDER / f"{authority.slug}.pdf"
-    path = write_preview(year, authority, Templates(config.templates), out_file or draft, variant,
+    path = write_preview(year, authority, templates_of(config), out_file or draft, variant,
                          None if out_file else out_dir)
     click.echo(display_path(path))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.commands.options import data_option
+from lgsco_letters.commands.options import data_option, year_folder
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError
 from lgsco_letters.processes import sigterm_as_interrupt
@@ -28,7 +28,8 @@ def serve(config: Config, data_dir: Path | None, host: str, port: int) -> None:
     )
     from lgsco_letters.editors.snapshot import Site
 
-    site = Site(data_dir or config.data, config.templates, config.out)
+    site = Site(year_folder(config, data_dir),
+                config.require(config.templates, "the templates folder"), config.out)
     token = None if is_loopback(host) else new_token()
     try:
         server = PreviewServer((host, port), site, token=token)

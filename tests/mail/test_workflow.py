@@ -38,7 +38,9 @@ def test_a_letter_changed_after_approval_waits_for_approval_again(run, unapprove
     year = unapproved
     result = approve(run, year, "--all", "--as", "Pat Signer")
     assert result.exit_code == 0, result.output
-    assert result.output == "Approved 6 letters as Pat Signer.\n"
+    assert result.output == ("Approved 6 letters as Pat Signer (Adur District Council; Alpha "
+                             "Borough Council; Beta District Council; Bromsgrove District "
+                             "Council; Delta City Council; Gamma County Council).\n")
     csv_path = year / "2017-18" / "authorities.csv"
     csv_path.write_text(csv_path.read_text().replace(
         "Alpha Borough Council,district,,Chief Executive,ce@alpha.example.org,false,0,4,",
