@@ -43,7 +43,8 @@ def _raise_terminated(signum: int, frame: object) -> None:
 def sigterm_as_interrupt() -> Iterator[None]:
     """While the block runs, SIGTERM raises `Terminated` in the main thread (elsewhere, where
     no handler can be set, it keeps its default)."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
         yield
         return
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
@@ -97,7 +98,8 @@ def interrupts_deferred() -> Iterator[None]:
         return
     caught: list[int] = []
     previous = {signum: signal.signal(signum, lambda number, frame: caught.append(number))
-                for signum in (signal.SIGINT, signal.SIGTERM)}
+                for signum in (signal.SIGINT, signal.SIGTERM)
+                if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         yield
     finally:

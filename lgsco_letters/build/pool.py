@@ -212,10 +212,18 @@ def run_jobs(jobs: list[Job], templates_dir: Path, size: int,
 
 def _in_this_process(jobs: list[Job], templates_dir: Path, pdf_options: dict[str, Any]
                      ) -> Iterator[RenderOutcome]:
-    """Each job's outcome, rendered here; Ctrl-C and SIGTERM wait for the letter to be done."""
+    """Each job's outcome, rendered here. Ctrl-C and SIGTERM wait for the letter to be done,
+    which is then given, and stop the run when the next one is asked for."""
     for index, job in enumerate(jobs):
-        with interrupts_deferred():
-            if index == 0:
-                workers.start_worker(templates_dir, pdf_options)
-            outcome = workers.render_job(job)
-        yield outcome
+        outcome, stop = None, None
+        try:
+            with interrupts_deferred():
+                if index == 0:
+                    workers.start_worker(templates_dir, pdf_options)
+                outcome = workers.render_job(job)
+        except KeyboardInterrupt as interrupt:
+            stop = interrupt
+        if outcome is not None:
+            yield outcome
+        if stop is not None:
+            raise stop

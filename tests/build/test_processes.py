@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from helpers import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, ZERO_ROW, csv_text
+from helpers import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, TEMPLATES, ZERO_ROW, csv_text
 from helpers.processes import Run, fd_targets, wait_until
 from lgsco_letters.build.state import JOURNAL_FILE, STATE_FILE
 from lgsco_letters.locking import LOCK_FILE
@@ -170,3 +170,38 @@ def test_a_stopped_serve_leaves_no_temporary_files(runs, tmp_path, signum):
     assert run.wait(30) == 0
     run.assert_gone_within(5)
     assert run.leftovers() == []
+
+
+def test_ctrl_c_while_the_wordmark_is_drawn_never_writes_a_letter_without_it(make_year, tmp_path,
+                                                                            monkeypatch):
+    """WeasyPrint swallows any exception raised while it draws an SVG image: a Ctrl-C raised
+    there would leave the letter without its wordmark, recorded as built, and the build going
+    on. In this process, a stop waits for the letter, which is whole, then stops the build."""
+    import os
+
+    from weasyprint.svg import SVG
+
+    from lgsco_letters.build.builder import BuildOptions, BuildStopped, build_year
+    from lgsco_letters.data.year import load_year
+    from lgsco_letters.render.templating import Templates
+
+    folder = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW))
+    year, templates = load_year(folder), Templates(TEMPLATES)
+    whole = build_year(year, templates, BuildOptions(tmp_path / "whole", jobs=1))
+    draw = SVG.draw
+
+    def interrupted(self, *args, **kwargs):
+        SVG.draw = draw  # once
+        os.kill(os.getpid(), signal.SIGINT)
+        return draw(self, *args, **kwargs)
+
+    monkeypatch.setattr(SVG, "draw", interrupted)
+    with pytest.raises(BuildStopped) as stopped:
+        build_year(year, templates, BuildOptions(tmp_path / "out", jobs=1))
+    assert stopped.value.exit_code == 130
+    assert str(stopped.value).startswith("The build was stopped (Ctrl-C). 1 letter written "
+                                         "before it stopped: Adur District Council.")
+    assert [path.name for path in (tmp_path / "out").glob("*.pdf")] == [
+        "adur-district-council.pdf"]
+    assert whole.letters[0].sha256 == hashlib.sha256(
+        (tmp_path / "out" / "adur-district-council.pdf").read_bytes()).hexdigest()
