@@ -20,12 +20,8 @@ from lgsco_letters.processes import sigterm_as_interrupt
 @click.pass_obj
 def serve(config: Config, data_dir: Path | None, host: str, port: int) -> None:
     """Preview the letters in a browser; pages follow template and data edits as you save."""
-    from lgsco_letters.editors.server import (
-        PreviewServer,
-        is_loopback,
-        new_token,
-        reachable_names,
-    )
+    from lgsco_letters.editors.access import is_loopback, new_token, reachable_names
+    from lgsco_letters.editors.server import PreviewServer
     from lgsco_letters.editors.snapshot import Site
 
     site = Site(year_folder(config, data_dir),

@@ -11,12 +11,9 @@ holds nothing that the browser needs.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import io
-import ipaddress
 import logging
 import re
-import secrets
 import socket
 import threading
 from http import HTTPStatus
@@ -25,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from lgsco_letters.editors.access import LOOPBACK_NAMES, WILDCARDS, same_token
 from lgsco_letters.editors.heads import HeadReader
 from lgsco_letters.editors.server_pages import page
 from lgsco_letters.editors.snapshot import Site, Snapshot
@@ -40,48 +38,7 @@ REQUEST_TIMEOUT = 5.0  # seconds a client has to send its whole request (line an
 WRITE_TIMEOUT = 20.0  # seconds a client may take to accept what is sent to it
 MAX_CONNECTIONS = 64  # requests served at once, event streams included: a thread each
 QUERY = re.compile(r"\?[^\s\"']*")  # a URL's query, where the token travels
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-WILDCARDS = ("0.0.0.0", "::", "")
 COOKIE = "lgsco_preview"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach `host`."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)  # 192 bits
-
-
-def same_token(given: str, token: str) -> bool:
-    """In constant time, as bytes: any text given (`é`, say) is compared, never an error."""
-    return hmac.compare_digest(given.encode("utf-8", "replace"), token.encode("utf-8"))
-
-
-def reachable_names(host: str) -> list[str]:
-    """Names others can open the server by: the address given, or for every address of this
-    machine (0.0.0.0) its host name and then its own addresses, never 0.0.0.0 itself."""
-    if host not in WILDCARDS:
-        return [f"[{host}]" if ":" in host else host]
-    name = socket.gethostname()
-    addresses = set()
-    with contextlib.suppress(OSError):
-        addresses |= {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:  # the address a packet out would leave from: nothing is sent
-            probe.connect(("192.0.2.1", 9))
-            addresses.add(probe.getsockname()[0])
-        except OSError:
-            pass
-    own = sorted(a for a in addresses if not ipaddress.ip_address(a).is_loopback
-                 and not ipaddress.ip_address(a).is_unspecified)
-    return [name, *own] if name else own or ["127.0.0.1"]
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
