@@ -109,9 +109,10 @@ class WorkerPool:
         while busy:
             for connection in wait(list(busy)):
                 worker = busy.pop(connection)
-                yield self._receive(worker)
-                if self._give(worker, queue):
+                outcome = self._receive(worker)
+                if self._give(worker, queue):  # first: it renders while the outcome is recorded
                     busy[connection] = worker
+                yield outcome
 
     def _give(self, worker: _Worker, queue: deque) -> bool:
         worker.job = queue.popleft() if queue else None
