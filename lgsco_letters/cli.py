@@ -24,7 +24,7 @@ from lgsco_letters.commands.serve import serve
 from lgsco_letters.commands.status import status
 from lgsco_letters.commands.summary import summary
 from lgsco_letters.config import load_config
-from lgsco_letters.errors import LettersError
+from lgsco_letters.errors import DataError, LettersError
 
 EXIT_BUG = 3
 
@@ -37,7 +37,8 @@ class LettersGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LettersError as error:
-            click.echo(str(error), err=True)
+            every = isinstance(error, DataError) and ctx.params.get("verbose")
+            click.echo(error.report(every=True) if every else str(error), err=True)
             ctx.exit(error.exit_code)
         except BrokenPipeError:
             # `lgsco-letters list | head`: the reader has all it wants, which is no error

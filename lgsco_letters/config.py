@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lgsco_letters.data.sources import read_yaml
-from lgsco_letters.errors import DataError, Problem
+from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.words import suggest
 
 CONFIG_FILE = "lgsco-letters.yml"
@@ -18,6 +18,19 @@ class Config:
     data: Path       # the year folder built when --data is not given
     out: Path        # letters go to <out>/<year label>/ when --out is not given
     templates: Path  # the templates folder
+    file: Path | None = None  # the lgsco-letters.yml read, if one was found
+    searched: Path | None = None  # where the search for it began
+
+    def require(self, folder: Path, what: str, option: str = "") -> Path:
+        """`folder`, or, when it is missing because no config file was found, a refusal that
+        says so (rather than blame a default the user never chose)."""
+        if self.file is None and not folder.is_dir():
+            raise LettersError(
+                f"No {CONFIG_FILE} found in {self.searched} or any folder above it, so "
+                f"{what} is the default, {display_path(folder)}, which does not exist. Run "
+                f"lgsco-letters in the project's folder (the one with {CONFIG_FILE}, or a "
+                "folder inside it)" + (f", or give {option}." if option else "."))
+        return folder
 
 
 def find_config(start: Path) -> Path | None:
@@ -50,4 +63,5 @@ def load_config(start: Path | None = None) -> Config:
                 values[key] = value
         if problems:
             raise DataError(problems)
-    return Config(**{key: folder / value for key, value in values.items()})
+    return Config(**{key: folder / value for key, value in values.items()},
+                  file=path if path.is_file() else None, searched=start)

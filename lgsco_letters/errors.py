@@ -83,10 +83,15 @@ class DataError(LettersError):
         self.problems = problems
         super().__init__(self.report())
 
-    def report(self) -> str:
+    def report(self, every: bool = False) -> str:
+        """Every problem, those alike in many records counted (see `findings`) unless
+        `every`."""
+        from lgsco_letters.findings import group_problems
+
         count = len(self.problems)
         heading = f"Found {count} problem{'s' if count != 1 else ''}; nothing was written:"
-        return "\n".join([heading, *(f"  {problem}" for problem in self.problems)])
+        return "\n".join([heading, *(f"  {problem}"
+                                     for problem in group_problems(self.problems, every))])
 
 
 class RenderError(LettersError):

@@ -1,12 +1,25 @@
-"""Writing output so that a crash never leaves a half-written file under its real name."""
+"""Writing output so that a crash never leaves a half-written file under its real name, and
+nothing is ever written through a symbolic link.
+
+A file goes to a new temporary name beside its target (created with O_EXCL | O_NOFOLLOW, so a
+link planted at that name is never followed), is flushed to disk, then renamed into place. The
+folders it goes through are opened one by one from the top of the output (`within`) with
+O_NOFOLLOW, and the file is made and renamed relative to the last of them: a folder that is a
+link, anywhere from the top down, is refused, and cannot be swapped in midway.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-import tempfile
+import secrets
+import shutil
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
-from lgsco_letters.errors import Problem
+from lgsco_letters.errors import LettersError, Problem
 
 
 def _umask() -> int:
@@ -15,26 +28,121 @@ def _umask() -> int:
     return mask
 
 
-# mkstemp makes files only their owner can read; letters are for sharing, like any other file.
+# Letters are for sharing, like any other file the user makes.
 FILE_MODE = 0o666 & ~_umask()
 DIR_MODE = 0o777 & ~_umask()
+NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+class NotAFolder(LettersError):
+    """A folder the engine writes in is a symbolic link, or not a folder at all."""
+
+
+def write_atomic(path: Path, data: bytes | str, within: Path | None = None) -> None:
+    """Write `data` to `path` through a temporary name. Every folder from `within` (by
+    default, the file's own folder) down to the file's must be a real folder; missing ones are
+    made."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with open_folder(path.parent, within) as folder:
+        _write_in(folder, path, lambda stream: stream.write(payload))
+
+
+def copy_atomic(source: Path, path: Path, within: Path | None = None) -> None:
+    """Copy the file `source` to `path`, as `write_atomic` writes."""
+    with source.open("rb") as reading, open_folder(path.parent, within) as folder:
+        _write_in(folder, path, lambda stream: shutil.copyfileobj(reading, stream))
+
+
+def _write_in(folder: int, path: Path, write) -> None:
+    temporary = f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, FILE_MODE)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        handle = os.open(temporary, NEW_FILE, FILE_MODE, dir_fd=folder)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                write(stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=folder)
+            raise
+    except OSError as error:  # said with the real path, not the temporary name
+        raise OSError(error.errno, error.strerror, str(path)) from None
+
+
+@contextlib.contextmanager
+def open_folder(folder: Path, within: Path | None = None) -> Iterator[int]:
+    """A descriptor of `folder`, made if missing, reached from `within` (default: `folder`)
+    without following a link at `within` or below it. The folders above `within` are the
+    user's own, and are taken as they are."""
+    top = folder if within is None else within
+    parts = folder.relative_to(top).parts
+    top.parent.mkdir(parents=True, exist_ok=True)
+    handle = _open_one(None, top, top)
+    try:
+        for index, part in enumerate(parts):
+            inner = _open_one(handle, Path(part), top.joinpath(*parts[:index + 1]))
+            os.close(handle)
+            handle = inner
+        yield handle
+    finally:
+        os.close(handle)
+
+
+def _open_one(parent: int | None, name: Path, shown: Path) -> int:
+    """Open (making it first if missing) one folder, never through a link."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(name, dir_fd=parent)
+    try:
+        return os.open(name, FOLDER, dir_fd=parent)
+    except OSError as error:
+        if error.errno not in (errno.ENOTDIR, errno.ELOOP):
+            raise OSError(error.errno, error.strerror, str(shown)) from None
+    kind = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
+    what = ("a symbolic link: lgsco-letters never writes through one. Replace it with a real "
+            "folder (or remove it)" if stat.S_ISLNK(kind) else "not a folder: remove it")
+    raise NotAFolder(f"{as_given(shown)} is {what}")
+
+
+def as_given(path: Path) -> str:
+    """A path as the user would type it, the link itself named (not where it leads)."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def remove_within(top: Path, relative: str) -> bool:
+    """Remove the file `top/relative` if it is a plain file reached without a link; whether
+    it was removed."""
+    parts = Path(relative).parts
+    if not parts or ".." in parts or Path(relative).is_absolute():
+        return False
+    try:
+        with open_existing(top, parts[:-1]) as folder:
+            if not stat.S_ISREG(os.stat(parts[-1], dir_fd=folder,
+                                        follow_symlinks=False).st_mode):
+                return False
+            os.unlink(parts[-1], dir_fd=folder)
+            return True
+    except (OSError, NotAFolder):
+        return False
+
+
+@contextlib.contextmanager
+def open_existing(top: Path, parts: tuple[str, ...]) -> Iterator[int]:
+    """Like `open_folder`, but making nothing: a missing folder is `FileNotFoundError`."""
+    handle = os.open(top, FOLDER)
+    try:
+        for part in parts:
+            inner = os.open(part, FOLDER, dir_fd=handle)
+            os.close(handle)
+            handle = inner
+        yield handle
+    finally:
+        os.close(handle)
 
 
 def read_utf8(path: Path, problems: list[Problem]) -> str | None:

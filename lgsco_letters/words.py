@@ -10,6 +10,12 @@ def plural(count: int, word: str, words: str = "") -> str:
     return f"{count} {word if count == 1 else words or word + 's'}"
 
 
+def examples(names: list[str], shown: int = 3) -> str:
+    """A few of many, and how many more: `Adur, Allerdale, Amber Valley and 189 more`."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def likeness(typed: str, meant: str) -> float:
     """How alike two words are, from 0 to 1, in any case."""
     return difflib.SequenceMatcher(None, typed.casefold(), meant.casefold()).ratio()

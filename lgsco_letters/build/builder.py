@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.build.manifest import BuildStatus, read_previous, write_manifest
+from lgsco_letters.build.pool import WorkerLost, run_jobs
 from lgsco_letters.build.progress import Progress
 from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
-from lgsco_letters.build.workers import Job, RenderOutcome, run_jobs
+from lgsco_letters.build.workers import Job, RenderOutcome
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import DataError, LettersError, Problem, RenderError, access_denied
 from lgsco_letters.locking import holding
+from lgsco_letters.processes import interrupt_exit_code, stop_reason
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import css_dependencies, resolve_asset
 from lgsco_letters.render.findings import PAGE_COUNT, codes_of, usual_pages, with_page_count
@@ -48,6 +50,7 @@ class Letter:
     error: str = ""
     fault: tuple | None = None  # (template, line, detail) when a template is at fault
     codes: set[str] = field(default_factory=set)  # the layout check's findings, by code
+    tried: bool = True  # False: --only left it alone, and its manifest row is carried over
 
     def manifest_row(self) -> dict[str, Any]:
         return {"authority": self.authority.name, "slug": self.authority.slug,
@@ -75,34 +78,51 @@ class BuildReport:
     seconds: float = 0.0
 
     def count(self, status: BuildStatus) -> int:
-        return sum(1 for letter in self.letters if letter.status == status)
+        """Of the letters this build tried (a row --only carried over is not counted)."""
+        return sum(1 for letter in self.letters if letter.tried and letter.status == status)
 
     @property
     def failed(self) -> list[Letter]:
-        return [letter for letter in self.letters if letter.status == BuildStatus.FAILED]
+        return [letter for letter in self.letters
+                if letter.tried and letter.status == BuildStatus.FAILED]
 
     @property
     def written(self) -> list[Letter]:
-        return [letter for letter in self.letters if letter.status == BuildStatus.BUILT]
+        return [letter for letter in self.letters
+                if letter.tried and letter.status == BuildStatus.BUILT]
 
 
 class BuildStopped(LettersError):
-    """The build could not go on (a full disk): what was written is listed, the rest is not."""
+    """The build could not go on (a full disk, a lost worker) or was stopped (Ctrl-C,
+    SIGTERM): what was written is listed, and kept; the next build carries on from there."""
 
     exit_code = 1
 
-    def __init__(self, report: BuildReport, error: OSError):
+    def __init__(self, report: BuildReport, cause: BaseException):
         written = [letter.authority.name for letter in report.written]
-        where = f" ({error.filename})" if error.filename else ""
         listed = "; ".join(written[:10]) + (f"; and {len(written) - 10} more"
                                             if len(written) > 10 else "")
-        remedy = ("The system refuses to let it write there: check the folder's permissions "
-                  "(a read-only or immutable folder cannot be written)" if access_denied(error)
-                  else "Make room")
-        super().__init__(f"The build stopped: {error.strerror or error}{where}. "
-                         f"{plural(len(written), 'letter')} written before it stopped"
+        if isinstance(cause, KeyboardInterrupt):
+            self.exit_code = interrupt_exit_code(cause)
+            what, then = f"The build was stopped ({stop_reason(cause)})", "Build again"
+        else:
+            what, then = f"The build stopped: {_cause(cause)}", "Make room, then build again"
+            if isinstance(cause, OSError) and access_denied(cause):
+                then = ("The system refuses to let it write there: check the folder's "
+                        "permissions (a read-only or immutable folder cannot be written), then "
+                        "build again")
+            elif not isinstance(cause, OSError):
+                then = "Build again"
+        super().__init__(f"{what}. {plural(len(written), 'letter')} written before it stopped"
                          + (f": {listed}." if written else ".")
-                         + f" {remedy}, then build again: it carries on from there.")
+                         + f" {then}: it carries on from there.")
+
+
+def _cause(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return (error.strerror or str(error)) + (f" ({error.filename})" if error.filename
+                                                 else "")
+    return str(error)
 
 
 class AssetDigests:
@@ -148,7 +168,8 @@ def prepare_letters(year: Year, templates: Templates, out_dir: Path,
     for authority in year.authorities:
         letter = Letter(authority, out_dir / f"{authority.slug}.pdf",
                         identifier=document_identifier(year, authority))
-        if selected is None or authority.slug in selected:
+        letter.tried = selected is None or authority.slug in selected
+        if letter.tried:
             _prepare(letter, year, templates, assets, pdf_options)
         letters.append(letter)
     _refuse_shared_failure([letter for letter in letters if letter.html or letter.error])
@@ -206,10 +227,10 @@ def _write(letters: list[Letter], templates: Templates, options: BuildOptions,
     report = BuildReport(out_dir, letters)
     if progress is not None:
         progress.total = len(pending)
-    stopped: OSError | None = None
+    stopped: BaseException | None = None
     try:
         _render(pending, state, templates.folder, options, report, progress)
-    except OSError as error:
+    except (OSError, WorkerLost, KeyboardInterrupt) as error:  # what was written is kept
         stopped = error
     _flag_page_counts(letters)
     try:
@@ -257,14 +278,15 @@ def _render(pending: list[Letter], state: BuildState, templates_dir: Path,
     by_slug = {letter.authority.slug: letter for letter in pending}
     jobs = [Job(letter.authority.slug, letter.html, letter.path, letter.identifier)
             for letter in pending]
-    for outcome in run_jobs(jobs, templates_dir, options.jobs, options.pdf_options):
-        letter = by_slug[outcome.key]
-        if outcome.error:
-            letter.status, letter.error = BuildStatus.FAILED, outcome.error
-        else:
-            _landed(letter, outcome, state)
-        if progress is not None:
-            progress.advance()
+    with run_jobs(jobs, templates_dir, options.jobs, options.pdf_options) as outcomes:
+        for outcome in outcomes:
+            letter = by_slug[outcome.key]
+            if outcome.error:
+                letter.status, letter.error = BuildStatus.FAILED, outcome.error
+            else:
+                _landed(letter, outcome, state)
+            if progress is not None:
+                progress.advance()
 
 
 def _landed(letter: Letter, outcome: RenderOutcome, state: BuildState) -> None:

@@ -1,18 +1,15 @@
-"""Rendering PDFs in warm worker processes.
+"""What a worker process does: render letters, warm.
 
 Each worker imports WeasyPrint after it starts, parses the stylesheets and loads the fonts once
 (one shared `FontConfiguration`) and then renders letter after letter. The parent process never
-imports WeasyPrint, so a build with nothing to render stays fast.
+imports WeasyPrint, so a build with nothing to render stays fast. (`pool` runs the workers.)
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +56,15 @@ def start_worker(templates_dir: Path, pdf_options: dict[str, Any]) -> None:
         _startup_error = error
 
 
+def stop_worker() -> None:
+    """Let the renderer go, and the temporary folder WeasyPrint keeps its fonts in (which it
+    would remove only when garbage-collected, never in a process that is stopped)."""
+    global _renderer, _startup_error
+    if _renderer is not None:
+        _renderer.close()
+    _renderer = _startup_error = None
+
+
 def render_job(job: Job) -> RenderOutcome:
     """Render one letter and write it atomically. The letter's failure is an outcome; only a
     failure to write (`OSError`) is raised."""
@@ -79,22 +85,3 @@ def default_jobs() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
-
-
-def run_jobs(jobs: list[Job], templates_dir: Path, workers: int,
-             pdf_options: dict[str, Any]) -> Iterator[RenderOutcome]:
-    """Render every job, yielding outcomes as they finish (in any order)."""
-    if not jobs:
-        return
-    if workers <= 1 or len(jobs) == 1:
-        start_worker(templates_dir, pdf_options)
-        yield from (render_job(job) for job in jobs)
-        return
-    # fork: workers start in milliseconds, and WeasyPrint is not yet imported to be inherited.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context,
-                             initializer=start_worker,
-                             initargs=(templates_dir, pdf_options)) as pool:
-        futures = [pool.submit(render_job, job) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from lgsco_letters.build.manifest import read_letters
+from lgsco_letters.commands.grouping import verbose
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
 from lgsco_letters.data.addresses import control_problem
@@ -61,8 +62,12 @@ def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
     click.echo(f"Approved {plural(len(done), 'letter')} as {person.strip()}"
                + (f"; {already} already approved as they are" if already else "")
                + (", each for the addresses shown:" if done else "."))
-    for name, envelope in done:
+    shown = done if verbose() else done[:LISTED]
+    for name, envelope in shown:
         click.echo(f"  {name}: {envelope.describe()}")
+    if len(shown) < len(done):
+        click.echo(f"  and {len(done) - len(shown)} more, each for its own addresses (-v lists "
+                   "them all here; lgsco-letters status --all lists every letter's)")
 
 
 def _revoke(out_dir: Path, chosen: list, person: str) -> None:
@@ -89,5 +94,10 @@ def _letters_to_approve(chosen, out_dir: Path) -> list[tuple[Authority, str]]:
     return [(a, rows[a.slug]["sha256"]) for a in chosen]
 
 
-def _listed(names: list[str]) -> str:
-    return f" ({'; '.join(names)})" if 0 < len(names) <= 3 else ""
+LISTED = 10  # letters listed by name before the rest are counted
+
+
+def _listed(names: list[str], shown: int = LISTED) -> str:
+    """Up to ten names, then how many more."""
+    more = f"; and {len(names) - shown} more" if len(names) > shown else ""
+    return f" ({'; '.join(names[:shown])}{more})" if names else ""

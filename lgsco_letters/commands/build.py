@@ -15,6 +15,7 @@ from lgsco_letters.commands.options import (
     jobs_option,
     jobs_or_default,
     load_year_from,
+    templates_of,
     variant_option,
     year_out_dir,
 )
@@ -22,7 +23,6 @@ from lgsco_letters.config import Config
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import display_path
 from lgsco_letters.render.findings import WARNINGS
-from lgsco_letters.render.templating import Templates
 from lgsco_letters.render.variants import pdf_options
 from lgsco_letters.words import plural
 
@@ -32,7 +32,8 @@ from lgsco_letters.words import plural
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the PDFs go. Default: out/<year>.")
 @click.option("--only", "names", multiple=True, metavar="NAME",
-              help="Build only this authority (exact name or slug); repeat for more.")
+              help="Build only this authority: its name, its slug, or enough of its whole "
+                   "words to name it alone (bromsgrove); repeat for more.")
 @jobs_option("")
 @click.option("--force", is_flag=True, help="Rebuild every letter, changed or not.")
 @variant_option
@@ -47,7 +48,7 @@ def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tu
     selected = {a.slug for a in select_authorities(year, names)} if names else None
     options = BuildOptions(year_out_dir(config, year, out_dir), selected,
                            jobs_or_default(jobs), force, pdf_options(variant))
-    templates = Templates(config.templates)
+    templates = templates_of(config)
     count = len(selected) if selected is not None else len(year.authorities)
     progress = Progress(0)
     report = build_year(year, templates, options, progress, on_ready=lambda: click.echo(

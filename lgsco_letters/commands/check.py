@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from lgsco_letters.commands.grouping import verbose
-from lgsco_letters.commands.options import data_option, format_option, jobs_option, jobs_or_default
+from lgsco_letters.commands.options import (
+    data_option,
+    format_option,
+    jobs_option,
+    jobs_or_default,
+    year_folder,
+)
 from lgsco_letters.config import Config
 
 
@@ -31,7 +37,9 @@ def check(config: Config, data_dir: Path | None, pdf: bool, jobs: int | None,
     from lgsco_letters.editors.check import check_year
     from lgsco_letters.editors.check_output import as_json, as_text
 
-    report = check_year(data_dir or config.data, config.templates, pdf, jobs_or_default(jobs))
+    report = check_year(year_folder(config, data_dir),
+                        config.require(config.templates, "the templates folder"), pdf,
+                        jobs_or_default(jobs))
     click.echo(as_json(report) if output == "json" else as_text(report, verbose()))
     if not report.clean:
         sys.exit(2)

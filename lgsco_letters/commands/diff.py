@@ -13,6 +13,7 @@ from lgsco_letters.commands.options import (
     jobs_option,
     jobs_or_default,
     load_year_from,
+    templates_of,
 )
 from lgsco_letters.config import Config
 from lgsco_letters.render.templating import Templates
@@ -35,7 +36,7 @@ def diff(config: Config, ref: str, data_dir: Path | None, pages: bool, jobs: int
     year = load_year_from(config, data_dir)
     with tempfile.TemporaryDirectory(prefix="lgsco-diff-") as scratch:
         before = Templates(templates_at(ref, config.templates, Path(scratch)))
-        after = Templates(config.templates)
+        after = templates_of(config)
         report = diff_year(year, before, after, ref)
         if pages:
             compare_pages(before, after, report, jobs_or_default(jobs))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import click
 
-GROUP_ABOVE = 3  # more lines of one kind than this are counted, not listed
+from lgsco_letters.findings import GROUP_ABOVE  # more of one kind are counted, not listed
 
 
 def grouped(items: list[tuple[str, str]], summaries: dict[str, Callable[[int], str]],

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.commands.options import data_option, load_year_from
+from lgsco_letters.commands.options import data_option, load_year_from, templates_of
 from lgsco_letters.config import Config
-from lgsco_letters.render.templating import Templates
 
 
 @click.command("inspect")
@@ -24,7 +23,7 @@ def inspect_letter(config: Config, pdf_file: Path, data_dir: Path | None) -> Non
 
     made = read_provenance(pdf_file)
     year = load_year_from(config, data_dir)
-    comparison = compare(made, year, Templates(config.templates))
+    comparison = compare(made, year, templates_of(config))
     for line in report(comparison, year):
         click.echo(line)
     if not comparison.matches:

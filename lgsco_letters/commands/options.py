@@ -11,6 +11,7 @@ from lgsco_letters.config import Config
 from lgsco_letters.data.models import Year
 from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.render.templating import Templates
 from lgsco_letters.render.variants import DEFAULT_VARIANT, VARIANTS
 
 variant_option = click.option(
@@ -25,7 +26,8 @@ data_option = click.option(
 
 def jobs_option(what: str) -> click.decorators.FC:
     return click.option("--jobs", type=click.IntRange(min=1), default=None,
-                        help=f"Worker processes {what}. Default: the number of CPU cores.")
+                        help=f"Worker processes{' ' + what if what else ''}. Default: the "
+                             "number of CPU cores.")
 
 
 def format_option(*formats: str) -> click.decorators.FC:
@@ -37,8 +39,19 @@ def jobs_or_default(jobs: int | None) -> int:
     return jobs or default_jobs()
 
 
+def year_folder(config: Config, data_dir: Path | None) -> Path:
+    return data_dir or config.require(config.data, "the year's folder", "--data")
+
+
 def load_year_from(config: Config, data_dir: Path | None) -> Year:
-    return load_year(data_dir or config.data, config.templates)
+    # The letter template year.yaml names is checked wherever the templates folder is known;
+    # a command that needs no templates (`list`) runs without one outside a project.
+    known = config.file is not None or config.templates.is_dir()
+    return load_year(year_folder(config, data_dir), config.templates if known else None)
+
+
+def templates_of(config: Config) -> Templates:
+    return Templates(config.require(config.templates, "the templates folder"))
 
 
 def year_out_dir(config: Config, year: Year, out_dir: Path | None) -> Path:

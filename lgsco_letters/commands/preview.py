@@ -9,13 +9,13 @@ import click
 from lgsco_letters.commands.options import (
     data_option,
     load_year_from,
+    templates_of,
     variant_option,
     year_out_dir,
 )
 from lgsco_letters.config import Config
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import LettersError, display_path
-from lgsco_letters.render.templating import Templates
 
 PREVIEW_FOLDER = "preview"
 # What marks a folder as a year's output, wherever `--out` put it.
@@ -59,7 +59,9 @@ def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | N
     year = load_year_from(config, data_dir)
     (authority,) = select_authorities(year, [name])
     # A draft never replaces the built letter, which the manifest and the ledger vouch for.
-    draft = year_out_dir(config, year, None) / PREVIEW_FOLDER / f"{authority.slug}.pdf"
+    out_dir = year_out_dir(config, year, None)
+    draft = out_dir / PREVIEW_FOLDER / f"{authority.slug}.pdf"
     check_target(out_file or draft, config.out)
-    path = write_preview(year, authority, Templates(config.templates), out_file or draft, variant)
+    path = write_preview(year, authority, templates_of(config), out_file or draft, variant,
+                         None if out_file else out_dir)
     click.echo(display_path(path))

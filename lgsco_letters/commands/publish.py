@@ -16,12 +16,12 @@ from lgsco_letters.commands.options import (
     jobs_option,
     jobs_or_default,
     load_year_from,
+    templates_of,
     year_out_dir,
 )
 from lgsco_letters.config import Config
 from lgsco_letters.errors import display_path
 from lgsco_letters.locking import holding
-from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import plural
 
 
@@ -40,7 +40,7 @@ def publish(config: Config, data_dir: Path | None, site_dir: Path | None,
     started = time.monotonic()
     year = load_year_from(config, data_dir)
     out_dir = year_out_dir(config, year, None)
-    templates = Templates(config.templates)
+    templates = templates_of(config)
     progress = Progress(0)
     report = build_year(year, templates, BuildOptions(out_dir, jobs=jobs_or_default(jobs)),
                         progress)

@@ -57,9 +57,10 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, signin: SignIn | None,
               help="Copy to this address, or to the address in this data field "
                    "(link_officer_email, monitoring_officer_email); repeatable.")
 @click.option("--rate", type=click.FloatRange(min=0.1), help="At most this many per minute.")
-@click.option("--only", multiple=True, metavar="NAME", help="Send only to this authority.")
+@click.option("--only", multiple=True, metavar="NAME",
+              help="Send only to this authority; repeat for more.")
 @click.option("--resend", multiple=True, metavar="NAME",
-              help="Send this authority's letter again, deliberately.")
+              help="Send this authority's letter again, deliberately; repeat for more.")
 @click.option("--allow-specimen", is_flag=True, help="Also send letters marked specimen.")
 @click.option("--dry-run", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Write each message to DIR as an .eml file and send nothing.")

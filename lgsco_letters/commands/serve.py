@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.commands.options import data_option
+from lgsco_letters.commands.options import data_option, year_folder
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError
+from lgsco_letters.processes import sigterm_as_interrupt
 
 
 @click.command()
@@ -19,10 +20,12 @@ from lgsco_letters.errors import LettersError
 @click.pass_obj
 def serve(config: Config, data_dir: Path | None, host: str, port: int) -> None:
     """Preview the letters in a browser; pages follow template and data edits as you save."""
-    from lgsco_letters.editors.server import PreviewServer, is_loopback, new_token
+    from lgsco_letters.editors.access import is_loopback, new_token, reachable_names
+    from lgsco_letters.editors.server import PreviewServer
     from lgsco_letters.editors.snapshot import Site
 
-    site = Site(data_dir or config.data, config.templates, config.out)
+    site = Site(year_folder(config, data_dir),
+                config.require(config.templates, "the templates folder"), config.out)
     token = None if is_loopback(host) else new_token()
     try:
         server = PreviewServer((host, port), site, token=token)
@@ -30,14 +33,19 @@ def serve(config: Config, data_dir: Path | None, host: str, port: int) -> None:
         raise LettersError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     server.watch()
     label = site.snapshot.year.label if site.snapshot.year else "(not loaded: see the page)"
-    address = f"http://{host}:{server.server_address[1]}/" + (f"?token={token}" if token else "")
-    click.echo(f"Serving {label} at {address} (Ctrl-C to stop)")
+    query = f"?token={token}" if token else ""
+    first, *others = [f"http://{name}:{server.server_address[1]}/{query}"
+                      for name in reachable_names(host)]
+    click.echo(f"Serving {label} at {first} (Ctrl-C to stop)")
+    for address in others:
+        click.echo(f"  also at {address}")
     if token:
         click.echo(f"Warning: {host} can be reached from other machines. The letters, embargoed "
                    "until sent, are visible to whoever has this address with its token: share "
                    "it only with those who may read them.", err=True)
     try:
-        server.serve_forever()
+        with sigterm_as_interrupt():  # SIGTERM, like Ctrl-C, stops it cleanly
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,7 +1,9 @@
 """Finding authorities by name as people type them: exactly, by slug, or by whole words.
 
-`preview bromsgrove` finds Bromsgrove District Council; `Bromsgove` or `Kings Lyn` get "Did you
-mean" with the closest names, compared word by word (council names share most of their words,
+`preview bromsgrove` finds Bromsgrove District Council; `preview "north somerset"` finds North
+Somerset Council, whose distinctive words are exactly those, rather than call it ambiguous with
+Bath and North East Somerset Council; `Bromsgove` or `Kings Lyn` get "Did you mean" with the closest
+names, compared word by word (council names share most of their words,
 so whole-string likeness would rank "District Council" above the word that differs).
 """
 
@@ -13,6 +15,8 @@ from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.words import closest, likeness
 
 LISTED = 8  # candidates named in a message; the rest are counted
+GENERIC_WORDS = {"council", "district", "borough", "city", "county", "metropolitan", "royal",
+                 "corporation", "of", "the", "and"}
 
 
 def words_of(text: str) -> list[str]:
@@ -48,7 +52,16 @@ def matches(year: Year, name: str) -> list[Authority]:
     if exact or not words_of(typed):
         return exact
     wanted = set(words_of(typed))
-    return [a for a in year.authorities if wanted <= set(words_of(a.name))]
+    found = [a for a in year.authorities if wanted <= set(words_of(a.name))]
+    if len(found) > 1:  # "north somerset": North Somerset Council, not Bath and North East...
+        same = [a for a in found if distinctive(a.name) == distinctive(typed)]
+        return same if len(same) == 1 else found
+    return found
+
+
+def distinctive(name: str) -> set[str]:
+    """The words that tell a name from others: all but "Council", "District" and the like."""
+    return set(words_of(name)) - GENERIC_WORDS
 
 
 def _ambiguous(year: Year, name: str, found: list[Authority]) -> str:

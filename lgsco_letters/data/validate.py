@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.addresses import address_problem
@@ -13,7 +14,9 @@ from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
 from lgsco_letters.data.values import COUNT, Refused, count_of, flag_of, found, text_of
 from lgsco_letters.errors import Problem, display_path
+from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats.base import Format, RecordRules
+from lgsco_letters.words import examples
 
 MAX_NAME = 150  # characters in an authority's name, and in its file's name (its slug)
 PREDECESSOR_SEPARATOR = ";"  # between names in a cell, as the register of councils writes them
@@ -201,13 +204,15 @@ def authorities_from(records: list[RawRecord], letter_format: Format,
     by_name: dict[str, tuple[Authority, RawRecord]] = {}
     by_slug: dict[str, Authority] = {}
     waiting = Waiting(letter_format.counts)
+    repeated: dict[tuple[Path, Path], list[tuple[RawRecord, Authority, Authority]]] = {}
     for record in records:
         authority = authority_from(record, letter_format, problems, waiting)
         if authority is None:
             continue
         first = by_name.get(authority.name, (None,))[0] or by_slug.get(authority.slug)
         if first is not None:
-            problems.append(record.problem("authority", _duplicate_message(authority, first)))
+            repeated.setdefault((first.source, record.file), []).append(
+                (record, authority, first))
             waiting.forget(record)
             continue
         if not authority.slug:
@@ -217,6 +222,8 @@ def authorities_from(records: list[RawRecord], letter_format: Format,
         by_name[authority.name], by_slug[authority.slug] = (authority, record), authority
         if not waiting.holds(record):
             authorities.append(authority)
+    for (first_file, file), pairs in repeated.items():
+        problems += _repeated(first_file, file, pairs, records)
     problems += waiting.findings(len(records))
     _check_predecessors(by_name, problems)
     return authorities
@@ -232,6 +239,22 @@ def _check_predecessors(by_name: dict[str, tuple[Authority, RawRecord]],
                     "predecessors", f'"{name}" is one of this year\'s authorities too: '
                                     "expected the councils of the year before that this one "
                                     "took over"))
+
+
+def _repeated(first_file: Path, file: Path, pairs: list, records: list[RawRecord]
+              ) -> list[Problem]:
+    """Authorities given twice: each said, or, when many of one file are in another (a
+    workbook saved beside the CSV it came from), the two files said once."""
+    if first_file == file or len(pairs) <= GROUP_ABOVE:
+        return [record.problem("authority", _duplicate_message(authority, first))
+                for record, authority, first in pairs]
+    names = [authority.name for _, authority, _ in pairs]
+    in_file = sum(1 for record in records if record.file == file)
+    which = ("the same authorities as" if in_file == len(pairs)
+             else f"{len(pairs)} of its {in_file} authorities also in")
+    return [Problem(file, f"holds {which} {display_path(first_file)} ({len(pairs)}: "
+                          f"{examples(names)}): each authority belongs in one file; keep one "
+                          "of the two files, or take the repeated ones out of one")]
 
 
 def _duplicate_message(authority: Authority, first: Authority) -> str:

@@ -19,6 +19,7 @@ from lgsco_letters.errors import DataError, Problem, RenderError
 from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT
 from lgsco_letters.render.findings import Finding, usual_pages, with_page_count
 from lgsco_letters.render.templating import Templates, describe_parts, render_letter_html
+from lgsco_letters.words import suggest
 
 # Context entries that the template functions (asset, stylesheets) read, not templates.
 FOR_FUNCTIONS = {"render_mode", "asset_prefix"}
@@ -98,9 +99,9 @@ def _check_names(year: Year, templates: Templates, report: CheckReport) -> None:
                                        "templates", field=f"prose.{key}"))
     for key, (name, line) in sorted(prose.items()):
         if key not in year.prose:
-            report.problems.append(Problem(templates.folder / name,
-                                           f'uses prose.{key}, which {YEAR_FILE} does not give',
-                                           line))
+            report.problems.append(Problem(
+                templates.folder / name, f"uses prose.{key}, which {YEAR_FILE} does not give"
+                + suggest(key, list(year.prose)), line))
     emails = [n for n in (SUBJECT, COVER_TEXT, COVER_HTML) if n in templates.env.list_templates()]
     email_used, _ = _names_used(templates, emails)
     _missing(email_used, available | EMAIL_EXTRAS, templates, report)
@@ -110,7 +111,8 @@ def _missing(used: dict, available: set, templates: Templates, report: CheckRepo
     for key, (name, line) in sorted(used.items()):
         if key not in available:
             report.problems.append(Problem(templates.folder / name,
-                                           f'uses "{key}", which no letter\'s context has', line))
+                                           f'uses "{key}", which no letter\'s context has'
+                                           + suggest(key, sorted(available)), line))
 
 
 def _render_html(year: Year, templates: Templates, report: CheckReport) -> dict[str, str]:
@@ -142,20 +144,22 @@ def _render_html(year: Year, templates: Templates, report: CheckReport) -> dict[
 
 def _render_pdfs(year: Year, htmls: dict[str, str], templates: Templates, report: CheckReport,
                  jobs: int) -> None:
-    from lgsco_letters.build.workers import Job, run_jobs
+    from lgsco_letters.build.pool import run_jobs
+    from lgsco_letters.build.workers import Job
     from lgsco_letters.render.variants import pdf_options
 
     by_slug = {a.slug: a for a in year.authorities}
     work = [Job(slug, html, None) for slug, html in htmls.items()]
     findings: dict[str, tuple[Finding, ...]] = {}
-    for outcome in run_jobs(work, templates.folder, jobs, pdf_options()):
-        authority = by_slug[outcome.key]
-        if outcome.error:
-            report.problems.append(Problem(authority.source, outcome.error, authority.line,
-                                           authority.name))
-        else:
-            report.pages[authority.name] = outcome.pages
-            findings[authority.slug] = outcome.layout
+    with run_jobs(work, templates.folder, jobs, pdf_options()) as outcomes:
+        for outcome in outcomes:
+            authority = by_slug[outcome.key]
+            if outcome.error:
+                report.problems.append(Problem(authority.source, outcome.error, authority.line,
+                                               authority.name))
+            else:
+                report.pages[authority.name] = outcome.pages
+                findings[authority.slug] = outcome.layout
     _report_layout(year, findings, report)
 
 

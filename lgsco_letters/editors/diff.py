@@ -127,14 +127,15 @@ def _find_differing(report: DiffReport, per_letter: dict[str, frozenset[Change]]
 
 def compare_pages(before: Templates, after: Templates, report: DiffReport, jobs: int) -> None:
     """Render both sides' HTML to PDF (in memory); note the letters whose page count moved."""
-    from lgsco_letters.build.workers import Job, run_jobs
+    from lgsco_letters.build.pool import run_jobs
+    from lgsco_letters.build.workers import Job
     from lgsco_letters.render.variants import pdf_options
 
     counts: list[dict[str, int]] = []
     for templates, htmls in zip((before, after), report.html, strict=True):
         work = [Job(name, html, None) for name, html in htmls.items()]
-        counts.append({o.key: o.pages for o in run_jobs(work, templates.folder, jobs,
-                                                       pdf_options()) if not o.error})
+        with run_jobs(work, templates.folder, jobs, pdf_options()) as outcomes:
+            counts.append({o.key: o.pages for o in outcomes if not o.error})
     for name, pages in counts[0].items():
         if name in counts[1] and counts[1][name] != pages:
             report.pages[name] = (pages, counts[1][name])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from lgsco_letters.data.year import Year
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.render.provenance import KEYS, data_fingerprint, engine_version
 from lgsco_letters.render.templating import Templates
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -21,14 +24,28 @@ class Provenance:
 
 
 def read_provenance(path: Path) -> Provenance:
+    """The provenance a letter's PDF carries; any other file, or a damaged one, is refused in
+    words (exit 2): a file from elsewhere can hold anything, an /Info that refers to itself
+    included, and whatever the PDF reader raises on it is the file's fault, not ours."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
+    if not path.is_file():
+        raise LettersError(f"{display_path(path)}: no such file")
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # its warnings are said below, in words
     try:
         info = PdfReader(path).metadata or {}
-    except (PdfReadError, OSError, ValueError) as error:
-        raise LettersError(f"{display_path(path)}: not a readable PDF ({error})") from None
-    values = {name: info.get(f"/{key}") for name, key in KEYS.items()}
+        values = {name: info.get(f"/{key}") for name, key in KEYS.items()}
+        values = {name: str(value) if value else None for name, value in values.items()}
+    except Exception as error:  # see above; -v shows the reader's traceback
+        logger.debug("pypdf could not read %s", path, exc_info=True)
+        why = str(error) if isinstance(error, PyPdfError) else "its objects do not fit together"
+        raise LettersError(f"{display_path(path)}: not a PDF lgsco-letters can read: it is "
+                           f"damaged, or not a letter this engine made ({why})") from None
+    finally:
+        quiet.setLevel(level)
     if not all(values.values()):
         raise LettersError(f"{display_path(path)}: no lgsco-letters provenance in its metadata "
                            "(it was not made by this engine, or was re-saved by another program)")

@@ -3,14 +3,18 @@
 A thread watches the templates and the year's folder; every change makes a new snapshot, and
 open pages, subscribed to /events (server-sent events), reload themselves. A change that breaks
 something is shown on the page, in words, with the file and line; the server keeps running.
+
+A request is read whole before it is given a thread (see `heads`), so a client that sends slowly
+holds nothing that the browser needs.
 """
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
+import contextlib
+import io
 import logging
-import secrets
+import re
+import socket
 import threading
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
@@ -18,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from lgsco_letters.editors.access import LOOPBACK_NAMES, WILDCARDS, same_token
+from lgsco_letters.editors.heads import HeadReader
 from lgsco_letters.editors.server_pages import page
 from lgsco_letters.editors.snapshot import Site, Snapshot
 from lgsco_letters.render.assets import AssetError, media_type, resolve_asset
@@ -28,25 +34,11 @@ logger = logging.getLogger(__name__)
 ASSET_SUFFIXES = {".css", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ttf", ".otf",
                   ".woff", ".woff2"}
 KEEPALIVE_SECONDS = 15.0
-IDLE_TIMEOUT = 20.0  # seconds a connection may sit without sending its request
-MAX_CONNECTIONS = 64  # at once, event streams included: a thread each
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-WILDCARDS = ("0.0.0.0", "::", "")
+REQUEST_TIMEOUT = 5.0  # seconds a client has to send its whole request (line and headers)
+WRITE_TIMEOUT = 20.0  # seconds a client may take to accept what is sent to it
+MAX_CONNECTIONS = 64  # requests served at once, event streams included: a thread each
+QUERY = re.compile(r"\?[^\s\"']*")  # a URL's query, where the token travels
 COOKIE = "lgsco_preview"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach `host`."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)  # 192 bits
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -54,11 +46,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
     _set_cookie: str | None = None  # the token's cookie, set by the request that bore it
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout  # applied to the socket by StreamRequestHandler
+        self.timeout = WRITE_TIMEOUT  # applied to the socket by StreamRequestHandler
         super().setup()
+        self.rfile = io.BytesIO(self.server.take_head(self.request))  # read already
 
     def log_message(self, format: str, *args) -> None:
-        logger.debug("%s " + format, self.address_string(), *args)
+        """The request, with any query (the token, right or wrong) left out."""
+        logger.debug("%s %s", self.address_string(), QUERY.sub("?...", format % args))
 
     def do_GET(self) -> None:
         if not self.server.serves_host(self.headers.get("Host", "")):
@@ -88,6 +82,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _letter(self, snapshot: Snapshot, rest: str) -> None:
         slug, _, view = rest.partition("/")
+        if snapshot.year is None:  # the year does not load: each letter's page says why
+            return self._unloaded(snapshot, slug, view)
         if slug.endswith(".pdf") and not view:
             authority = snapshot.authority(slug.removesuffix(".pdf"))
             return self._pdf(snapshot, authority) if authority else self._not_found()
@@ -104,6 +100,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
                         standing=self.server.site.standing(snapshot, authority),
                         previous=neighbours[index - 1] if index else None,
                         next=neighbours[index + 1] if index + 1 < len(neighbours) else None))
+
+    def _unloaded(self, snapshot: Snapshot, slug: str, view: str) -> None:
+        """A letter's page, HTML view or PDF while the year's data has a problem: the problem,
+        as `check` words it, on a page that reloads itself once it is mended."""
+        pdf = slug.endswith(".pdf") and not view
+        slug = slug.removesuffix(".pdf") if pdf else slug
+        if not self.server.site.may_be_letter(slug) or view not in ("", "html"):
+            return self._not_found()
+        status = HTTPStatus.INTERNAL_SERVER_ERROR if pdf else HTTPStatus.OK
+        self._html(page("error", title="Cannot show the letter", problems=snapshot.problems),
+                   status)
 
     def _pdf(self, snapshot: Snapshot, authority) -> None:
         pdf, problems = self.server.site.letter_pdf(snapshot, authority)
@@ -154,10 +161,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
             cookies = SimpleCookie(self.headers.get("Cookie", ""))
         except CookieError:  # a malformed header admits no one, and breaks nothing
             cookies = SimpleCookie()
-        if COOKIE in cookies and hmac.compare_digest(cookies[COOKIE].value, token):
+        if COOKIE in cookies and same_token(cookies[COOKIE].value, token):
             return True
         given = parse_qs(urlsplit(self.path).query).get("token", [""])[0]
-        if hmac.compare_digest(given, token):
+        if same_token(given, token):
             self._set_cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
             return True
         return False
@@ -183,16 +190,18 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # connections the kernel holds while the slots are full
 
-    def __init__(self, address: tuple[str, int], site: Site, idle_timeout: float = IDLE_TIMEOUT,
+    def __init__(self, address: tuple[str, int], site: Site,
+                 request_timeout: float = REQUEST_TIMEOUT,
                  max_connections: int = MAX_CONNECTIONS, token: str | None = None):
         """`token`: required of every request (see `PreviewHandler._admitted`); a server on an
         address other machines can reach must have one."""
         self.token = token
         self.site, self.given_host = site, address[0]
         self.stopping = threading.Event()
-        self.idle_timeout = idle_timeout
         self.slots = threading.BoundedSemaphore(max_connections)
+        self._heads: dict[socket.socket, bytes] = {}
         super().__init__(address, PreviewHandler)
+        self.heads = HeadReader(self._dispatch, request_timeout)
 
     def serves_host(self, header: str) -> bool:
         """Whether a Host header names this server: loopback names or the address it was
@@ -207,17 +216,29 @@ class PreviewServer(ThreadingHTTPServer):
         return header.strip().lower() in allowed
 
     def process_request(self, request, client_address) -> None:
-        """A thread per connection, but never more than the slots allow: the rest are closed
-        at once rather than left to pile up."""
+        """Each connection's request is read whole first, by the head reader, in no thread of
+        its own; it then comes to `_dispatch`."""
+        self.heads.add(request, client_address)
+
+    def _dispatch(self, request: socket.socket, client_address, head: bytes) -> None:
+        """A thread for a whole request, if a slot is free; else 503 at once."""
         if not self.slots.acquire(blocking=False):
-            logger.info("refusing %s: %s", client_address, "too many connections")
+            logger.info("refusing %s: %s", client_address, "too many requests at once")
+            with contextlib.suppress(OSError):
+                request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                b"Retry-After: 1\r\n\r\n")
             self.shutdown_request(request)
             return
+        self._heads[request] = head
         try:
             super().process_request(request, client_address)
         except BaseException:
+            self._heads.pop(request, None)
             self.slots.release()
             raise
+
+    def take_head(self, request: socket.socket) -> bytes:
+        return self._heads.pop(request, b"")
 
     def process_request_thread(self, request, client_address) -> None:
         try:
@@ -245,4 +266,6 @@ class PreviewServer(ThreadingHTTPServer):
         with self.site.changed:
             self.site.changed.notify_all()
         self.shutdown()
+        self.heads.stop()
         self.server_close()
+        self.site.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,12 +11,14 @@ from pathlib import Path
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, RenderError
+from lgsco_letters.findings import group_problems
 from lgsco_letters.mail.ledger import open_ledger
 from lgsco_letters.mail.standing import in_words, standing_for
 from lgsco_letters.render.templating import Templates, fault_of, render_letter_html
 
 logger = logging.getLogger(__name__)
 ASSET_PREFIX = "/assets/"
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,9 @@ class Snapshot:
 
 
 def _problem_lines(error: LettersError) -> list[str]:
+    """As `check` says them: many alike counted, with examples."""
     if isinstance(error, DataError):
-        return [str(problem) for problem in error.problems]
+        return [str(problem) for problem in group_problems(error.problems, hint="")]
     return [str(error)]
 
 
@@ -52,6 +56,7 @@ class Site:
         self._renderer = None
         self._renderer_for: Templates | None = None
         self._pdfs: dict[tuple[int, str], bytes] = {}
+        self._slugs: set[str] | None = None  # the letters of the last year that loaded
         self.reload()
 
     def reload(self) -> Snapshot:
@@ -69,9 +74,18 @@ class Site:
                                                    f"{error} (the server log with -v has more)"])
         with self.changed:
             self.snapshot = snapshot
+            if snapshot.year is not None:
+                self._slugs = {authority.slug for authority in snapshot.year.authorities}
             self._pdfs.clear()
             self.changed.notify_all()
         return snapshot
+
+    def may_be_letter(self, slug: str) -> bool:
+        """While the year does not load: whether `slug` was a letter when it last did (any
+        slug, if it never has)."""
+        if self._slugs is None:
+            return bool(SLUG.fullmatch(slug))
+        return slug in self._slugs
 
     def wait(self, version: int, timeout: float) -> int:
         """Block until the snapshot is newer than `version` (or the timeout); return its version."""
@@ -131,6 +145,17 @@ class Site:
 
         # the renderer holds the stylesheets: a new snapshot of the templates, a new renderer
         if self._renderer is None or self._renderer_for is not templates:
+            self._close_renderer()
             self._renderer = LetterRenderer(templates.folder)
             self._renderer_for = templates
         return self._renderer
+
+    def _close_renderer(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()  # its temporary fonts go with it
+            self._renderer = self._renderer_for = None
+
+    def close(self) -> None:
+        """At the server's end: nothing left in the temporary folder."""
+        with self._pdf_lock:
+            self._close_renderer()

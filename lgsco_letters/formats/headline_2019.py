@@ -10,13 +10,16 @@ A letter quotes its own figures and its comparison group's, never England's (tho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.schema import CountGroup
 from lgsco_letters.errors import Problem
+from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats import tables_2018
 from lgsco_letters.formats.base import Column, Format, RecordRules, rate
+from lgsco_letters.words import closest, examples, plural, suggest
 
 RECOMMENDATIONS = CountGroup("recommendations", ("due", "complied_on_time", "complied_late"))
 
@@ -78,14 +81,24 @@ class ComparisonGroup:
 GROUP_KEYS = ("label", "types")
 
 
-def read_groups(reader: Any) -> dict[str, ComparisonGroup]:
+class Groups(dict):
+    """The comparison groups by key, and where in year.yaml each is written: beside them,
+    not in them, as the groups are part of every letter's data fingerprint and their place in
+    a file is not."""
+
+    def __init__(self, source: Path | None = None, lines: dict[str, int] | None = None):
+        super().__init__()
+        self.source, self.lines = source, lines or {}
+
+
+def read_groups(reader: Any) -> Groups:
     """`comparison_groups:` in year.yaml, each with a label and the authority types in it."""
     values = reader.get("comparison_groups")
     if not isinstance(values, dict) or not values:
         reader.report("comparison_groups", "expected the comparison groups, each as "
                       "'key: {label: district councils, types: [district]}'")
-        return {}
-    groups, owner = {}, {}
+        return Groups()
+    groups, owner = Groups(reader.path, reader.lines), {}
     for key, value in values.items():
         where = f"comparison_groups.{key}"
         reader.known_keys(where, GROUP_KEYS)
@@ -110,16 +123,38 @@ def group_of(groups: dict[str, ComparisonGroup], authority_type: str) -> Compari
 
 def check_types(settings: dict[str, Any], authorities: list[Authority],
                 problems: list[Problem]) -> None:
-    """Every authority's type must belong to a comparison group, or it has no average."""
+    """Every authority's type must belong to a comparison group, or it has no average. A type
+    few authorities have is their row's mistake; one many have, or that a group's type looks
+    like, is year.yaml's: said once there, with the types left out, not on every authority."""
     groups = settings.get("comparison_groups") or {}
-    if not groups:
-        return
+    left: dict[str, list[Authority]] = {}
     for authority in authorities:
-        if group_of(groups, authority.authority_type) is None:
-            problems.append(Problem(
-                authority.source, f'the type "{authority.authority_type}" is in no comparison '
-                f"group of year.yaml (groups: {', '.join(groups)})", authority.line,
-                authority.name, "authority_type"))
+        if groups and group_of(groups, authority.authority_type) is None:
+            left.setdefault(authority.authority_type, []).append(authority)
+    present = {authority.authority_type for authority in authorities}
+    misspelt = [(group, kind) for group in groups.values() for kind in group.types
+                if kind not in present and closest(kind, list(left))]
+    near = {name for _, kind in misspelt for name in closest(kind, list(left))}
+    for kind, members in left.items():
+        if kind not in near and len(members) <= GROUP_ABOVE:
+            problems += [Problem(a.source, f'the type "{kind}" is in no comparison group of '
+                                           f"year.yaml (groups: {', '.join(groups)})", a.line,
+                                 a.name, "authority_type") for a in members]
+    if wide := {kind: m for kind, m in left.items() if kind in near or len(m) > GROUP_ABOVE}:
+        problems.append(_types_left_out(groups, wide, misspelt))
+
+
+def _types_left_out(groups: Groups, left: dict[str, list[Authority]],
+                    misspelt: list[tuple[ComparisonGroup, str]]) -> Problem:
+    kinds = "; ".join(f'"{kind}" ({plural(len(members), "authority", "authorities")}: '
+                      f"{examples([a.name for a in members])})" for kind, members in left.items())
+    hints = "".join(f'; the group {group.key} lists "{kind}", which is no authority\'s type'
+                    f"{suggest(kind, list(left))}" for group, kind in misspelt)
+    where = f"comparison_groups.{misspelt[0][0].key}" if misspelt else "comparison_groups"
+    source, lines = getattr(groups, "source", None), getattr(groups, "lines", {})
+    message = (f"leaves {plural(len(left), 'authority type')} in no comparison group: "
+               f"{kinds}{hints} (groups: {', '.join(groups)})")
+    return Problem(source or Path("year.yaml"), message, lines.get(where), field=where)
 
 
 # ---- figures -------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from lgsco_letters.build.state import file_sha256
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.editors.summary import summarise
 from lgsco_letters.errors import LettersError
-from lgsco_letters.files import write_atomic
+from lgsco_letters.files import copy_atomic, open_folder, remove_within, write_atomic
 from lgsco_letters.publish.records import as_csv, as_json, record
 from lgsco_letters.render.assets import resolve_asset
 from lgsco_letters.render.templating import (
@@ -56,13 +55,16 @@ class Built:
 def publish_site(year: Year, templates: Templates, built: dict[str, Built],
                  site_dir: Path) -> SiteReport:
     files = render_site(year, templates, built)  # everything first, then the writing
+    for folder in sorted({(site_dir / relative).parent for relative in files}):
+        with open_folder(folder, site_dir):  # a link for a folder is refused before writing
+            pass
     report = SiteReport(site_dir)
     for relative, content in files.items():
-        _put(site_dir / relative, content, report, relative)
+        _put(site_dir, relative, content, report)
     _remove_stale(site_dir, set(files), report)
     listing = json.dumps(sorted(files), indent=0) + "\n"
-    if not (site_dir / LISTING).is_file() or (site_dir / LISTING).read_text() != listing:
-        write_atomic(site_dir / LISTING, listing)
+    if not _plain_file(site_dir / LISTING) or (site_dir / LISTING).read_text() != listing:
+        write_atomic(site_dir / LISTING, listing, site_dir)
     return report
 
 
@@ -96,8 +98,9 @@ def _page(templates: Templates, name: str, **context) -> str:
     try:
         return templates.env.get_template(f"{SITE_TEMPLATES}/{name}").render(context)
     except TEMPLATE_FAULTS as error:
-        raise LettersError(f"The site cannot be written: "
-                           f"{describe_template_error(error, templates.folder)}") from None
+        described = describe_template_error(error, templates.folder,
+                                            {**templates.env.globals, **context})
+        raise LettersError(f"The site cannot be written: {described}") from None
 
 
 def _letter_body(templates: Templates, year: Year, authority: Authority) -> Markup:
@@ -114,41 +117,40 @@ def _size(letter: Built) -> str:
     return f"PDF, {max(1, round(letter.path.stat().st_size / 1024))} KB"
 
 
-def _put(path: Path, content: str | Built | Path, report: SiteReport, relative: str) -> None:
-    """Write `content` at `path` unless it is there already, byte for byte."""
-    if isinstance(content, Built):
+def _put(site_dir: Path, relative: str, content: str | Built | Path, report: SiteReport) -> None:
+    """Write `content` at `relative` unless it is there already, byte for byte, as a plain
+    file (never through a link: see `files`)."""
+    path = site_dir / relative
+    if not _plain_file(path):
+        same = False
+    elif isinstance(content, Built):
         same = file_sha256(path) == content.sha256
     elif isinstance(content, Path):
-        same = path.is_file() and path.read_bytes() == content.read_bytes()
+        same = path.read_bytes() == content.read_bytes()
     else:
-        same = path.is_file() and path.read_bytes() == content.encode("utf-8")
+        same = path.read_bytes() == content.encode("utf-8")
     if same:
         report.unchanged += 1
         return
     if isinstance(content, str):
-        write_atomic(path, content)
+        write_atomic(path, content, site_dir)
     else:
-        _copy(content.path if isinstance(content, Built) else content, path)
+        copy_atomic(content.path if isinstance(content, Built) else content, path, site_dir)
     report.written.append(relative)
 
 
-def _copy(source: Path, target: Path) -> None:
-    temporary = target.with_name(f".{target.name}.tmp")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, temporary)
-    temporary.replace(target)
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def _remove_stale(site_dir: Path, keep: set[str], report: SiteReport) -> None:
     """Files the last publish wrote that this one does not (an authority no longer in the
-    year); nothing else in the folder is touched."""
+    year); nothing else in the folder is touched, and nothing reached through a link."""
     listing = site_dir / LISTING
     try:
-        before = json.loads(listing.read_text(encoding="utf-8")) if listing.is_file() else []
+        before = json.loads(listing.read_text(encoding="utf-8")) if _plain_file(listing) else []
     except ValueError:
         before = []
     for relative in sorted(set(before) - keep) if isinstance(before, list) else []:
-        path = (site_dir / relative).resolve()
-        if path.is_relative_to(site_dir.resolve()) and path.is_file():
-            path.unlink()
+        if isinstance(relative, str) and remove_within(site_dir, relative):
             report.removed.append(relative)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -64,6 +65,15 @@ class LetterRenderer:
         self.font_config = FontConfiguration()
         self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS]
         self.pdf_options = pdf_options or variants.pdf_options()
+
+    def close(self) -> None:
+        """Remove the folder WeasyPrint keeps the letter's fonts in. It would go only when the
+        font configuration is garbage-collected, which a process that is stopped never does,
+        so every process that renders closes its renderer as it ends."""
+        folder = getattr(self.font_config, "_folder", None)  # WeasyPrint 70's; pinned
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.font_config._folder = None
 
     def _stylesheet(self, name: str) -> CSS:
         path = resolve_asset(self.root, name)

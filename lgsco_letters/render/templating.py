@@ -9,7 +9,6 @@ from typing import Any
 
 from jinja2 import (
     FileSystemLoader,
-    StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
     meta,
@@ -30,6 +29,7 @@ from lgsco_letters.render.assets import (
     inline_css,
     resolve_asset,
 )
+from lgsco_letters.render.mistakes import LetterUndefined, MissingName, explain
 from lgsco_letters.render.provenance import provenance, shape_fingerprint
 
 # The letter's stylesheets, in cascade order. The PDF renderer parses them once per process.
@@ -61,7 +61,7 @@ class Templates:
         self.folder = Path(folder).resolve()
         self.env = ImmutableSandboxedEnvironment(
             loader=FileSystemLoader(self.folder),
-            undefined=StrictUndefined,
+            undefined=LetterUndefined,  # StrictUndefined, whose errors say what was missing
             autoescape=select_autoescape(default=True, default_for_string=True,
                                          disabled_extensions=("txt",)),
             trim_blocks=True,
@@ -174,7 +174,11 @@ def render_letter_html(templates: Templates, year: Year, authority: Authority,
     try:
         return templates.letter_html(year, authority, mode, asset_prefix)
     except Exception as error:
-        parts = template_error_parts(error, templates.folder)
+        context = None
+        if isinstance(error, MissingName):
+            context = {**templates.env.globals,
+                       **templates.context(year, authority, mode, asset_prefix)}
+        parts = template_error_parts(error, templates.folder, context)
         if not isinstance(error, TEMPLATE_FAULTS) and parts[0] is None:
             raise
         raise RenderError(describe_parts(parts, templates.folder), *parts) from error
@@ -188,12 +192,16 @@ def fault_of(error: RenderError, authority: Authority) -> Problem:
     return Problem(authority.source, str(error), authority.line, authority.name)
 
 
-def template_error_parts(error: Exception, folder: Path) -> tuple[Path | None, int | None, str]:
-    """Which template (a path), which line, and what, for a failure while rendering."""
+def template_error_parts(error: Exception, folder: Path, context: dict[str, Any] | None = None
+                         ) -> tuple[Path | None, int | None, str]:
+    """Which template (a path), which line, and what, for a failure while rendering; with the
+    template's `context`, a missing name is said as the template names it."""
     if isinstance(error, TemplateSyntaxError):
         name = error.filename or error.name
         return (Path(name) if name else None), error.lineno, error.message or str(error)
     message = error.message if isinstance(error, TemplateError) and error.message else str(error)
+    if isinstance(error, MissingName) and context is not None:
+        message = explain(error, context)
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
               if frame.filename.startswith(str(folder))]
     if not frames:
@@ -201,9 +209,10 @@ def template_error_parts(error: Exception, folder: Path) -> tuple[Path | None, i
     return Path(frames[-1].filename), frames[-1].lineno, message
 
 
-def describe_template_error(error: Exception, folder: Path) -> str:
+def describe_template_error(error: Exception, folder: Path,
+                            context: dict[str, Any] | None = None) -> str:
     """A plain account of a failure while rendering: which template, which line, what."""
-    return describe_parts(template_error_parts(error, folder), folder)
+    return describe_parts(template_error_parts(error, folder, context), folder)
 
 
 def describe_parts(parts: tuple[Path | None, int | None, str], folder: Path) -> str:

@@ -239,8 +239,9 @@ def test_only_tries_what_it_names_and_keeps_the_record_of_good_pdfs(project, mak
     project(data, broken)
     result = invoke("build", "--only", "bromsgrove", "--jobs", "1")
     assert result.exit_code == 1
-    assert result.output.count("'dict object' has no attribute 'nope'") == 1
+    assert result.output.count('prose has no "nope"') == 1
     assert "1 letter failed:" in result.output
+    assert "0 built, 0 unchanged, 1 failed in " in result.output  # only what was tried
     rows = manifest_rows(folder)
     assert rows["bromsgrove-district-council"]["status"] == "failed"
     assert rows["bromsgrove-district-council"]["sha256"] == (
@@ -266,8 +267,8 @@ def test_a_failure_every_letter_shares_is_refused_once(project, make_year, tmp_p
     result = invoke("build", "--jobs", "1")
     assert result.exit_code == 2
     assert result.output == ("Found 1 problem; nothing was written:\n"
-                             f"  {broken / 'letter-2018.html'}, line 34: 'dict object' has no "
-                             "attribute 'nope' (in every one of the 3 letters)\n")
+                             f"  {broken / 'letter-2018.html'}, line 34: prose has no \"nope\" "
+                             "(in every one of the 3 letters)\n")
     assert not (folder / "out").exists()
 
 

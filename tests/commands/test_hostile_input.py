@@ -103,8 +103,9 @@ CASES = {
         "bomb.yaml, line 2: is not valid YAML: anchors and aliases (& and *) are not allowed in "
         "data files: write each value out"),
     "an absolute year label": (
-        {"year.yaml": YEAR_YAML.replace("year: 2017-18 ", "year: /tmp/x ")},
-        'year.yaml, line 2, year: expected a reporting year such as 2017-18, found "/tmp/x"'),
+        {"year.yaml": YEAR_YAML.replace("year: 2017-18 ", "year: /tmp/lgsco-hostile ")},
+        'year.yaml, line 2, year: expected a reporting year such as 2017-18, found '
+        '"/tmp/lgsco-hostile"'),
     "a year label that climbs out": (
         {"year.yaml": YEAR_YAML.replace("year: 2017-18 ", "year: ../../x ")},
         'year.yaml, line 2, year: expected a reporting year such as 2017-18, found "../../x"'),
@@ -144,7 +145,7 @@ def refused(tmp_path: Path, files: dict[str, str], expected: str) -> None:
     assert expected in result.stderr
     assert result.stderr.count("\n") < 10  # one problem, said once
     assert not (tmp_path / "out").exists()
-    assert not Path("/tmp/x").exists()
+    assert not Path("/tmp/lgsco-hostile").exists()
 
 
 @pytest.mark.parametrize("case", list(ANY_FILE))

@@ -13,6 +13,7 @@ import pytest
 from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
+    BUNDLED_YEAR,
     CSV_HEADER,
     TEMPLATES,
     ZERO_ROW,
@@ -245,3 +246,23 @@ def test_an_ods_repeat_that_is_no_count(make_year, repeat):
     (problem,) = problems_of(folder)
     assert problem.startswith("authorities.ods, sheet Authorities, cell A2: says its "
                               f'number-columns-repeated is "{repeat[:40]}", which is not a count')
+def test_the_same_authorities_in_the_csv_and_a_workbook_are_one_finding(make_year, run):
+    """A workbook saved beside the CSV it came from: not a line for every authority."""
+    rows = (BUNDLED_YEAR / "authorities.csv").read_text(encoding="utf-8").splitlines()[1:]
+    folder = make_year(csv=csv_text(*rows))
+    write_xlsx(folder / "authorities.xlsx", HEADER, typed_rows(*rows))
+    assert problems_of(folder) == [
+        "authorities.xlsx: holds the same authorities as authorities.csv (352: Adur District "
+        "Council, Allerdale Borough Council, Amber Valley Borough Council and 349 more): each "
+        "authority belongs in one file; keep one of the two files, or take the repeated ones "
+        "out of one"]
+    result = run("build", "--data", folder, "--out", folder / "out")
+    assert result.exit_code == 2 and len(result.output.splitlines()) == 2
+
+
+def test_a_few_repeated_in_a_workbook_are_each_named(make_year):
+    folder = make_year(csv=csv_text(*ROWS))
+    write_xlsx(folder / "authorities.xlsx", HEADER, typed_rows(BROMSGROVE_ROW))
+    assert problems_of(folder) == [
+        'authorities.xlsx, sheet Authorities, cell A2 (authority): "Bromsgrove District '
+        'Council" appears more than once (first at authorities.csv, line 3)']

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from helpers import (
     ADUR_ROW,
     BROMSGROVE_ROW,
+    BUNDLED_YEAR,
     FAILS_WITHOUT_COMPLAINTS,
     HEADLINE_YEAR,
     TEMPLATES,
@@ -79,7 +80,8 @@ def test_a_name_no_letter_has(project):
     assert result.exit_code == 2
     lines = result.output.splitlines()
     assert lines[:2] == ["templates/partials/sign-off.html",
-                         "  line 4: uses \"signatory_name\", which no letter's context has"]
+                         "  line 4: uses \"signatory_name\", which no letter's context has "
+                         "(did you mean \"signatory\"?)"]
     assert lines[2:] == ["1 problem in 1 file."]  # one mistake, said once, not also as a render
 
 
@@ -87,7 +89,7 @@ def test_a_prose_figure_the_year_does_not_give(project):
     project("letter-2018.html", "{{ prose.courses_delivered }}", "{{ prose.courses }}")
     lines = check().output.splitlines()
     assert "  line 34: uses prose.courses, which year.yaml does not give" in lines
-    assert not any("has no attribute 'courses'" in line for line in lines)
+    assert not any('has no "courses"' in line for line in lines)
     assert any(line.startswith("  ") and "year.yaml, prose.courses_delivered: is never used by "
                "the letter templates" in line for line in lines)
 
@@ -206,9 +208,10 @@ def test_pdf_reads_every_letters_layout_and_says_a_shared_finding_once(five):
     assert result.exit_code == 2
     lines = result.output.splitlines()
     assert lines[0].endswith("authorities.csv")
-    assert lines[1] == ('  line 2 (Adur District Council): page 1: a rule is drawn over the text '
-                        '"OMBUDSMAN", 13.5 mm below the top margin (overlap) (and 4 more '
-                        'letters like it; -v lists them all)')
+    assert lines[1] == ('  page 1: a rule is drawn over the text "OMBUDSMAN", 13.5 mm below the '
+                        'top margin (overlap) (in 5 rows: line 2 (Adur District Council), line 5 '
+                        '(Arun District Council), line 6 (Ashford Borough Council) and 2 more; -v '
+                        'lists every one)')
     assert lines[2:] == ["5 problems in 1 file; PDFs rendered: 5 (3 pages)."]
 
 
@@ -226,3 +229,48 @@ def test_pdf_lists_every_letter_with_v_and_gives_codes_in_json(five):
     assert [p["authority"] for p in report["problems"]][:2] == [
         "Adur District Council", "Arun District Council"]
     assert report["problems"][0]["message"].startswith("page 1: a rule is drawn over the text")
+@pytest.mark.parametrize("old, new, said", [
+    ("{{ year.period_end|long_date }}", "{{ year.period_ending|long_date }}",
+     '  line 8: year has no "period_ending" (did you mean "period_end"?) (in 3 of 3 letters: '),
+    ("In {{ year.label }} we", "In {{ yeer.label }} we",
+     '  line 34: uses "yeer", which no letter\'s context has (did you mean "year"?)'),
+    ("{{ prose.courses_delivered }}", "{{ prose.courses_deliverd }}",
+     "  line 34: uses prose.courses_deliverd, which year.yaml does not give (did you mean "
+     '"courses_delivered"?)'),
+])
+def test_template_mistakes_in_the_editors_words_with_a_suggestion(project, old, new, said):
+    project("letter-2018.html", old, new)
+    lines = check().output.splitlines()
+    assert any(line.startswith(said) for line in lines), lines
+    assert not any("lgsco_letters" in line or "object" in line for line in lines)
+
+
+def test_a_mistake_only_a_render_finds_is_said_in_the_editors_words(project):
+    project("letter-2018.html", "{{ year.period_end|long_date }}",
+            "{{ year.period_ending|long_date }}")
+    result = CliRunner().invoke(cli, ["build", "--jobs", "1", "--only", "bromsgrove"])
+    assert result.exit_code == 1
+    assert ('Bromsgrove District Council: templates/letter-2018.html, line 8: year has no '
+            '"period_ending" (did you mean "period_end"?)') in result.output
+
+
+def test_a_finding_many_records_share_is_counted_and_v_lists_them(make_year, run):
+    rows = (BUNDLED_YEAR / "authorities.csv").read_text(encoding="utf-8").splitlines()[1:6]
+    folder = make_year(csv=csv_text(*(row.replace(",false,", ",maybe,").replace(
+        ",true,", ",maybe,") for row in rows)))
+    result = run("check", "--data", folder)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[1:] == [
+        '  specimen: expected true or false, found "maybe" (in 5 rows: line 2 (Adur District '
+        "Council), line 3 (Allerdale Borough Council), line 4 (Amber Valley Borough Council) "
+        "and 2 more; -v lists every one)", "5 problems in 1 file."]
+    every = run("-v", "check", "--data", folder).output.splitlines()
+    assert len(every) == 7 and every[5] == ("  line 6 (Ashfield District Council), specimen: "
+                                            'expected true or false, found "maybe"')
+    assert len(json.loads(run("check", "--format", "json", "--data", folder).output)[
+        "problems"]) == 5
+    built = run("build", "--data", folder, "--out", folder / "out")
+    assert built.exit_code == 2 and len(built.output.splitlines()) == 2
+    assert "(in 5 rows: line 2 (Adur District Council), " in built.output
+    assert len(run("-v", "build", "--data", folder, "--out", folder / "out").output
+               .splitlines()) == 6

@@ -126,7 +126,7 @@ def test_working_templates_that_fail_for_every_letter_are_an_error(repo):
     assert result.exit_code == 2
     assert result.output == (
         "The working templates fail for every letter, so there is nothing to compare: "
-        "templates/letter-2018.html, line 34: 'dict object' has no attribute 'nope'\n")
+        "templates/letter-2018.html, line 34: prose has no \"nope\"\n")
     assert "0 of" not in result.output
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -163,8 +164,7 @@ def test_an_undefined_name_shows_the_template_and_line(preview):
                                                  "{{ prose.courses }}"))
     wait_for(lambda: preview.site.snapshot.version > version)
     text = get(preview, "/letters/bromsgrove-district-council/")[2].decode()
-    assert "templates/letter-2018.html, line 34: &#39;dict object&#39; has no attribute " \
-           "&#39;courses&#39;" in text
+    assert "templates/letter-2018.html, line 34: prose has no &#34;courses&#34;" in text
     assert "authorities.csv" not in text  # the template is at fault, not the data
 
 
@@ -236,7 +236,7 @@ def test_idle_connections_are_bounded_and_timed_out(tmp_path, make_year):
     import socket
 
     data = make_year(csv=csv_text(BROMSGROVE_ROW))
-    server = PreviewServer(("127.0.0.1", 0), Site(data, TEMPLATES), idle_timeout=1.0,
+    server = PreviewServer(("127.0.0.1", 0), Site(data, TEMPLATES), request_timeout=1.0,
                            max_connections=8)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -287,6 +287,8 @@ def test_a_shared_address_needs_the_token_or_its_cookie(tmp_path, make_year):
 
 
 def test_serve_on_a_shared_address_prints_a_token_and_a_warning(tmp_path, make_year):
+    import socket
+
     data = make_year(csv=csv_text(BROMSGROVE_ROW))
     process = subprocess.Popen(
         [sys.executable, "-m", "lgsco_letters", "serve", "--data", str(data), "--host",
@@ -300,7 +302,9 @@ def test_serve_on_a_shared_address_prints_a_token_and_a_warning(tmp_path, make_y
         process.wait(timeout=10)
     address = line.split(" at ")[1].split(" ")[0]
     token = address.split("?token=")[1]
-    assert address.startswith("http://0.0.0.0:") and len(token) >= 32
+    # an address a colleague can open: this machine's name, never 0.0.0.0
+    assert address.startswith(f"http://{socket.gethostname()}:") and len(token) >= 32
+    assert "0.0.0.0" not in line
     assert warning.startswith("Warning: 0.0.0.0 can be reached from other machines.")
 
 
@@ -329,3 +333,138 @@ def test_a_letters_page_says_where_the_built_letter_stands(tmp_path, make_year, 
                 "ce@bromsgrove.example.org)") in page
     finally:
         server.stop()
+
+
+@pytest.fixture
+def shared(make_year):
+    """A server on every address, with a token, as `serve --host 0.0.0.0` runs it."""
+    data = make_year(csv=csv_text(BROMSGROVE_ROW))
+    server = PreviewServer(("0.0.0.0", 0), Site(data, TEMPLATES), request_timeout=2.0,
+                           token="s3cret-token")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.stop()
+
+
+def raw_request(server, head: bytes) -> bytes:
+    """Send `head` as it is, bytes and all; the whole answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as sock:
+        sock.sendall(head)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("head", [
+    b"GET /?token=%C3%A9 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /?token=\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nCookie: lgsco_preview=\xc3\xa9\r\n\r\n",
+])
+def test_a_token_that_is_not_ascii_is_refused_not_a_traceback(shared, head, capfd):
+    assert raw_request(shared, head).startswith(b"HTTP/1.0 403 ")
+    assert raw_request(shared, b"GET /?token=s3cret-token HTTP/1.1\r\nHost: x\r\n\r\n") \
+        .startswith(b"HTTP/1.0 200 ")
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_slow_senders_cannot_starve_the_browser_that_holds_the_token(shared):
+    """64 sockets that each send a header line every half second, reconnecting when closed,
+    for as long as the browser works: every one of its requests is answered."""
+    import http.client
+    import socket
+
+    port, stop, closed = shared.server_address[1], threading.Event(), []
+
+    def trickle() -> None:
+        while not stop.is_set():
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\n")
+                try:
+                    while not stop.wait(0.5):
+                        sock.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    closed.append(1)  # the server gave up on it
+
+    attackers = [threading.Thread(target=trickle, daemon=True) for _ in range(64)]
+    for attacker in attackers:
+        attacker.start()
+    try:
+        time.sleep(0.5)  # every slow socket connected and trickling
+        for _ in range(8):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/?token=s3cret-token")
+            response = connection.getresponse()
+            assert response.status == 200 and b"Bromsgrove" in response.read()
+            connection.close()
+            time.sleep(0.25)
+        wait_for(lambda: len(closed) >= 64, seconds=30)  # a request has seconds, not forever
+    finally:
+        stop.set()
+        for attacker in attackers:
+            attacker.join(10)
+
+
+def test_no_token_is_ever_logged(shared, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    base = f"http://127.0.0.1:{shared.server_address[1]}"
+    for path in ("/?token=s3cret-token", "/?token=a-wrong-guess", "/letters/x/?token=guess-2"):
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(base + path, timeout=10).read()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "GET /?... HTTP/1.1" in logged
+    assert "s3cret-token" not in logged and "wrong-guess" not in logged
+    assert "guess-2" not in logged
+
+
+def test_serve_verbose_logs_no_token(tmp_path, make_year):
+    data = make_year(csv=csv_text(BROMSGROVE_ROW))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lgsco_letters", "-v", "serve", "--data", str(data), "--host",
+         "0.0.0.0", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        address = line.split(" at ")[1].split(" ")[0]
+        port, token = address.split(":")[2].split("/")[0], address.split("?token=")[1]
+        for guess in (token, "a-wrong-guess"):
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={guess}",
+                                       timeout=10).read()
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=10)
+    assert "DEBUG" in log and "GET /?... HTTP/1.1" in log
+    assert token not in log and "a-wrong-guess" not in log
+
+
+def test_with_bad_data_the_letters_page_shows_the_problem_and_comes_back(preview):
+    from lgsco_letters.editors.check import check_year
+
+    csv_path = preview.data / "authorities.csv"
+    good = csv_path.read_text()
+    version = preview.site.snapshot.version
+    csv_path.write_text(good.replace(",0,4,2,0,3,", ",0,x,2,0,3,"))
+    wait_for(lambda: preview.site.snapshot.version > version)
+    (problem,) = check_year(preview.data, preview.templates).problems
+    said = problem.located().removeprefix(", ").replace('"', "&#34;")  # as check words it
+    for path in ("/letters/adur-district-council/", "/letters/adur-district-council/html",
+                 "/letters/bromsgrove-district-council/"):
+        status, _, body = get(preview, path)
+        text = body.decode()
+        assert status == 200, path
+        assert "The letter cannot be shown" in text and said in text
+        assert 'new EventSource("/events")' in text  # it reloads when the data is mended
+    status, _, body = get(preview, "/letters/adur-district-council.pdf")
+    assert status == 500 and said in body.decode()
+    assert get(preview, "/letters/nobody/")[0] == 404
+
+    version = preview.site.snapshot.version
+    csv_path.write_text(good)
+    wait_for(lambda: preview.site.snapshot.version > version)
+    status, _, body = get(preview, "/letters/adur-district-council/")
+    assert status == 200 and "The letter cannot be shown" not in body.decode()

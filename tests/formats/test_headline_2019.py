@@ -91,6 +91,25 @@ def test_a_type_in_no_group_and_a_type_in_two(headline_year):
         "the group district: a type belongs to one group"]
 
 
+def test_a_misspelt_type_in_year_yaml_is_one_finding_there(headline_year, run):
+    """Not one on each district: one on year.yaml's line, with the types left out."""
+    typo = YEAR_YAML.replace("types: [district]", "types: [districts]")
+    assert problems_of(headline_year(year_yaml=typo)) == [
+        ', line 19, comparison_groups.district: leaves 1 authority type in no comparison group: '
+        '"district" (2 authorities: Adur District Council, Bromsgrove District Council); the '
+        'group district lists "districts", which is no authority\'s type (did you mean '
+        '"district"?) (groups: county, district, metropolitan, unitary, london)']
+    every = headline_year(headline_csv(), year_yaml=typo)
+    result = run("check", "--data", every)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[1:] == [
+        '  line 19, comparison_groups.district: leaves 1 authority type in no comparison group: '
+        '"district" (201 authorities: Adur District Council, Allerdale Borough Council, Amber '
+        'Valley Borough Council and 198 more); the group district lists "districts", which is '
+        'no authority\'s type (did you mean "district"?) (groups: county, district, '
+        'metropolitan, unitary, london)', "1 problem in 1 file."]
+
+
 def test_an_unknown_format_names_the_formats(headline_year):
     wrong = YEAR_YAML.replace("format: headline-2019", "format: headline-2091")
     assert problems_of(headline_year(year_yaml=wrong)) == [

@@ -244,7 +244,7 @@ def test_keyboard_reaches_the_skip_link_first(published, browser_page):
     ("{{ rows|length }", "Found 1 problem; nothing was written:\n  templates/site/index.html, "
                          "line 8: unexpected '}'"),
     ("{{ year.nope }}", "The site cannot be written: templates/site/index.html, line 8: "
-                        "'lgsco_letters.data.models.Year object' has no attribute 'nope'")])
+                        'year has no "nope"')])
 def test_a_broken_site_template_is_named_and_nothing_is_written(tmp_path, monkeypatch,
                                                                 make_year, run_here, broken,
                                                                 said):
@@ -339,3 +339,54 @@ def test_axe_finds_no_violations_in_the_headline_site(headline_site, browser_pag
     browser_page.goto((headline_site / path).as_uri())
     results = Axe().run(browser_page)
     assert results.violations_count == 0, results.generate_report()
+def test_a_site_folder_that_is_a_link_is_refused(project, make_year, run_here, tmp_path):
+    root = project(make_year(csv=csv_text(BROMSGROVE_ROW)))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_text("theirs")
+    site = root / "out" / "2017-18" / "site"
+    site.parent.mkdir(parents=True)
+    site.symlink_to(elsewhere)
+    result = run_here("publish", "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.output.endswith("out/2017-18/site is a symbolic link: lgsco-letters never "
+                                  "writes through one. Replace it with a real folder (or "
+                                  "remove it)\n")
+    assert [path.name for path in elsewhere.iterdir()] == ["index.html"]
+    assert (elsewhere / "index.html").read_text() == "theirs"
+
+
+def test_a_letters_folder_in_the_site_that_is_a_link_is_refused(published, run_here, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_text("theirs")
+    folder = published / "bromsgrove-district-council"
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.symlink_to(elsewhere)
+    result = run_here("publish", "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.output.endswith("out/2017-18/site/bromsgrove-district-council is a symbolic "
+                                  "link: lgsco-letters never writes through one. Replace it "
+                                  "with a real folder (or remove it)\n")
+    assert [path.name for path in elsewhere.iterdir()] == ["index.html"]
+    assert (elsewhere / "index.html").read_text() == "theirs"
+
+
+def test_a_link_planted_at_a_temporary_name_is_never_written_through(published, run_here,
+                                                                      tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("theirs")
+    folder = published / "bromsgrove-district-council"
+    (folder / "bromsgrove-district-council.pdf").unlink()  # to be copied again
+    for name in ("bromsgrove-district-council.pdf", "index.html"):
+        (folder / f".{name}.tmp").symlink_to(victim)
+    (folder / "index.html").write_text("stale")
+    result = run_here("publish", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "theirs"
+    copy = folder / "bromsgrove-district-council.pdf"
+    assert not copy.is_symlink() and not (folder / "index.html").is_symlink()
+    assert copy.read_bytes() == (published.parent / "bromsgrove-district-council.pdf"
+                                 ).read_bytes()

@@ -176,7 +176,8 @@ def test_inspect_refuses_a_file_that_is_not_a_pdf(tmp_path, run):
     bad.write_bytes(zlib.compress(b"nope"))
     result = run("inspect", bad)
     assert result.exit_code == 2
-    assert "not a readable PDF" in result.output
+    assert "not a PDF lgsco-letters can read: it is damaged, or not a letter this engine " \
+           "made" in result.output
 
 
 def test_an_address_is_where_a_letter_goes_not_what_it_says(tmp_path, make_year, run):
@@ -200,3 +201,31 @@ def test_an_address_is_where_a_letter_goes_not_what_it_says(tmp_path, make_year,
     assert pdf.read_bytes() == before
     manifest = (out / "manifest.csv").read_text()
     assert "chief.exec@bromsgrove.example.org" in manifest  # where it goes now
+
+
+def a_pdf(info: bytes) -> bytes:
+    """A one-page-tree PDF whose trailer's /Info is object 3, written as given."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>",
+               info, b"3 0 R"]
+    data, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(data)
+    data += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % offset
+                                                           for offset in offsets)
+    return data + b"trailer\n<< /Size 5 /Root 1 0 R /Info 3 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+
+
+@pytest.mark.parametrize("info, why", [
+    (b"3 0 R", "its objects do not fit together"),  # /Info refers to itself
+    (b"4 0 R", "its objects do not fit together"),  # ... through another object
+    (b"[1 2 3]", "Trailer not found or does not point to a document information dictionary"),
+])
+def test_inspect_says_a_damaged_pdf_is_damaged(tmp_path, run, info, why):
+    path = tmp_path / "damaged.pdf"
+    path.write_bytes(a_pdf(info))
+    result = run("inspect", path)
+    assert result.exit_code == 2
+    assert result.output == (f"{path}: not a PDF lgsco-letters can read: it is damaged, or not "
+                             f"a letter this engine made ({why})\n")
