@@ -119,7 +119,7 @@ def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: 
     try:
         if exists:
             _report_interrupted(ledger.mark_interrupted())
-        plan = make_plan(year, out_dir, options, ledger)
+        plan = make_plan(year, out_dir, options, ledger, templates)
         describe(plan, options)
         if plan.to_send and not yes:
             _confirm(len(plan.to_send))
@@ -139,7 +139,7 @@ def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: 
 def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) -> None:
     ledger = open_ledger(out_dir)
     try:
-        plan = make_plan(year, out_dir, options, ledger)
+        plan = make_plan(year, out_dir, options, ledger, templates)
     finally:
         ledger.close()
     describe(plan, options)

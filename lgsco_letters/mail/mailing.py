@@ -27,7 +27,7 @@ from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.mail.delivery import Connection, Result, Server, deliver, message_bytes
 from lgsco_letters.mail.envelope import CC_FIELDS
 from lgsco_letters.mail.ledger import Ledger, LetterRecord, Sending, SendStatus
-from lgsco_letters.mail.message import compose, message_id
+from lgsco_letters.mail.message import Cover, compose, message_id, render_covers
 from lgsco_letters.mail.verdict import Built, Reason, Verdict, decide
 from lgsco_letters.render.templating import Templates
 
@@ -56,6 +56,7 @@ class Planned:
     cc: list[str]
     resend: bool  # named by --resend
     record: LetterRecord  # as the ledger held it when the run was planned
+    cover: Cover  # its cover note, rendered before anything goes
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,11 @@ def _chosen(year: Year, options: SendOptions) -> tuple[list[Authority], set[str]
     return chosen, {authority.slug for authority in resend}
 
 
-def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -> Plan:
-    """Decide, for every chosen authority, whether to send, skip or hold back its letter."""
+def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
+              templates: Templates) -> Plan:
+    """Decide, for every chosen authority, whether to send, skip or hold back its letter; every
+    chosen letter's cover note is rendered first, so that a template's fault stops the run
+    before anything is claimed, sent or recorded."""
     _check_addresses(options)
     _check_copied(year, options)
     chosen, resend = _chosen(year, options)
@@ -122,6 +126,7 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
                 if (problem := letter_problem(authority, rows.get(authority.slug), out_dir))]
     if problems:
         raise DataError(problems)
+    covers = render_covers(templates, year, chosen, options.sender)
     records, plan = ledger.records(), Plan()
     for authority in chosen:
         sha256, record = rows[authority.slug]["sha256"], records.get(authority.slug,
@@ -131,7 +136,8 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
         if verdict.may_go:
             plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf", sha256,
                                         cc_for(authority, options.cc),
-                                        authority.slug in resend, record))
+                                        authority.slug in resend, record,
+                                        covers[authority.slug]))
         elif verdict.reason == Reason.SENT:
             plan.already_sent.append(authority.name)
         else:
@@ -213,7 +219,7 @@ def write_eml_files(plan: Plan, year: Year, templates: Templates,
         if not verdict.may_go:
             held.append(Held(item.authority.name, verdict.reason, verdict.why_held))
             continue
-        message = compose(templates, year, item.authority, data, sender=options.sender,
+        message = compose(item.cover, year, item.authority, data, sender=options.sender,
                           cc=item.cc, msgid=_message_id(item, year, options, item.record))
         target = options.dry_run / f"{item.authority.slug}.eml"
         write_atomic(target, message_bytes(message))
@@ -259,7 +265,7 @@ def _send_one(item: Planned, year: Year, templates: Templates, options: SendOpti
         return SendOutcome(authority.name, None, verdict)
     delivery = claimed.id
     try:
-        message = compose(templates, year, authority, data, sender=options.sender, cc=cc,
+        message = compose(item.cover, year, authority, data, sender=options.sender, cc=cc,
                           msgid=claimed.sending.message_id)
         result = deliver(connection, message, options.sender, recipient, cc, options.retries,
                          options.backoff, on_attempt=lambda: ledger.attempt(delivery),
