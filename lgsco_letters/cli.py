@@ -23,9 +23,7 @@ from lgsco_letters.commands.serve import serve
 from lgsco_letters.commands.status import status
 from lgsco_letters.commands.summary import summary
 from lgsco_letters.config import load_config
-from lgsco_letters.errors import LettersError
-
-EXIT_BUG = 3
+from lgsco_letters.errors import EXIT_BUG, LettersError
 
 
 class LettersGroup(click.Group):

@@ -11,20 +11,15 @@ import click
 
 from lgsco_letters.build.manifest import read_letters
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
-from lgsco_letters.commands.send_output import Reporter, describe, not_done, summary
+from lgsco_letters.commands.send_output import Reporter, describe, exit_code, summary
+from lgsco_letters.commands.send_release import release_claims
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.delivery import Server
 from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
-from lgsco_letters.mail.mailing import (
-    Plan,
-    SendOptions,
-    SendOutcome,
-    make_plan,
-    send_all,
-    write_eml_files,
-)
+from lgsco_letters.mail.mailing import Plan, SendOptions, make_plan, write_eml_files
+from lgsco_letters.mail.run import RunReport, StopSwitch, send_all
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import plural
 
@@ -62,7 +57,7 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
 @click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Trust the server's certificate if signed by this authority (PEM).")
 @click.option("--user", help=f"Log in as USER; the password comes from ${PASSWORD_VARIABLE}.")
-@click.option("--from", "sender", required=True, metavar="ADDRESS", help="The sender.")
+@click.option("--from", "sender", metavar="ADDRESS", help="The sender (required to send).")
 @click.option("--cc", multiple=True, metavar="ADDRESS|FIELD",
               help="Copy to this address, or to the address in this data field "
                    "(link_officer_email, monitoring_officer_email); repeatable.")
@@ -80,6 +75,10 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, user: str | None,
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for the server.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--release", multiple=True, metavar="NAME",
+              help="Give up the claim a run on another host left on this letter (a container, "
+                   "a renamed or crashed machine): its outcome becomes unknown. Sends nothing; "
+                   "repeatable.")
 @click.option("--new-ledger", is_flag=True,
               help="Set the year's ledger aside and start a new one: every letter not in it is "
                    "sent again. Only for a ledger that is lost and cannot be restored.")
@@ -89,8 +88,13 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
          cc: tuple[str, ...],
          rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
          allow_specimen: bool, dry_run: Path | None, retries: int, backoff: float,
-         timeout: float, yes: bool, new_ledger: bool) -> None:
+         timeout: float, yes: bool, release: tuple[str, ...], new_ledger: bool) -> None:
     """Email every authority its built letter, exactly once, recorded in sent.sqlite."""
+    if release:
+        year = load_year_from(config, data_dir)
+        return release_claims(year, year_out_dir(config, year, out_dir), release, yes)
+    if sender is None:
+        raise click.UsageError("Missing option '--from'.")
     if smtp is None and dry_run is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
     year = load_year_from(config, data_dir)
@@ -105,14 +109,21 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     # One run at a time, as a courtesy: the ledger's claims keep two runs from sending one
     # letter twice even when this lock is lost.
     with holding(out_dir, "send") if out_dir.is_dir() else contextlib.nullcontext():
-        plan, outcomes = _send(year, out_dir, options, templates, yes, new_ledger)
-    summary(outcomes, plan)
-    if not_done(outcomes, plan):
-        sys.exit(1)  # only a year whose every chosen letter has gone is done
+        plan, run = _send(year, out_dir, options, templates, yes, new_ledger)
+    summary(run, plan)
+    if run.stopped is not None:
+        click.echo(str(run.stopped), err=True)
+    if run.bug:
+        click.echo("A letter was not sent because of an unexpected error in lgsco-letters (a "
+                   "bug, not the server's answer, and not recorded as one): run again with -v "
+                   "to see where it happened.", err=True)
+    code = exit_code(run, plan)
+    if code:
+        sys.exit(code)  # only a year whose every chosen letter has gone is done
 
 
 def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: bool,
-          new_ledger: bool) -> tuple[Plan, list[SendOutcome]]:
+          new_ledger: bool) -> tuple[Plan, RunReport]:
     """Plan from the ledger as it is, creating nothing; create it only to record a send."""
     exists = (out_dir / LEDGER_FILE).is_file() and not new_ledger
     ledger = open_ledger(out_dir, write=exists, new=new_ledger)
@@ -127,13 +138,32 @@ def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: 
             ledger.close()
             ledger = open_ledger(out_dir, write=True)
         reporter = Reporter(len(plan.to_send), 60.0 / options.rate if options.rate else 0.0)
+        switch = StopSwitch(notice=_stopping)
         try:
-            outcomes = send_all(plan, year, templates, options, ledger, reporter)
+            with switch.installed():
+                run = send_all(plan, year, options, ledger, reporter, switch)
         finally:
             reporter.finish()
     finally:
+        _close(ledger)
+    return plan, run
+
+
+def _stopping() -> None:
+    click.echo("\nCtrl-C: stopping once the letter in hand is done (its reply read and "
+               "recorded). Ctrl-C again stops at once; that letter's outcome may then be "
+               "unknown.", err=True)
+
+
+def _close(ledger) -> None:
+    """Fold the write-ahead log in; a ledger that will not (locked, not writable) keeps what
+    was recorded in it, and is said to."""
+    try:
         ledger.close(checkpoint=True)
-    return plan, outcomes
+    except LettersError as error:
+        click.echo(f"Warning: the ledger's write-ahead log could not be folded into it, so "
+                   f"keep {LEDGER_FILE}-wal with {LEDGER_FILE} (a later run folds it in): "
+                   f"{error}", err=True)
 
 
 def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) -> None:
@@ -148,6 +178,8 @@ def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) ->
         click.echo(f"  held back: {item.authority}: {item.why}")
     click.echo(f"Wrote {plural(len(written), 'message')} to {display_path(options.dry_run)}; "
                "nothing was sent.")
+    if plan.held or held:
+        sys.exit(1)  # as a real run would: not every chosen letter would go
 
 
 def _report_interrupted(names: list[str]) -> None:

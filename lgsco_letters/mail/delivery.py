@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from lgsco_letters.data.addresses import visible_address
 from lgsco_letters.errors import LettersError
 from lgsco_letters.mail.ledger import SendStatus
 
@@ -47,6 +48,19 @@ class PermanentFailure(Exception):
 class UnknownOutcome(Exception):
     """The whole message went, end of data and all, but no reply came: the server may have it.
     Sending it again could deliver it twice, so only a person may decide to."""
+
+
+class SessionRefused(LettersError):
+    """The server refuses the session or the sender (its greeting, EHLO or MAIL FROM answered
+    5xx): no letter can go through it as things are, and no council has refused anything. The
+    run stops, as it does for a refused login."""
+
+    exit_code = 1
+
+
+class NeedsSmtputf8(Exception):
+    """The council's own address is not plain ASCII, and the server does not offer SMTPUTF8:
+    this server cannot carry the letter to it. Not the council's refusal, nor the server's."""
 
 
 LINE_START_DOT = re.compile(rb"(?m)^\.")
@@ -90,22 +104,50 @@ class Connection:
         self._login(smtp)
         return smtp
 
+    @property
+    def where(self) -> str:
+        return f"{self.server.host}:{self.server.port}"
+
     def _connect(self) -> smtplib.SMTP:
         server = self.server
         context = ssl.create_default_context(cafile=server.cafile)
-        if server.security == "ssl":
-            smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
-                                    context=context)
-        else:
-            smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
-        smtp.ehlo()
+        try:
+            if server.security == "ssl":
+                smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
+                                        context=context)
+            else:
+                smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        except smtplib.SMTPConnectError as error:  # a greeting other than 220
+            raise self._refused("the connection", error.smtp_code, error.smtp_error) from None
+        self._hello(smtp)
         if server.security == "starttls":
             if not smtp.has_extn("starttls"):
                 smtp.close()
-                raise LettersError(f"{server.host}:{server.port} does not offer STARTTLS")
+                raise LettersError(f"{self.where} does not offer STARTTLS")
             smtp.starttls(context=context)
-            smtp.ehlo()
+            self._hello(smtp)
         return smtp
+
+    def _hello(self, smtp: smtplib.SMTP) -> None:
+        """EHLO, or HELO for a server that knows no EHLO; a refusal of both is the session's."""
+        code, text = smtp.ehlo()
+        if not 200 <= code < 300:
+            code, text = smtp.helo()
+        if not 200 <= code < 300:
+            smtp.close()
+            raise self._refused("the greeting (EHLO and HELO)", code, text)
+
+    def _refused(self, what: str, code: int, text: bytes | str,
+                 advice: str = "") -> Exception:
+        """A refusal of the session (5xx) stops the run; anything else is worth trying again."""
+        if not 500 <= code < 600:
+            return TemporaryFailure(f"{self.where} refused {what}: {_reply(code, text)}")
+        return SessionRefused(f"{self.where} refused {what}: {_reply(code, text)}. That is no "
+                              "council's refusal: none is recorded as refused, and the letter "
+                              "in hand stays unsent. "
+                              + (advice or "Check --smtp and the server's settings (does it "
+                                 "accept connections from this machine?)")
+                              + ", then run send again.")
 
     def _login(self, smtp: smtplib.SMTP) -> None:
         server = self.server
@@ -116,8 +158,14 @@ class Connection:
                 smtp.close()
                 why = (_reply(error.smtp_code, error.smtp_error)
                        if isinstance(error, smtplib.SMTPResponseException) else str(error))
-                raise LettersError(f"{server.host}:{server.port} refused the login for "
+                raise LettersError(f"{self.where} refused the login for "
                                    f"{server.user}: {why}") from None
+
+    def drop(self) -> None:
+        """Close at once, without a goodbye (a second Ctrl-C: nothing more is waited for)."""
+        if self.smtp is not None:
+            self.smtp.close()
+            self.smtp = None
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -130,9 +178,11 @@ class Connection:
     def send(self, message: EmailMessage, sender: str, recipient: str, cc: list[str],
              before_data: Callable[[], None] = lambda: None) -> tuple[str, str]:
         """Hand the message over; return the server's reply, and a warning naming any Cc it
-        refused. Raises a Temporary/Permanent failure (the recipient's own, when the server
-        refuses the recipient) or an UnknownOutcome, having dropped the session if it may be
-        broken. `before_data` runs once the recipient is accepted, just before the message goes."""
+        refused or could not be given. Raises a Temporary/Permanent failure (the recipient's
+        own, when the server refuses the recipient), an UnknownOutcome, NeedsSmtputf8, or a
+        LettersError that stops the run (the login, the sender or the session refused), having
+        dropped the session if it may be broken. `before_data` runs once the recipient is
+        accepted, just before the message goes."""
         try:
             if self.smtp is None:
                 self.smtp = self._open()
@@ -142,6 +192,9 @@ class Connection:
             raise
         except UnknownOutcome:
             self.close()  # the session's state is unknown too
+            raise
+        except (LettersError, NeedsSmtputf8):
+            self.close()
             raise
         except smtplib.SMTPResponseException as error:
             self.close()
@@ -163,30 +216,58 @@ class Connection:
                      before_data: Callable[[], None]) -> tuple[str, str]:
         """Sent means the council's own address accepted it: a refused recipient ends the
         transaction before DATA, whatever the Cc's would have said."""
-        options = self._mail_options(smtp, [sender, recipient, *cc])
+        options, cc, refused = self._mail_options(smtp, sender, recipient, cc)
+        _copies_only(message, cc)
+        payload = message_bytes(message)  # made before the server is told anything
         code, text = smtp.mail(sender, options)
         if code != 250:
-            raise _failure(code, text)
+            raise self._refused(f"the sender {visible_address(sender)}", code, text,
+                                "Check --from: the server must accept it as a sender (an "
+                                "address it may send for, or the login's own)")
         code, text = smtp.rcpt(recipient)
+        if code == 530:  # authentication required: the session's, not the council's
+            raise self._refused("to relay without a login", code, text, "Give --user")
         if code not in (250, 251):
             raise _failure(code, f"{recipient}: {_reply(code, text)}", quoted=True)
-        refused = []
         for copy in cc:
             code, text = smtp.rcpt(copy)
             if code not in (250, 251):
-                refused.append(f"the Cc {copy} was refused ({_reply(code, text)})")
+                refused.append(f"the Cc {visible_address(copy)} was refused "
+                               f"({_reply(code, text)})")
         before_data()
-        code, text = _data(smtp, message_bytes(message))
+        code, text = _data(smtp, payload)
         return _reply(code, text), "; ".join(refused)
 
-    def _mail_options(self, smtp: smtplib.SMTP, addresses: list[str]) -> list[str]:
-        """SMTPUTF8 where an address needs it; refused for good where the server lacks it."""
-        if all(address.isascii() for address in addresses):
-            return []
-        if not smtp.has_extn("smtputf8"):
-            raise PermanentFailure(f"an address is not plain ASCII, which needs SMTPUTF8, and "
-                                   f"{self.server.host}:{self.server.port} does not offer it")
-        return ["SMTPUTF8", "BODY=8BITMIME"]
+    def _mail_options(self, smtp: smtplib.SMTP, sender: str, recipient: str,
+                      cc: list[str]) -> tuple[list[str], list[str], list[str]]:
+        """SMTPUTF8 where an address needs it and the server offers it; return the MAIL
+        options, the Cc addresses that can be given, and a warning for each that cannot. An
+        address that is not plain ASCII cannot go through a server without SMTPUTF8: the
+        sender's stops the run, the council's keeps its letter back, a Cc's is left out."""
+        if all(address.isascii() for address in [sender, recipient, *cc]):
+            return [], cc, []
+        if smtp.has_extn("smtputf8"):
+            return ["SMTPUTF8", "BODY=8BITMIME"], cc, []
+        lacks = f"needs SMTPUTF8, which {self.where} does not offer"
+        if not sender.isascii():
+            raise LettersError(f"--from {visible_address(sender)} {lacks}: give a plain ASCII "
+                               "sender, or send through a server that offers SMTPUTF8")
+        if not recipient.isascii():
+            raise NeedsSmtputf8(f"its address {visible_address(recipient)} {lacks}: send it "
+                                "through a server that does (nothing was recorded: a re-run "
+                                "tries it again)")
+        return [], [copy for copy in cc if copy.isascii()], [
+            f"the Cc {visible_address(copy)} was not copied: it {lacks}"
+            for copy in cc if not copy.isascii()]
+
+
+def _copies_only(message: EmailMessage, cc: list[str]) -> None:
+    """The message's Cc header names only the copies the server is given (one it could not
+    be given would need UTF-8 headers the server cannot carry)."""
+    if message["Cc"] is not None and message["Cc"] != ", ".join(cc):
+        del message["Cc"]
+        if cc:
+            message["Cc"] = ", ".join(cc)
 
 
 def _data(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
@@ -244,12 +325,23 @@ def _unknown(what: str, detail: str) -> str:
             "it; check with the recipient, then --resend to send it again")
 
 
+def pause(seconds: float, stopping: Callable[[], bool]) -> None:
+    """Wait, unless (or until) the run is asked to stop."""
+    until = time.monotonic() + seconds
+    while not stopping() and (left := until - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))
+
+
 def deliver(connection: Connection, message: EmailMessage, sender: str, recipient: str,
             cc: list[str], retries: int, backoff: float,
             on_attempt: Callable[[], None] = lambda: None,
-            before_data: Callable[[], None] = lambda: None) -> Result:
-    """Try once, then again after growing pauses while the failure is temporary."""
+            before_data: Callable[[], None] = lambda: None,
+            stopping: Callable[[], bool] = lambda: False) -> Result:
+    """Try once, then again after growing pauses while the failure is temporary (and the run
+    is not asked to stop: then the temporary failure stands, for the next run)."""
     for attempt in range(retries + 1):
+        if attempt and stopping():
+            break
         on_attempt()
         try:
             reply, warning = connection.send(message, sender, recipient, cc, before_data)
@@ -262,5 +354,5 @@ def deliver(connection: Connection, message: EmailMessage, sender: str, recipien
             logger.info("temporary failure (attempt %d): %s", attempt + 1, failure)
             last = str(failure)
             if attempt < retries:
-                time.sleep(backoff * 2 ** attempt)
+                pause(backoff * 2 ** attempt, stopping)
     return Result(SendStatus.FAILED_TEMPORARY, last)

@@ -48,13 +48,16 @@ def _probes(path: Path, write: bool) -> list[tuple[Callable[[], object], Path, s
     return probes
 
 
-def access_problem(path: Path, write: bool) -> str | None:
+def access_problem(path: Path, write: bool, recorded: bool = False) -> str | None:
     """What the system refuses of the ledger or its folder, in words, with what to do; None
-    when it refuses nothing (the fault lies elsewhere)."""
+    when it refuses nothing (the fault lies elsewhere). `recorded`: this run had recorded
+    something before, which stays recorded."""
     for action, where, what in _probes(path, write):
         if refused := _refused(action, where, what):
             need = "read and write" if write else "read"
-            return (f"{refused}. Nothing was recorded. This is a matter of permissions, not a "
+            said = ("What this run recorded before stays recorded; nothing more was."
+                    if recorded else "Nothing was recorded.")
+            return (f"{refused}. {said} This is a matter of permissions, not a "
                     f"damaged ledger: the user running lgsco-letters must be able to {need} "
                     f"{display_path(path.parent)} and the files in it (a folder mounted "
                     "read-only, or made immutable with chattr +i, cannot be written). Put that "

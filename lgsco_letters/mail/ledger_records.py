@@ -84,3 +84,4 @@ class Sending:
 class Claimed:
     id: int  # the delivery's
     sending: Sending
+    fresh: bool = True  # the claim began this delivery (else it continues an earlier one)

@@ -95,8 +95,7 @@ def _build(authority: Authority, built: Built, record: LetterRecord) -> Verdict 
 def _ledger(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
     latest, sent = record.latest, record.last_sent
     if latest is not None and latest.claimed_live:
-        claimant = latest.claimed_by.describe()
-        return Verdict(Reason.BEING_SENT, f"being sent by another run ({claimant}): left to it")
+        return Verdict(Reason.BEING_SENT, _being_sent(authority, latest))
     if sent is not None:
         warning = _sent_warning(record, sent)
         if sent.sha256 == built.sha256:
@@ -106,7 +105,7 @@ def _ledger(authority: Authority, built: Built, record: LetterRecord) -> Verdict
     if latest is None:
         return None
     if latest.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
-        return Verdict(Reason.UNKNOWN, f"outcome unknown: {_reply(latest, INTERRUPTED)}")
+        return Verdict(Reason.UNKNOWN, f"outcome unknown: {_unknown(latest)}")
     if latest.status == SendStatus.FAILED_PERMANENT:
         return Verdict(Reason.REFUSED, f"refused for good: {latest.reply}",
                        held=f"refused for good last time ({latest.reply}); not retried (use "
@@ -166,8 +165,22 @@ def _to(delivery: Delivery) -> str:
     return f" to {delivery.recipient}" + (f", cc {delivery.cc}" if delivery.cc else "")
 
 
-def _reply(delivery: Delivery, otherwise: str) -> str:
-    return delivery.reply or otherwise
+def _unknown(delivery: Delivery) -> str:
+    """Why a delivery's outcome is unknown. One still `sending` whose run has ended (no live
+    claim) was interrupted while it was handed over, whatever its reply said before."""
+    if delivery.status == SendStatus.SENDING:
+        return INTERRUPTED
+    return delivery.reply or INTERRUPTED
+
+
+def _being_sent(authority: Authority, latest: Delivery) -> str:
+    claimant = latest.claimed_by
+    words = f"being sent by another run ({claimant.describe()}): left to it"
+    if claimant.here:
+        return words
+    return (f"{words}; if that run is gone (another machine, a container, a renamed host), "
+            f"send --release \"{authority.name}\" gives its claim up (its outcome is then "
+            "unknown: that run may have handed it over)")
 
 
 def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
@@ -175,11 +188,11 @@ def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
     warnings = [sent.warning] if sent.warning else []
     later = record.latest
     if later is not None and later.id != sent.id and not later.claimed_live:
-        outcome = ("its outcome is unknown" if later.status in (SendStatus.UNKNOWN,
-                                                                 SendStatus.SENDING)
-                   else "it failed")
+        unknown = later.status in (SendStatus.UNKNOWN, SendStatus.SENDING)
+        outcome = f"its outcome is unknown: {_unknown(later)}" if unknown else \
+            f"it failed: {later.reply}"
         warnings.append(f"a resend on {later.last_attempt or later.first_attempt} was not "
-                        f"delivered ({outcome}: {_reply(later, INTERRUPTED)})")
+                        f"delivered ({outcome})")
     return "; ".join(warnings)
 
 
