@@ -12,6 +12,7 @@ import click
 
 from lgsco_letters.build.progress import duration
 from lgsco_letters.commands.grouping import grouped, verbose
+from lgsco_letters.data.addresses import visible_address
 from lgsco_letters.errors import EXIT_BUG, display_path
 from lgsco_letters.mail.ledger import SendStatus
 from lgsco_letters.mail.mailing import Plan, SendOptions
@@ -60,8 +61,8 @@ def describe(plan: Plan, options: SendOptions) -> None:
                f"{len(plan.already_sent)} already sent; {len(plan.held)} held back.")
     given = [item for item in options.cc if "@" in item]
     if given and plan.to_send:
-        click.echo(f"Each copied to {', '.join(given)} (--cc); the councils' own addresses "
-                   "are as approved.")
+        click.echo(f"Each copied to {', '.join(map(visible_address, given))} (--cc); the "
+                   "councils' own addresses are as approved.")
     lines = [(held.reason, f"  held back: {held.authority}: {held.why}") for held in plan.held]
     for line in grouped(lines, HELD_SUMMARIES, verbose()):
         click.echo(line)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lgsco_letters.data.addresses import visible_address
 from lgsco_letters.data.models import Authority
 from lgsco_letters.mail.envelope import Envelope
 from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
@@ -162,7 +163,9 @@ def _ready(record: LetterRecord) -> Verdict:
 
 
 def _to(delivery: Delivery) -> str:
-    return f" to {delivery.recipient}" + (f", cc {delivery.cc}" if delivery.cc else "")
+    copies = ", ".join(visible_address(cc.strip()) for cc in delivery.cc.split(","))
+    return f" to {visible_address(delivery.recipient)}" + (f", cc {copies}" if delivery.cc
+                                                          else "")
 
 
 def _unknown(delivery: Delivery) -> str:

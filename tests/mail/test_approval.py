@@ -55,6 +55,29 @@ def test_a_changed_address_needs_a_new_approval_not_a_rebuild(run, year, smtp):
                                                         "cc": ""}
 
 
+def test_an_address_that_only_looks_the_same_is_shown_so_that_it_does_not(run, year, smtp):
+    """Cyrillic "\u0441\u0435" for "ce" (one script: no mix to refuse): wherever an address
+    is shown for approval or comparison, its characters beyond ASCII are spelt out."""
+    look_alike = "\u0441\u0435@alpha.example.org"
+    spelt = ("\\u0441\\u0435@alpha.example.org (not plain ASCII: \\u0441 CYRILLIC SMALL LETTER "
+             "ES, \\u0435 CYRILLIC SMALL LETTER IE)")
+    change_in_data(year, address(ALPHA), look_alike)
+    changed = (f"  {ALPHA}: held back: the address changed since approval: approve it again "
+               f"(approved to ce@alpha.example.org; now to {spelt})")
+    held = send(run, year, smtp, "--only", ALPHA)
+    assert changed in held.output.splitlines()
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert changed in status.output.splitlines()
+    again = approve(run, year, "alpha", "--as", "Sam Second")
+    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+                            f"  {ALPHA}: to {spelt}\n")
+    every = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
+    assert f"  {ALPHA}: approved: approved by Sam Second on " in every.output
+    assert every.output.split(f"  {ALPHA}: approved: ")[1].splitlines()[0].endswith(
+        f", to {spelt}")
+    assert status_json(run, year)[ALPHA]["approved_for"]["to"] == look_alike  # as data, raw
+
+
 def with_link_officers(run, year) -> None:
     """A link_officer_email column: Alpha's officer, none for the others."""
     csv_path = year / "2017-18" / "authorities.csv"
