@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lgsco_letters.mail.approvals import Approval
 from lgsco_letters.mail.claims import Claimant, is_live
-from lgsco_letters.mail.ledger_schema import SendStatus
+from lgsco_letters.mail.ledger_schema import COLUMNS, SendStatus, check_row
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class Delivery:
 
     @classmethod
     def from_row(cls, row: tuple) -> Delivery:
+        """A row of `deliveries`, refused (ShapeError) if its values are not what they must be."""
+        check_row("deliveries", row, COLUMNS["deliveries"], whole=("id", "attempts", "resends"),
+                  optional=("first_attempt", "last_attempt", "sent_at", "claimed_by"),
+                  statuses={"status": tuple(SendStatus)})
         claimant = Claimant.from_text(row[-1]) if row[-1] else None
         return cls(*row[:7], SendStatus(row[7]), *row[8:-1], claimant)
 

@@ -95,6 +95,30 @@ class ShapeError(Exception):
     """The ledger's tables are not those of any version this engine knows."""
 
 
+def check_row(table: str, row: tuple, names: tuple[str, ...], whole: tuple[str, ...] = (),
+              optional: tuple[str, ...] = (),
+              statuses: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Refuse a row whose values are not what its columns hold: text, whole numbers (`whole`),
+    missing values only where allowed (`optional`), one of a few words (`statuses`). SQLite
+    keeps whatever it is given, so a ledger changed by other means can hold anything."""
+    values, statuses = dict(zip(names, row, strict=True)), statuses or {}
+    for name, value in values.items():
+        if value is None and name in optional:
+            continue
+        if name in whole:
+            good, expected = isinstance(value, int), "a whole number"
+        elif name in statuses:
+            good, expected = value in statuses[name], f"one of {', '.join(statuses[name])}"
+        else:
+            good, expected = isinstance(value, str), "text"
+        if not good:
+            where = (f"row {values['id']}" if "id" in values
+                     else f"the row of {values.get('slug')!r}")
+            whose = f" ({values['authority']})" if isinstance(values.get("authority"), str) else ""
+            raise ShapeError(f"its table {table}, {where}{whose}: {name} is {value!r}; expected "
+                             f"{expected}")
+
+
 class TooNew(Exception):
     """The ledger was written by a later version of lgsco-letters."""
 

@@ -345,3 +345,33 @@ def test_the_rate_shown_is_steady_and_never_above_the_rate_set():
     assert shown == ["30.0/min"] * 9
     reporter(sent, now=start + 19.2)  # one that went sooner than the pause allows
     assert reporter.progress(now=start + 19.2).split("  ")[1] == "30.0/min"
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("UPDATE deliveries SET status = 'bogus'",
+     "its table deliveries, row 1 (Alpha Borough Council): status is 'bogus'; expected one of "
+     "sending, sent, failed-temporary, failed-permanent, unknown"),
+    ("UPDATE deliveries SET resends = 'abc'",
+     "its table deliveries, row 1 (Alpha Borough Council): resends is 'abc'; expected a whole "
+     "number"),
+    ("UPDATE approvals SET approved_at = X'32303138' WHERE authority = 'Beta District Council'",
+     "its table approvals, the row of 'beta-district-council' (Beta District Council): "
+     "approved_at is b'2018'; expected text")])
+def test_a_ledger_row_holding_what_no_ledger_holds_is_damage_named_with_its_row(
+        run, year, smtp, change, said):
+    assert send(run, year, smtp, "--only", ALPHA).exit_code == 0
+    path = year / "out" / "sent.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        db.execute(change)
+    approve = run("approve", "--all", "--as", "Pat Signer", "--data", year / "2017-18",
+                  "--out", year / "out")  # reads only the approvals
+    for result in (send(run, year, smtp, "--resend", ALPHA, "--only", NAMES[1]),
+                   run("status", "--data", year / "2017-18", "--out", year / "out"),
+                   *([approve] if "approvals" in change else [])):
+        assert result.exit_code == 2, result.output
+        assert (f"{path}: is not a ledger lgsco-letters can read: {said}. Nothing was sent. "
+                "Restore the ledger from backup; or, if you are sure, start a new one with send "
+                "--new-ledger") in result.output
+        assert "Traceback" not in result.output
+    assert len(smtp.recorder.messages) == 1
