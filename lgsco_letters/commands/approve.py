@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -67,7 +68,7 @@ def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
 
 def _revoke(out_dir: Path, chosen: list, person: str) -> None:
     """Withdraw approvals; a year that has no ledger has none to withdraw, and gets none."""
-    if (out_dir / LEDGER_FILE).is_file():
+    if os.path.lexists(out_dir / LEDGER_FILE):  # (open_ledger refuses one that is no file)
         ledger = open_ledger(out_dir, write=True)
         try:
             done = record_revocations(ledger, [a.slug for a in chosen], person)

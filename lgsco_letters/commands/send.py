@@ -125,7 +125,7 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
 def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: bool,
           new_ledger: bool) -> tuple[Plan, RunReport]:
     """Plan from the ledger as it is, creating nothing; create it only to record a send."""
-    exists = (out_dir / LEDGER_FILE).is_file() and not new_ledger
+    exists = os.path.lexists(out_dir / LEDGER_FILE) and not new_ledger
     ledger = open_ledger(out_dir, write=exists, new=new_ledger)
     try:
         if exists:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from lgsco_letters.words import plural
 
 def release_claims(year: Year, out_dir: Path, names: tuple[str, ...], yes: bool) -> None:
     chosen = {authority.slug: authority.name for authority in select_authorities(year, names)}
-    if not (out_dir / LEDGER_FILE).is_file():
+    if not os.path.lexists(out_dir / LEDGER_FILE):
         raise LettersError(f"{display_path(out_dir / LEDGER_FILE)} does not exist: no letter of "
                            f"{year.label} has been claimed, so there is nothing to release.")
     with holding(out_dir, "send"):

@@ -375,3 +375,35 @@ def test_a_ledger_row_holding_what_no_ledger_holds_is_damage_named_with_its_row(
                 "--new-ledger") in result.output
         assert "Traceback" not in result.output
     assert len(smtp.recorder.messages) == 1
+
+
+@pytest.mark.parametrize("kind", ["folder", "link", "pipe", "wal pipe"])
+def test_a_ledger_that_is_not_a_file_is_refused_naming_it_never_read_as_none(year, smtp, kind):
+    out = year / "out"
+    for file in out.glob("sent.sqlite*"):
+        file.unlink()
+    path = out / "sent.sqlite"
+    said = {"folder": f"{path}: is not a file but a folder",
+            "link": f"{path}: is not a file but a symbolic link (to /dev/null)",
+            "pipe": f"{path}: is not a file but a named pipe (FIFO)",
+            "wal pipe": f"{path}-wal: is not a file but a named pipe (FIFO)"}[kind]
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "link":
+        path.symlink_to("/dev/null")
+    elif kind == "pipe":
+        os.mkfifo(path)
+    else:
+        sqlite3.connect(path).close()
+        os.mkfifo(out / "sent.sqlite-wal")
+    commands = [cli(year, "approve", "--all", "--as", "Pat Signer"),
+                cli(year, "status"),
+                cli(year, "send", "--smtp", f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes"),
+                cli(year, "approve", "--all", "--as", "Pat Signer", "--revoke")]
+    for command in commands:
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert (f"{said}: a year's ledger is a plain file, never a folder, a link or a device. "
+                "Nothing was read or changed. Move it out of the way") in result.stderr
+        assert "Traceback" not in result.stderr
+    assert smtp.recorder.messages == []
