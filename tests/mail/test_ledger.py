@@ -407,3 +407,38 @@ def test_a_ledger_that_is_not_a_file_is_refused_naming_it_never_read_as_none(yea
                 "Nothing was read or changed. Move it out of the way") in result.stderr
         assert "Traceback" not in result.stderr
     assert smtp.recorder.messages == []
+
+
+def test_upgrading_a_version_0_ledger_reads_every_refusal_it_recorded(run, unapproved, smtp):
+    """Version 0 appended each refused address to the reply: the council's own refused with
+    a reply without a code (-1) was not sent; a refused Cc is the sent letter's warning."""
+    year = unapproved
+    rows = {row["slug"]: row for row in json.loads((year / "out" / "manifest.json").read_text())}
+    path = year / "out" / "sent.sqlite"
+    accepted = "250 2.0.0 Message accepted for delivery"
+    with sqlite3.connect(path) as db:
+        db.executescript(V0_SCHEMA)
+        for name, reply in (
+                (NAMES[2], f"{accepted}; refused {address(NAMES[2])}: -1 ueued"),
+                (NAMES[3], f"{accepted}; refused records@lgo.example.org: 550 5.1.1 No such "
+                           "mailbox; refused other@lgo.example.org: -1 gone")):
+            slug = name.lower().replace(" ", "-")
+            db.execute("INSERT INTO sends VALUES (?, ?, ?, ?, ?, ?, 'sent', 1, ?, ?, ?, ?, 0)",
+                       (slug, name, address(name), "records@lgo.example.org, "
+                        "other@lgo.example.org", rows[slug]["sha256"], f"<{slug}@lgo>", reply,
+                        *["2018-06-02T09:00:00+00:00"] * 3))
+    warning = ("the Cc records@lgo.example.org was refused (550 5.1.1 No such mailbox); the Cc "
+               "other@lgo.example.org was refused (a reply without a code (gone))")
+    for _ in range(2):  # read through a copy (status), then brought up to date (send)
+        status = run("status", "--data", year / "2017-18", "--out", year / "out", "--format",
+                     "json")
+        letters = {letter["authority"]: letter for letter in json.loads(status.output)["letters"]}
+        sends = json.loads(status.output)["sends"]
+        assert (sends["sent"], sends["failed-temporary"]) == (1, 1)  # Gamma goes again
+        assert letters[NAMES[3]]["state"] == "sent"
+        assert letters[NAMES[3]]["warning"] == warning
+        send(run, year, smtp, "--only", NAMES[0])  # opens the ledger to write: upgrades it
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT authority, status, warning FROM deliveries ORDER BY id"
+                          ).fetchall() == [(NAMES[3], "sent", warning),
+                                           (NAMES[2], "failed-temporary", "")]
