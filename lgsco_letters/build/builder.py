@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lgsco_letters.build.manifest import BuildStatus, read_previous, write_manifest
+from lgsco_letters.build.manifest import (
+    BuildStatus,
+    read_previous,
+    refuse_another_year,
+    write_manifest,
+)
 from lgsco_letters.build.progress import Progress
 from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
 from lgsco_letters.build.workers import Job, RenderOutcome, run_jobs
@@ -191,14 +196,15 @@ def build_year(year: Year, templates: Templates, options: BuildOptions,
     before the first file is written."""
     started = time.monotonic()
     out_dir = options.out_dir
+    refuse_another_year(out_dir, year.label, year.folder)
     letters = prepare_letters(year, templates, out_dir, options.pdf_options, options.selected)
     with holding(out_dir, "build"):
         on_ready()
-        return _write(letters, templates, options, progress, started)
+        return _write(letters, templates, options, progress, started, year.label)
 
 
 def _write(letters: list[Letter], templates: Templates, options: BuildOptions,
-           progress: Progress | None, started: float) -> BuildReport:
+           progress: Progress | None, started: float, label: str) -> BuildReport:
     out_dir = options.out_dir
     remove_stale_temporaries(out_dir)
     state = BuildState(out_dir)
@@ -214,7 +220,7 @@ def _write(letters: list[Letter], templates: Templates, options: BuildOptions,
     _flag_page_counts(letters)
     try:
         state.save()
-        write_manifest(out_dir, [letter.manifest_row() for letter in letters])
+        write_manifest(out_dir, [letter.manifest_row() | {"year": label} for letter in letters])
     except OSError as error:
         stopped = stopped or error
     report.seconds = time.monotonic() - started

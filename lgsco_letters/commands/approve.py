@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.build.manifest import read_letters
+from lgsco_letters.build.manifest import read_letters, refuse_another_year
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
 from lgsco_letters.data.addresses import control_problem
@@ -47,6 +47,7 @@ def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
     if not out_dir.is_dir():
         raise LettersError(f"{display_path(out_dir)} does not exist: build the letters first "
                            "(lgsco-letters build)")
+    refuse_another_year(out_dir, year.label, year.folder)
     if not revoke:
         read_letters(out_dir)  # never built: refused before anything is created
     with holding(out_dir, "approve"):

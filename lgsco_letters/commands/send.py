@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.build.manifest import read_letters
+from lgsco_letters.build.manifest import read_letters, refuse_another_year
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.commands.send_output import Reporter, describe, exit_code, summary
 from lgsco_letters.commands.send_release import release_claims
@@ -99,6 +99,7 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
     year = load_year_from(config, data_dir)
     out_dir = year_out_dir(config, year, out_dir)
+    refuse_another_year(out_dir, year.label, year.folder)
     server = _server(smtp, starttls, ssl, user, timeout, cafile)
     options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
                           allow_specimen, dry_run, retries, backoff)

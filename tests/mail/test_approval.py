@@ -4,9 +4,10 @@ address), and only as the approval log records it; against the real SMTP server.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 
-from helpers.mail import NAMES, address, approve_all, ledger_rows, send
+from helpers.mail import NAMES, SENDER, address, approve_all, ledger_rows, send
 
 ALPHA = NAMES[0]
 
@@ -182,3 +183,44 @@ def test_a_dry_run_counts_each_held_letter_once_under_its_first_reason(run, unap
     assert "  6 specimen letters held back: --allow-specimen sends them (-v lists them)" in (
         approved.output.splitlines())
     assert run(*dry, "--allow-specimen").exit_code == 0  # every letter chosen would go
+
+
+def test_the_letters_of_one_year_are_never_approved_or_sent_from_another_years_folder(
+        run, year, smtp):
+    """`--data` of 2018-19 with `--out` of 2017-18 would attach 2017-18's PDFs as 2018-19's
+    letters, recorded in 2017-18's ledger: refused, naming both years."""
+    other = year / "2018-19"
+    shutil.copytree(year / "2017-18", other)
+    text = (other / "year.yaml").read_text(encoding="utf-8")
+    (other / "year.yaml").write_text(text.replace("year: 2017-18", "year: 2018-19"),
+                                     encoding="utf-8")
+    said = (f"{year / 'out'} holds the letters of 2017-18 (its manifest says so), but {other} "
+            "is the year 2018-19: a year's letters are built, approved, sent and recorded only "
+            "in its own output folder. Give --out the folder of 2018-19 (by default "
+            "out/2018-19), not another year's.")
+    ledger = (year / "out" / "sent.sqlite").read_bytes()
+    commands = [("send", "--smtp", f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes"),
+                ("send", "--from", SENDER, "--dry-run", year / "eml"),
+                ("approve", "--all", "--as", "Pat Signer"), ("status",), ("build",)]
+    for command in commands:
+        result = run(*command, "--data", other, "--out", year / "out")
+        assert result.exit_code == 2, (command, result.output)
+        assert said in result.output, command
+    assert smtp.recorder.messages == []
+    assert (year / "out" / "sent.sqlite").read_bytes() == ledger
+    assert not (year / "eml").exists()
+
+    # a manifest from before it said its year: the folder's name, when it is a year's
+    built = year / "built" / "2017-18"
+    shutil.copytree(year / "out", built)
+    rows = json.loads((built / "manifest.json").read_text())
+    (built / "manifest.json").write_text(json.dumps([
+        {key: value for key, value in row.items() if key != "year"} for row in rows]))
+    result = run("send", "--from", SENDER, "--dry-run", year / "eml", "--data", other, "--out",
+                 built)
+    assert result.exit_code == 2
+    assert f"{built} holds the letters of 2017-18 (its name says so), but {other}" in (
+        result.output)
+    fine = run("send", "--from", SENDER, "--dry-run", year / "eml", "--data", year / "2017-18",
+               "--out", built)
+    assert fine.exit_code == 1, fine.output  # its own year: only the specimen held back
