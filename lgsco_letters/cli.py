@@ -66,8 +66,18 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_config()
 
 
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """`-v` after the command's name means what it means before it."""
+    if value:
+        ctx.find_root().params["verbose"] = True
+        logging.getLogger().setLevel(logging.DEBUG)
+
+
 for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, approve,
                 send, status, summary, publish, new_year):
+    command.params.append(click.Option(
+        ["-v", "--verbose"], is_flag=True, expose_value=False, callback=_verbose,
+        help="Log what happens, and list every letter a summary counts (as lgsco-letters -v)."))
     cli.add_command(command)
 
 

@@ -319,6 +319,15 @@ def test_a_bug_is_one_line_and_exit_3(project, monkeypatch):
                              "it happened.\n")
     with pytest.raises(KeyError):
         invoke("-v", "list")
+    with pytest.raises(KeyError):  # after the command's name too, as the hints put it
+        invoke("list", "-v")
+
+
+def test_every_command_takes_v_after_its_name():
+    from lgsco_letters.cli import cli
+
+    for name, command in cli.commands.items():
+        assert any("-v" in param.opts for param in command.params), name
 
 
 def test_the_config_is_found_from_a_folder_below(project, make_year):

@@ -773,4 +773,7 @@ def test_many_held_back_letters_are_counted_not_listed(run, unapproved, smtp):
     verbose = run("-v", "send", "--data", year / "2017-18", "--out", year / "out", "--smtp",
                   f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes")
     assert "  held back: Alpha Borough Council: specimen letter" in verbose.output
+    after = send(run, year, smtp, "-v")  # where the hint "(-v lists them)" puts it
+    assert after.exit_code == 1, after.output
+    assert "  held back: Alpha Borough Council: specimen letter" in after.output
     assert smtp.recorder.messages == []
