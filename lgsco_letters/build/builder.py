@@ -53,6 +53,8 @@ class Letter:
     error: str = ""
     fault: tuple | None = None  # (template, line, detail) when a template is at fault
     codes: set[str] = field(default_factory=set)  # the layout check's findings, by code
+    written: bool = False  # its PDF was written by this build (not kept from an earlier one)
+    kept: bool = False  # not tried (--only did not name it): its manifest row carried over
 
     def manifest_row(self) -> dict[str, Any]:
         return {"authority": self.authority.name, "slug": self.authority.slug,
@@ -80,7 +82,13 @@ class BuildReport:
     seconds: float = 0.0
 
     def count(self, status: BuildStatus) -> int:
-        return sum(1 for letter in self.letters if letter.status == status)
+        """The letters this build tried that ended with `status` (not those kept as they
+        were, whatever their manifest row says)."""
+        return sum(1 for letter in self.letters if letter.status == status and not letter.kept)
+
+    @property
+    def kept(self) -> int:
+        return sum(1 for letter in self.letters if letter.kept)
 
     @property
     def failed(self) -> list[Letter]:
@@ -88,7 +96,9 @@ class BuildReport:
 
     @property
     def written(self) -> list[Letter]:
-        return [letter for letter in self.letters if letter.status == BuildStatus.BUILT]
+        """The letters whose PDF this build wrote (a letter --only left alone keeps its
+        manifest status, but was not written now)."""
+        return [letter for letter in self.letters if letter.written]
 
 
 class BuildStopped(LettersError):
@@ -252,6 +262,7 @@ def _sort_out(letters: list[Letter], state: BuildState, options: BuildOptions,
 
 def _carry_over(letter: Letter, row: dict[str, Any] | None) -> None:
     """A letter --only did not name: not tried, its manifest row kept while its PDF is."""
+    letter.kept = True
     if row is not None and row["sha256"] and file_sha256(letter.path) == row["sha256"]:
         letter.keep(row)
     else:
@@ -279,6 +290,7 @@ def _landed(letter: Letter, outcome: RenderOutcome, state: BuildState) -> None:
     record = Record(letter.fingerprint, outcome.sha256, outcome.pages, outcome.size,
                     codes_of(outcome.layout))
     letter.take(record, BuildStatus.BUILT)
+    letter.written = True
     problems = [finding.message for finding in outcome.layout if finding.is_problem]
     if problems:
         letter.status, letter.error = BuildStatus.FAILED, "layout: " + "; ".join(problems)

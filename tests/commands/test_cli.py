@@ -58,7 +58,8 @@ def test_build_only_named_letters(project, make_year):
     written = sorted(path.name for path in (folder / "out" / "2017-18").glob("*.pdf"))
     assert written == ["bromsgrove-district-council.pdf", "council-of-the-isles-of-scilly.pdf"]
     assert "Building 2 letters of 2017-18 into out/2017-18 (2 workers)" in result.output
-    assert "2 built, 0 unchanged, 0 failed in " in result.output
+    assert "2 built, 0 unchanged, 0 failed, 1 left alone (not named by --only) in " in (
+        result.output)
     assert " s: out/2017-18/manifest.csv\n" in result.output
 
 
