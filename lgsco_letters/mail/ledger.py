@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
-import stat
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +27,7 @@ from lgsco_letters.files import write_atomic
 from lgsco_letters.mail import ledger_schema as schema
 from lgsco_letters.mail.approvals import read_approvals, read_latest_log
 from lgsco_letters.mail.claims import Claimant, is_live, this_process
-from lgsco_letters.mail.ledger_access import access_problem
+from lgsco_letters.mail.ledger_access import access_problem, not_a_plain_file
 from lgsco_letters.mail.ledger_records import Claimed, Delivery, LetterRecord, Sending
 from lgsco_letters.mail.ledger_schema import SendStatus, now
 
@@ -308,7 +306,8 @@ def open_ledger(out_dir: Path, write: bool = False, new: bool = False) -> Ledger
     path, marker = out_dir / LEDGER_FILE, out_dir / MARKER_FILE
     if new:
         _set_aside(path, marker)
-    _plain_files(path)
+    if strange := not_a_plain_file(path):
+        raise LedgerError(strange)
     if marker.exists() and not path.is_file():
         raise _damaged(path, f"is missing, although this year has sent before ({MARKER_FILE} "
                              "says so)")
@@ -322,38 +321,6 @@ def open_ledger(out_dir: Path, write: bool = False, new: bool = False) -> Ledger
     if write and not ledger.is_empty():
         ledger.write_marker()  # a ledger from before markers existed
     return ledger
-
-
-def _plain_files(path: Path) -> None:
-    """The ledger and its companions must be plain files where they are (looked at without
-    following a link, before SQLite opens anything): a folder would read as "no ledger", a
-    link could lead anywhere (/dev/null), and a named pipe would never answer."""
-    for file in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))):
-        try:
-            mode = os.lstat(file).st_mode
-        except FileNotFoundError:
-            continue
-        except OSError as error:
-            raise LedgerError(access_problem(path, False) or f"{display_path(file)}: cannot be "
-                              f"looked at ({error.strerror})") from None
-        if not stat.S_ISREG(mode):
-            raise LedgerError(f"{display_path(file)}: is not a file but {_kind(file, mode)}: a "
-                              "year's ledger is a plain file, never a folder, a link or a "
-                              "device. Nothing was read or changed. Move it out of the way; if "
-                              f"this year has sent before, restore {LEDGER_FILE} from backup; "
-                              "then run this again.")
-
-
-def _kind(file: Path, mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return f"a symbolic link (to {os.readlink(file)})"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
 
 
 def _set_aside(path: Path, marker: Path) -> None:
