@@ -65,10 +65,14 @@ class LetterRecord:
     @property
     def status(self) -> SendStatus | None:
         """The letter's sending status: sent once any delivery took it (a resend that failed
-        after is a warning, not a letter unsent), else its latest delivery's."""
+        after is a warning, not a letter unsent), else its latest delivery's (`unknown` for one
+        still `sending` whose run has ended)."""
         if self.last_sent is not None:
             return SendStatus.SENT
-        return self.latest.status if self.latest else None
+        latest = self.latest
+        if latest is not None and latest.status == SendStatus.SENDING and not latest.claimed_live:
+            return SendStatus.UNKNOWN  # its run ended while handing it over
+        return latest.status if latest else None
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,7 @@ def test_a_run_killed_while_waiting_for_the_reply_is_said_to_have_handed_it_over
     assert letters[ALPHA]["state"] == "held back"
     assert letters[ALPHA]["reason"] == words
     assert f"  {ALPHA}: held back: {words}" in text.splitlines()
+    assert "unknown:          1\nsending:          0\n" in text  # counted as what it is
     the_year = load_year(year / "2017-18")
     authority = next(a for a in the_year.authorities if a.name == ALPHA)
     ledger = open_ledger(year / "out")
