@@ -161,7 +161,12 @@ def send_all(plan: Plan, year: Year, options: SendOptions, ledger: Ledger,
 def _send_one(item: Planned, year: Year, options: SendOptions, ledger: Ledger,
               connection: Connection, switch: StopSwitch) -> SendOutcome:
     authority = item.authority
-    data, built = read_once(item)
+    outcome = SendOutcome(authority.name, slug=authority.slug, sha256=item.sha256)
+    try:
+        data, built = read_once(item)
+    except OSError as error:  # unreadable now (permissions): not sent, nothing claimed
+        outcome.not_sent = f"its PDF could not be read: {error.strerror} ({item.path})"
+        return outcome
     recipient, cc, seen = authority.recipient.email, item.cc, {}
 
     def sending(record: LetterRecord) -> Sending:
@@ -177,7 +182,6 @@ def _send_one(item: Planned, year: Year, options: SendOptions, ledger: Ledger,
         return decide(authority, built, record, resend=resend,
                       allow_specimen=options.allow_specimen)
 
-    outcome = SendOutcome(authority.name, slug=authority.slug, sha256=item.sha256)
     try:
         verdict, claimed = ledger.claim(authority.slug, judge, sending)
     except LedgerError as error:

@@ -6,6 +6,7 @@ and Ctrl-C; each against the real SMTP server on 127.0.0.1. What the server logg
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -384,3 +385,34 @@ def test_a_second_ctrl_c_stops_at_once_and_leaves_the_letter_in_hand_unknown(run
     _, letters = status(run, year)
     assert letters[ALPHA]["reason"].startswith(
         "outcome unknown: interrupted while handing the message over: the server may have it")
+
+
+def test_a_pdf_that_cannot_be_read_at_its_turn_is_not_sent_and_the_run_goes_on(year):
+    """Made unreadable while the run is under way (checked readable first): that letter is
+    not sent, nothing of it recorded; the others go. Never a run that ends without its
+    summary."""
+    recorder = HoldsTheReply()
+    server = Server(free_port(), recorder)
+    server.start()
+    beta = year / "out" / "beta-district-council.pdf"
+    command = send_command(year, server.port, "--yes", "--only", ALPHA, "--only", BETA,
+                           "--only", NAMES[2])
+    if os.geteuid() == 0:  # as root, without the capability to read what permissions forbid
+        caps = "-dac_override,-dac_read_search"
+        command = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}", *command]
+    try:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        assert recorder.arrived.wait(60)
+        beta.chmod(0)
+        recorder.released.set()
+        out, err = process.communicate(timeout=120)
+    finally:
+        beta.chmod(0o644)
+        server.stop()
+    assert process.returncode == 1, out + err
+    assert f"  not sent: {BETA} (its PDF could not be read: Permission denied ({beta}))" in out
+    assert [rcpts for _, rcpts, _ in recorder.messages] == [[address(ALPHA)],
+                                                            [address(NAMES[2])]]
+    assert BETA not in ledger_rows(year)
+    assert "2 sent, 0 failed for now" in out
