@@ -104,7 +104,8 @@ class Reporter:
         now = now or time.monotonic()
         pace = (now - self.first) / (self.done - 1) if self.done > 1 and now > self.first \
             else None
-        each = max(self.interval, pace if pace is not None else now - self.started)
+        first = (self.first - self.started) if self.first is not None else 0.0
+        each = max(self.interval, pace if pace is not None else first)
         rate = "-/min"
         if pace:
             per_minute = min(60 / pace, 60 / self.interval) if self.interval else 60 / pace
