@@ -289,9 +289,30 @@ class HoldsTheSecondReply(Recorder):
         return reply
 
 
+def immutable_refuses_writes_to_open_files(folder) -> None:
+    """Skip unless `chattr +i` here stops a write through a file already open (as SQLite
+    holds its -wal): not every file system does (tmpfs, for one)."""
+    probe = folder / ".immutable-probe"
+    with probe.open("wb") as stream:
+        made = subprocess.run(["chattr", "+i", str(probe)], capture_output=True, text=True)
+        try:
+            if made.returncode != 0:
+                pytest.skip(f"chattr +i is not possible here: {made.stderr.strip()}")
+            try:
+                stream.write(b"x")
+                stream.flush()
+            except PermissionError:
+                return
+            pytest.skip("chattr +i does not stop writes to open files on this file system")
+        finally:
+            subprocess.run(["chattr", "-i", str(probe)], capture_output=True)
+            probe.unlink()
+
+
 def test_a_ledger_made_unwritable_mid_run_never_says_nothing_was_recorded(year):
     """`chattr +i sent.sqlite-wal` while the server has Beta's letter: Alpha stays recorded
     sent, Beta is named as the letter whose outcome could not be recorded, exit 1."""
+    immutable_refuses_writes_to_open_files(year / "out")
     recorder = HoldsTheSecondReply()
     server = Server(free_port(), recorder)
     server.start()
