@@ -24,9 +24,7 @@ from lgsco_letters.commands.serve import serve
 from lgsco_letters.commands.status import status
 from lgsco_letters.commands.summary import summary
 from lgsco_letters.config import load_config
-from lgsco_letters.errors import DataError, LettersError
-
-EXIT_BUG = 3
+from lgsco_letters.errors import EXIT_BUG, DataError, LettersError
 
 
 class LettersGroup(click.Group):
@@ -70,8 +68,18 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_config()
 
 
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """`-v` after the command's name means what it means before it."""
+    if value:
+        ctx.find_root().params["verbose"] = True
+        logging.getLogger().setLevel(logging.DEBUG)
+
+
 for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, approve,
                 send, bounces, status, summary, publish, new_year):
+    command.params.append(click.Option(
+        ["-v", "--verbose"], is_flag=True, expose_value=False, callback=_verbose,
+        help="Log what happens, and list every letter a summary counts (as lgsco-letters -v)."))
     cli.add_command(command)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 # What the system says when it will not let us at a file: a matter of permissions (or of a
 # read-only or immutable folder), never of the file's content or of the disk's room.
 ACCESS_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
+EXIT_BUG = 3  # the exit code of a bug in lgsco-letters (2 is the user's input)
 
 
 def access_denied(error: BaseException) -> bool:

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lgsco_letters.build.manifest import BuildStatus, read_previous, write_manifest
+from lgsco_letters.build.manifest import (
+    BuildStatus,
+    read_previous,
+    refuse_another_year,
+    write_manifest,
+)
 from lgsco_letters.build.pool import WorkerLost, run_jobs
 from lgsco_letters.build.progress import Progress
 from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
@@ -50,7 +55,8 @@ class Letter:
     error: str = ""
     fault: tuple | None = None  # (template, line, detail) when a template is at fault
     codes: set[str] = field(default_factory=set)  # the layout check's findings, by code
-    tried: bool = True  # False: --only left it alone, and its manifest row is carried over
+    written: bool = False  # its PDF was written by this build (not kept from an earlier one)
+    kept: bool = False  # not tried (--only did not name it): its manifest row carried over
 
     def manifest_row(self) -> dict[str, Any]:
         return {"authority": self.authority.name, "slug": self.authority.slug,
@@ -78,18 +84,24 @@ class BuildReport:
     seconds: float = 0.0
 
     def count(self, status: BuildStatus) -> int:
-        """Of the letters this build tried (a row --only carried over is not counted)."""
-        return sum(1 for letter in self.letters if letter.tried and letter.status == status)
+        """The letters this build tried that ended with `status` (not those kept as they
+        were, whatever their manifest row says)."""
+        return sum(1 for letter in self.letters if letter.status == status and not letter.kept)
+
+    @property
+    def kept(self) -> int:
+        return sum(1 for letter in self.letters if letter.kept)
 
     @property
     def failed(self) -> list[Letter]:
         return [letter for letter in self.letters
-                if letter.tried and letter.status == BuildStatus.FAILED]
+                if not letter.kept and letter.status == BuildStatus.FAILED]
 
     @property
     def written(self) -> list[Letter]:
-        return [letter for letter in self.letters
-                if letter.tried and letter.status == BuildStatus.BUILT]
+        """The letters whose PDF this build wrote (a letter --only left alone keeps its
+        manifest status, but was not written now)."""
+        return [letter for letter in self.letters if letter.written]
 
 
 class BuildStopped(LettersError):
@@ -168,8 +180,8 @@ def prepare_letters(year: Year, templates: Templates, out_dir: Path,
     for authority in year.authorities:
         letter = Letter(authority, out_dir / f"{authority.slug}.pdf",
                         identifier=document_identifier(year, authority))
-        letter.tried = selected is None or authority.slug in selected
-        if letter.tried:
+        letter.kept = selected is not None and authority.slug not in selected
+        if not letter.kept:
             _prepare(letter, year, templates, assets, pdf_options)
         letters.append(letter)
     _refuse_shared_failure([letter for letter in letters if letter.html or letter.error])
@@ -212,14 +224,15 @@ def build_year(year: Year, templates: Templates, options: BuildOptions,
     before the first file is written."""
     started = time.monotonic()
     out_dir = options.out_dir
+    refuse_another_year(out_dir, year.label, year.folder)
     letters = prepare_letters(year, templates, out_dir, options.pdf_options, options.selected)
     with holding(out_dir, "build"):
         on_ready()
-        return _write(letters, templates, options, progress, started)
+        return _write(letters, templates, options, progress, started, year.label)
 
 
 def _write(letters: list[Letter], templates: Templates, options: BuildOptions,
-           progress: Progress | None, started: float) -> BuildReport:
+           progress: Progress | None, started: float, label: str) -> BuildReport:
     out_dir = options.out_dir
     remove_stale_temporaries(out_dir)
     state = BuildState(out_dir)
@@ -235,7 +248,7 @@ def _write(letters: list[Letter], templates: Templates, options: BuildOptions,
     _flag_page_counts(letters)
     try:
         state.save()
-        write_manifest(out_dir, [letter.manifest_row() for letter in letters])
+        write_manifest(out_dir, [letter.manifest_row() | {"year": label} for letter in letters])
     except OSError as error:
         stopped = stopped or error
     report.seconds = time.monotonic() - started
@@ -267,6 +280,7 @@ def _sort_out(letters: list[Letter], state: BuildState, options: BuildOptions,
 
 def _carry_over(letter: Letter, row: dict[str, Any] | None) -> None:
     """A letter --only did not name: not tried, its manifest row kept while its PDF is."""
+    letter.kept = True
     if row is not None and row["sha256"] and file_sha256(letter.path) == row["sha256"]:
         letter.keep(row)
     else:
@@ -295,6 +309,7 @@ def _landed(letter: Letter, outcome: RenderOutcome, state: BuildState) -> None:
     record = Record(letter.fingerprint, outcome.sha256, outcome.pages, outcome.size,
                     codes_of(outcome.layout))
     letter.take(record, BuildStatus.BUILT)
+    letter.written = True
     problems = [finding.message for finding in outcome.layout if finding.is_problem]
     if problems:
         letter.status, letter.error = BuildStatus.FAILED, "layout: " + "; ".join(problems)

@@ -9,14 +9,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.year_settings import REPORTING_YEAR
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
 
 COLUMNS = ("authority", "slug", "file", "pages", "bytes", "sha256", "recipient_email",
-           "specimen", "successor", "status", "error", "layout")
+           "specimen", "successor", "status", "error", "layout", "year")
 # Columns a manifest from before they were written may lack: it is still read (as if its
-# letters had no successor and no layout findings).
-ADDED_LATER = ("successor", "layout")
+# letters had no successor and no layout findings, and its year were its folder's name).
+ADDED_LATER = ("successor", "layout", "year")
 MANIFEST_CSV, MANIFEST_JSON = "manifest.csv", "manifest.json"
 
 
@@ -82,6 +83,25 @@ def read_previous(out_dir: Path) -> dict[str, dict[str, Any]]:
         return read_letters(out_dir)
     except LettersError:
         return {}
+
+
+def refuse_another_year(out_dir: Path, label: str, data_folder: Path) -> None:
+    """An output folder holds one year's letters, and its ledger records that year's mailing:
+    refuse to approve, send, judge or build the letters of year `label` in a folder built for
+    another (its manifest's `year`; for a manifest from before it was written, the folder's
+    name, when that is a reporting year)."""
+    rows = read_previous(out_dir)
+    found = {row.get("year") for row in rows.values()} - {None, ""}
+    said = "its manifest says so"
+    if not found and rows and REPORTING_YEAR.fullmatch(out_dir.name):
+        found, said = {out_dir.name}, "its name says so"
+    if found and found != {label}:
+        raise LettersError(f"{display_path(out_dir)} holds the letters of "
+                           f"{' and '.join(sorted(found))} ({said}), but "
+                           f"{display_path(data_folder)} is the year {label}: a year's letters "
+                           "are built, approved, sent and recorded only in its own output "
+                           f"folder. Give --out the folder of {label} (by default out/{label}), "
+                           "not another year's.")
 
 
 def _well_formed(row: Any) -> bool:

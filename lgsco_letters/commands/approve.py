@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
-from lgsco_letters.build.manifest import read_letters
+from lgsco_letters.build.manifest import read_letters, refuse_another_year
 from lgsco_letters.commands.grouping import verbose
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
@@ -47,6 +48,7 @@ def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
     if not out_dir.is_dir():
         raise LettersError(f"{display_path(out_dir)} does not exist: build the letters first "
                            "(lgsco-letters build)")
+    refuse_another_year(out_dir, year.label, year.folder)
     if not revoke:
         read_letters(out_dir)  # never built: refused before anything is created
     with holding(out_dir, "approve"):
@@ -72,7 +74,7 @@ def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
 
 def _revoke(out_dir: Path, chosen: list, person: str) -> None:
     """Withdraw approvals; a year that has no ledger has none to withdraw, and gets none."""
-    if (out_dir / LEDGER_FILE).is_file():
+    if os.path.lexists(out_dir / LEDGER_FILE):  # (open_ledger refuses one that is no file)
         ledger = open_ledger(out_dir, write=True)
         try:
             done = record_revocations(ledger, [a.slug for a in chosen], person)

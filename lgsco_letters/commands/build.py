@@ -68,7 +68,9 @@ def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tu
 def _summarise(report: BuildReport) -> None:
     click.echo(f"{report.count(BuildStatus.BUILT)} built, "
                f"{report.count(BuildStatus.UNCHANGED)} unchanged, "
-               f"{report.count(BuildStatus.FAILED)} failed in {report.seconds:.1f} s: "
+               f"{report.count(BuildStatus.FAILED)} failed"
+               + (f", {report.kept} left alone (not named by --only)" if report.kept else "")
+               + f" in {report.seconds:.1f} s: "
                f"{display_path(report.out_dir / 'manifest.csv')}")
     if report.failed:
         click.echo(f"{plural(len(report.failed), 'letter')} failed:", err=True)

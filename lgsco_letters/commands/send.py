@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from lgsco_letters.build.manifest import read_letters
+from lgsco_letters.build.manifest import read_letters, refuse_another_year
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
-from lgsco_letters.commands.send_output import Reporter, describe, not_done, summary
+from lgsco_letters.commands.send_output import Reporter, describe, exit_code, summary
+from lgsco_letters.commands.send_release import release_claims
 from lgsco_letters.commands.signin_options import host_and_port, security, signin_options
 from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.delivery import Server
 from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
-from lgsco_letters.mail.mailing import (
-    Plan,
-    SendOptions,
-    SendOutcome,
-    make_plan,
-    send_all,
-    write_eml_files,
-)
-from lgsco_letters.mail.signin import SignIn, TokenRefused, sign_in
+from lgsco_letters.mail.mailing import Plan, SendOptions, make_plan, write_eml_files
+from lgsco_letters.mail.run import RunReport, StopSwitch, send_all
+from lgsco_letters.mail.signin import SignIn, sign_in
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import plural
 
@@ -52,7 +48,7 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, signin: SignIn | None,
 @click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Trust the server's certificate if signed by this authority (PEM).")
 @signin_options(password=f"from ${PASSWORD_VARIABLE}", token=f"from ${TOKEN_VARIABLE}")
-@click.option("--from", "sender", required=True, metavar="ADDRESS", help="The sender.")
+@click.option("--from", "sender", metavar="ADDRESS", help="The sender (required to send).")
 @click.option("--cc", multiple=True, metavar="ADDRESS|FIELD",
               help="Copy to this address, or to the address in this data field "
                    "(link_officer_email, monitoring_officer_email); repeatable.")
@@ -71,6 +67,10 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, signin: SignIn | None,
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for the server.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--release", multiple=True, metavar="NAME",
+              help="Give up the claim a run on another host left on this letter (a container, "
+                   "a renamed or crashed machine): its outcome becomes unknown. Sends nothing; "
+                   "repeatable.")
 @click.option("--new-ledger", is_flag=True,
               help="Set the year's ledger aside and start a new one: every letter not in it is "
                    "sent again. Only for a ledger that is lost and cannot be restored.")
@@ -80,12 +80,18 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
          token_command: str | None, sender: str, cc: tuple[str, ...],
          rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
          allow_specimen: bool, dry_run: Path | None, retries: int, backoff: float,
-         timeout: float, yes: bool, new_ledger: bool) -> None:
+         timeout: float, yes: bool, release: tuple[str, ...], new_ledger: bool) -> None:
     """Email every authority its built letter, exactly once, recorded in sent.sqlite."""
+    if release:
+        year = load_year_from(config, data_dir)
+        return release_claims(year, year_out_dir(config, year, out_dir), release, yes)
+    if sender is None:
+        raise click.UsageError("Missing option '--from'.")
     if smtp is None and dry_run is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
     year = load_year_from(config, data_dir)
     out_dir = year_out_dir(config, year, out_dir)
+    refuse_another_year(out_dir, year.label, year.folder)
     signin = sign_in(user, auth, token_command, password_variables=(PASSWORD_VARIABLE,),
                      token_variables=(TOKEN_VARIABLE,)) if smtp else None
     server = _server(smtp, starttls, ssl, signin, timeout, cafile)
@@ -98,62 +104,67 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     # One run at a time, as a courtesy: the ledger's claims keep two runs from sending one
     # letter twice even when this lock is lost.
     with holding(out_dir, "send") if out_dir.is_dir() else contextlib.nullcontext():
-        try:
-            plan, outcomes = _send(year, out_dir, options, templates, yes, new_ledger)
-        except TokenRefused as stopped:
-            _stopped(stopped)
-            raise
-    summary(outcomes, plan)
-    if not_done(outcomes, plan):
-        sys.exit(1)  # only a year whose every chosen letter has gone is done
+        plan, run = _send(year, out_dir, options, templates, yes, new_ledger)
+    summary(run, plan)
+    if run.stopped is not None:
+        click.echo(str(run.stopped), err=True)
+    if run.bug:
+        click.echo("A letter was not sent because of an unexpected error in lgsco-letters (a "
+                   "bug, not the server's answer, and not recorded as one): run again with -v "
+                   "to see where it happened.", err=True)
+    code = exit_code(run, plan)
+    if code:
+        sys.exit(code)  # only a year whose every chosen letter has gone is done
 
 
 def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: bool,
-          new_ledger: bool) -> tuple[Plan, list[SendOutcome]]:
+          new_ledger: bool) -> tuple[Plan, RunReport]:
     """Plan from the ledger as it is, creating nothing; create it only to record a send."""
-    exists = (out_dir / LEDGER_FILE).is_file() and not new_ledger
+    exists = os.path.lexists(out_dir / LEDGER_FILE) and not new_ledger
     ledger = open_ledger(out_dir, write=exists, new=new_ledger)
     try:
         if exists:
             _report_interrupted(ledger.mark_interrupted())
-        plan = make_plan(year, out_dir, options, ledger)
+        plan = make_plan(year, out_dir, options, ledger, templates)
         describe(plan, options)
         if plan.to_send and not yes:
             _confirm(len(plan.to_send))
         if plan.to_send and not ledger.write:
             ledger.close()
             ledger = open_ledger(out_dir, write=True)
-        reporter, seen = Reporter(len(plan.to_send), 60.0 / options.rate if options.rate
-                                  else 0.0), []
+        reporter = Reporter(len(plan.to_send), 60.0 / options.rate if options.rate else 0.0)
+        switch = StopSwitch(notice=_stopping)
         try:
-            outcomes = send_all(plan, year, templates, options, ledger,
-                                lambda outcome: (seen.append(outcome), reporter(outcome)))
-        except TokenRefused as stopped:
-            stopped.plan, stopped.outcomes = plan, seen
-            raise
+            with switch.installed():
+                run = send_all(plan, year, options, ledger, reporter, switch)
         finally:
             reporter.finish()
     finally:
+        _close(ledger)
+    return plan, run
+
+
+def _stopping() -> None:
+    click.echo("\nCtrl-C: stopping once the letter in hand is done (its reply read and "
+               "recorded). Ctrl-C again stops at once; that letter's outcome may then be "
+               "unknown.", err=True)
+
+
+def _close(ledger) -> None:
+    """Fold the write-ahead log in; a ledger that will not (locked, not writable) keeps what
+    was recorded in it, and is said to."""
+    try:
         ledger.close(checkpoint=True)
-    return plan, outcomes
-
-
-def _stopped(stopped: TokenRefused) -> None:
-    """A run the server stopped by refusing the token: what went before it, and what did not."""
-    plan, outcomes = getattr(stopped, "plan", None), getattr(stopped, "outcomes", [])
-    if plan is None:
-        return  # refused before anything was planned
-    summary(outcomes, plan)
-    untried = len(plan.to_send) - len(outcomes)
-    if untried:
-        click.echo(f"Stopped before {plural(untried, 'letter')}: not sent (a re-run sends "
-                   "them).")
+    except LettersError as error:
+        click.echo(f"Warning: the ledger's write-ahead log could not be folded into it, so "
+                   f"keep {LEDGER_FILE}-wal with {LEDGER_FILE} (a later run folds it in): "
+                   f"{error}", err=True)
 
 
 def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) -> None:
     ledger = open_ledger(out_dir)
     try:
-        plan = make_plan(year, out_dir, options, ledger)
+        plan = make_plan(year, out_dir, options, ledger, templates)
     finally:
         ledger.close()
     describe(plan, options)
@@ -162,6 +173,8 @@ def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) ->
         click.echo(f"  held back: {item.authority}: {item.why}")
     click.echo(f"Wrote {plural(len(written), 'message')} to {display_path(options.dry_run)}; "
                "nothing was sent.")
+    if plan.held or held:
+        sys.exit(1)  # as a real run would: not every chosen letter would go
 
 
 def _report_interrupted(names: list[str]) -> None:

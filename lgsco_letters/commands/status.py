@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.build.manifest import read_previous
+from lgsco_letters.build.manifest import read_previous, refuse_another_year
 from lgsco_letters.commands.grouping import grouped
 from lgsco_letters.commands.options import data_option, format_option, load_year_from, year_out_dir
 from lgsco_letters.config import Config
@@ -67,6 +67,7 @@ def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: b
     or bounced) and why, with the counts. Opens the ledger read-only."""
     year = load_year_from(config, data_dir)
     out_dir = year_out_dir(config, year, out_dir)
+    refuse_another_year(out_dir, year.label, year.folder)
     ledger = open_ledger(out_dir)
     try:
         records, letters = ledger.records(), standings(year, out_dir, ledger)

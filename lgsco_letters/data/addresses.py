@@ -58,6 +58,20 @@ def visible(text: str) -> str:
                    for char in text)
 
 
+def visible_address(address: str) -> str:
+    """An address as a person must see it to approve it or compare it with another: each
+    character beyond plain ASCII written as \\uXXXX, and named, so that a Cyrillic "\u0430"
+    never passes for a Latin "a"."""
+    if address.isascii() and address.isprintable():
+        return address
+    strange = list(dict.fromkeys(char for char in address
+                                 if not char.isascii() or not char.isprintable()))
+    spelt = "".join(f"\\u{ord(char):04x}" if char in strange else char for char in address)
+    named = ", ".join(f"\\u{ord(char):04x} {unicodedata.name(char, 'unnamed')}"
+                      for char in strange[:3])
+    return f"{spelt} (not plain ASCII: {named}{', ...' if len(strange) > 3 else ''})"
+
+
 def _look_alike(char: str) -> str | None:
     """The ASCII character that `char` passes for, if any."""
     folded = unicodedata.normalize("NFKC", char)

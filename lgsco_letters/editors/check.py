@@ -16,9 +16,13 @@ from jinja2 import meta, nodes
 from lgsco_letters.data.models import Year
 from lgsco_letters.data.year import YEAR_FILE, load_year
 from lgsco_letters.errors import DataError, Problem, RenderError
-from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT
+from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT, render_cover
 from lgsco_letters.render.findings import Finding, usual_pages, with_page_count
-from lgsco_letters.render.templating import Templates, describe_parts, render_letter_html
+from lgsco_letters.render.templating import (
+    Templates,
+    fault_problems,
+    render_letter_html,
+)
 from lgsco_letters.words import suggest
 
 # Context entries that the template functions (asset, stylesheets) read, not templates.
@@ -26,7 +30,7 @@ FOR_FUNCTIONS = {"render_mode", "asset_prefix"}
 # Year-wide values reported key by key, in year.yaml's own words, and only when it sets them.
 FROM_YEAR_FILE = {"prose"}
 EMAIL_EXTRAS = {"attachment_name", "sender"}
-SHARED = 3  # a failure in more letters than this is reported once, with the count
+STAND_IN_SENDER = "sender@example.org"  # for `{{ sender }}` in a cover note, which send sets
 
 
 @dataclass
@@ -56,6 +60,7 @@ def check_year(data_dir: Path, templates_dir: Path, pdf: bool = False,
         return report
     _check_names(year, templates, report)
     htmls = _render_html(year, templates, report)
+    _render_covers(year, templates, report)
     if pdf and report.clean:
         _render_pdfs(year, htmls, templates, report, jobs)
     return report
@@ -125,21 +130,25 @@ def _render_html(year: Year, templates: Templates, report: CheckReport) -> dict[
             htmls[authority.slug] = render_letter_html(templates, year, authority)
         except RenderError as error:
             failures[error.where].append(authority)
-    for (path, line, message), authorities in failures.items():
-        if (path, line) in already:
-            continue  # the name check has said it: one mistake, one problem
-        everyone = len(authorities) == len(year.authorities) > 1
-        if path is None or (len(authorities) <= SHARED and not everyone):
-            described = describe_parts((path, line, message), templates.folder)
-            report.problems += [Problem(a.source, described, a.line, a.name)
-                                for a in authorities]
-            continue
-        names = ", ".join(a.name for a in authorities[:SHARED])
-        more = f" and {len(authorities) - SHARED} more" if len(authorities) > SHARED else ""
-        report.problems.append(Problem(
-            path, f"{message} (in {len(authorities)} of {len(year.authorities)} letters: "
-                  f"{names}{more})", line))
+    report.problems += fault_problems(
+        {where: authorities for where, authorities in failures.items()
+         if (where[0], where[1]) not in already},  # the name check has said it: said once
+        len(year.authorities), templates.folder)
     return htmls
+
+
+def _render_covers(year: Year, templates: Templates, report: CheckReport) -> None:
+    """Every letter's cover note (`templates/email/`): it goes with the letter, so a fault in
+    it is a fault in what is sent. `send --from` is not known here: a stand-in takes its place."""
+    failures: dict[tuple, list] = collections.defaultdict(list)
+    already = {(problem.file, problem.line) for problem in report.problems}
+    for authority in year.authorities:
+        try:
+            render_cover(templates, year, authority, STAND_IN_SENDER)
+        except RenderError as error:
+            if (error.template, error.line) not in already:
+                failures[error.where].append(authority)
+    report.problems += fault_problems(failures, len(year.authorities), templates.folder)
 
 
 def _render_pdfs(year: Year, htmls: dict[str, str], templates: Templates, report: CheckReport,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from lgsco_letters.data.models import Authority
 from lgsco_letters.mail.envelope import Envelope
-from lgsco_letters.mail.ledger_schema import now
+from lgsco_letters.mail.ledger_schema import check_row, now
 
 if TYPE_CHECKING:
     from lgsco_letters.mail.ledger import Ledger
@@ -48,7 +48,7 @@ LOGGED = "slug, authority, sha256, person, at, recipient, cc"
 def read_approvals(db: sqlite3.Connection, slug: str | None = None) -> dict[str, Approval]:
     where, args = ("WHERE slug = ?", (slug,)) if slug is not None else ("", ())
     rows = db.execute(f"SELECT {FIELDS} FROM approvals {where}", args)
-    return {row[0]: Approval(*row) for row in rows}
+    return {row[0]: Approval(*_checked("approvals", row, FIELDS)) for row in rows}
 
 
 def read_latest_log(db: sqlite3.Connection, slug: str | None = None) -> dict[str, Approval]:
@@ -57,7 +57,13 @@ def read_latest_log(db: sqlite3.Connection, slug: str | None = None) -> dict[str
     where, args = ("WHERE slug = ?", (slug,)) if slug is not None else ("", ())
     rows = db.execute(f"SELECT action, {LOGGED} FROM approval_log WHERE rowid IN (SELECT "
                       f"MAX(rowid) FROM approval_log {where} GROUP BY slug)", args)
-    return {row[1]: Approval(*row[1:]) for row in rows if row[0] == "approved"}
+    return {row[1]: Approval(*_checked("approval_log", row[1:], LOGGED)) for row in rows
+            if row[0] == "approved"}
+
+
+def _checked(table: str, row: tuple, fields: str) -> tuple:
+    check_row(table, row, tuple(fields.split(", ")), optional=("recipient", "cc"))
+    return row
 
 
 def approve(ledger: Ledger, letters: list[tuple[Authority, str]],

@@ -33,9 +33,13 @@ class Claimant:
         except (ValueError, TypeError, KeyError):
             return None
 
+    @property
+    def here(self) -> bool:
+        """Whether the claimant ran on this host (so whether it still runs can be checked)."""
+        return self.host == socket.gethostname()
+
     def describe(self) -> str:
-        here = "" if self.host == socket.gethostname() else f" on {self.host}"
-        return f"process {self.pid}{here}"
+        return f"process {self.pid}" + ("" if self.here else f" on {self.host}")
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -61,7 +65,7 @@ def is_live(claimant: Claimant | None) -> bool:
     claims were recorded) is not live."""
     if claimant is None:
         return False
-    if claimant.host != socket.gethostname():
+    if not claimant.here:
         return True  # cannot be checked from here
     try:
         os.kill(claimant.pid, 0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.policy
 import logging
-import re
 import smtplib
 import ssl
 import time
@@ -12,8 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from lgsco_letters.data.addresses import visible_address
 from lgsco_letters.errors import LettersError
 from lgsco_letters.mail.ledger import SendStatus
+from lgsco_letters.mail.replies import (
+    PermanentFailure,
+    TemporaryFailure,
+    UnknownOutcome,
+    _data,
+    _failure,
+    _reply,
+)
 from lgsco_letters.mail.signin import SignIn
 from lgsco_letters.mail.smtp_login import log_in
 
@@ -37,20 +45,17 @@ class Result:
     warning: str = ""  # for a letter sent: the Cc addresses the server refused
 
 
-class TemporaryFailure(Exception):
-    """Worth trying again later: a 4xx reply, a refused or dropped connection, a timeout."""
+class SessionRefused(LettersError):
+    """The server refuses the session or the sender (its greeting, EHLO or MAIL FROM answered
+    5xx): no letter can go through it as things are, and no council has refused anything. The
+    run stops, as it does for a refused login."""
+
+    exit_code = 1
 
 
-class PermanentFailure(Exception):
-    """Not worth trying again: a 5xx reply."""
-
-
-class UnknownOutcome(Exception):
-    """The whole message went, end of data and all, but no reply came: the server may have it.
-    Sending it again could deliver it twice, so only a person may decide to."""
-
-
-LINE_START_DOT = re.compile(rb"(?m)^\.")
+class NeedsSmtputf8(Exception):
+    """The council's own address is not plain ASCII, and the server does not offer SMTPUTF8:
+    this server cannot carry the letter to it. Not the council's refusal, nor the server's."""
 
 
 def message_bytes(message: EmailMessage) -> bytes:
@@ -58,19 +63,6 @@ def message_bytes(message: EmailMessage) -> bytes:
     addresses = "".join(str(message.get(name, "")) for name in ("From", "To", "Cc"))
     policy = email.policy.SMTP if addresses.isascii() else email.policy.SMTPUTF8
     return message.as_bytes(policy=policy)
-
-
-def _reply(code: int, text: bytes | str) -> str:
-    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    if code < 0:  # smtplib's stand-in for a reply without a code
-        return f"a reply without a code ({' '.join(text.split())})"
-    return f"{code} {' '.join(text.split())}"
-
-
-def _failure(code: int, text: bytes | str, quoted: bool = False) -> Exception:
-    """A refusal before the message was handed over: 5xx for good, anything else for now."""
-    kind = PermanentFailure if 500 <= code < 600 else TemporaryFailure
-    return kind(str(text) if quoted else _reply(code, text))
 
 
 class Connection:
@@ -97,21 +89,28 @@ class Connection:
             smtp.close()
             raise
 
+    @property
+    def where(self) -> str:
+        return f"{self.server.host}:{self.server.port}"
+
     def _connect(self) -> smtplib.SMTP:
         server = self.server
         context = ssl.create_default_context(cafile=server.cafile)
-        if server.security == "ssl":
-            smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
-                                    context=context)
-        else:
-            smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
-        smtp.ehlo()
+        try:
+            if server.security == "ssl":
+                smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
+                                        context=context)
+            else:
+                smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        except smtplib.SMTPConnectError as error:  # a greeting other than 220
+            raise self._refused("the connection", error.smtp_code, error.smtp_error) from None
+        self._hello(smtp)
         if server.security == "starttls":
             if not smtp.has_extn("starttls"):
                 smtp.close()
-                raise LettersError(f"{server.host}:{server.port} does not offer STARTTLS")
+                raise LettersError(f"{self.where} does not offer STARTTLS")
             smtp.starttls(context=context)
-            smtp.ehlo()
+            self._hello(smtp)
         return smtp
 
     def open_early(self) -> None:
@@ -122,6 +121,33 @@ class Connection:
             self.smtp = self._open()
         except (TimeoutError, smtplib.SMTPException, OSError) as error:
             logger.info("connecting before the first letter failed: %s", error)
+            self.smtp = None
+
+    def _hello(self, smtp: smtplib.SMTP) -> None:
+        """EHLO, or HELO for a server that knows no EHLO; a refusal of both is the session's."""
+        code, text = smtp.ehlo()
+        if not 200 <= code < 300:
+            code, text = smtp.helo()
+        if not 200 <= code < 300:
+            smtp.close()
+            raise self._refused("the greeting (EHLO and HELO)", code, text)
+
+    def _refused(self, what: str, code: int, text: bytes | str,
+                 advice: str = "") -> Exception:
+        """A refusal of the session (5xx) stops the run; anything else is worth trying again."""
+        if not 500 <= code < 600:
+            return TemporaryFailure(f"{self.where} refused {what}: {_reply(code, text)}")
+        return SessionRefused(f"{self.where} refused {what}: {_reply(code, text)}. That is no "
+                              "council's refusal: none is recorded as refused, and the letter "
+                              "in hand stays unsent. "
+                              + (advice or "Check --smtp and the server's settings (does it "
+                                 "accept connections from this machine?)")
+                              + ", then run send again.")
+
+    def drop(self) -> None:
+        """Close at once, without a goodbye (a second Ctrl-C: nothing more is waited for)."""
+        if self.smtp is not None:
+            self.smtp.close()
             self.smtp = None
 
     def close(self) -> None:
@@ -135,9 +161,11 @@ class Connection:
     def send(self, message: EmailMessage, sender: str, recipient: str, cc: list[str],
              before_data: Callable[[], None] = lambda: None) -> tuple[str, str]:
         """Hand the message over; return the server's reply, and a warning naming any Cc it
-        refused. Raises a Temporary/Permanent failure (the recipient's own, when the server
-        refuses the recipient) or an UnknownOutcome, having dropped the session if it may be
-        broken. `before_data` runs once the recipient is accepted, just before the message goes."""
+        refused or could not be given. Raises a Temporary/Permanent failure (the recipient's
+        own, when the server refuses the recipient), an UnknownOutcome, NeedsSmtputf8, or a
+        LettersError that stops the run (the login, the sender or the session refused), having
+        dropped the session if it may be broken. `before_data` runs once the recipient is
+        accepted, just before the message goes."""
         try:
             if self.smtp is None:
                 self.smtp = self._open()
@@ -147,6 +175,9 @@ class Connection:
             raise
         except UnknownOutcome:
             self.close()  # the session's state is unknown too
+            raise
+        except (LettersError, NeedsSmtputf8):
+            self.close()
             raise
         except smtplib.SMTPResponseException as error:
             self.close()
@@ -168,93 +199,77 @@ class Connection:
                      before_data: Callable[[], None]) -> tuple[str, str]:
         """Sent means the council's own address accepted it: a refused recipient ends the
         transaction before DATA, whatever the Cc's would have said."""
-        options = self._mail_options(smtp, [sender, recipient, *cc])
+        options, cc, refused = self._mail_options(smtp, sender, recipient, cc)
+        _copies_only(message, cc)
+        payload = message_bytes(message)  # made before the server is told anything
         code, text = smtp.mail(sender, options)
         if code != 250:
-            raise _failure(code, text)
+            raise self._refused(f"the sender {visible_address(sender)}", code, text,
+                                "Check --from: the server must accept it as a sender (an "
+                                "address it may send for, or the login's own)")
         code, text = smtp.rcpt(recipient)
+        if code == 530:  # authentication required: the session's, not the council's
+            raise self._refused("to relay without a login", code, text, "Give --user")
         if code not in (250, 251):
             raise _failure(code, f"{recipient}: {_reply(code, text)}", quoted=True)
-        refused = []
         for copy in cc:
             code, text = smtp.rcpt(copy)
             if code not in (250, 251):
-                refused.append(f"the Cc {copy} was refused ({_reply(code, text)})")
+                refused.append(f"the Cc {visible_address(copy)} was refused "
+                               f"({_reply(code, text)})")
         before_data()
-        code, text = _data(smtp, message_bytes(message))
+        code, text = _data(smtp, payload)
         return _reply(code, text), "; ".join(refused)
 
-    def _mail_options(self, smtp: smtplib.SMTP, addresses: list[str]) -> list[str]:
-        """SMTPUTF8 where an address needs it; refused for good where the server lacks it."""
-        if all(address.isascii() for address in addresses):
-            return []
-        if not smtp.has_extn("smtputf8"):
-            raise PermanentFailure(f"an address is not plain ASCII, which needs SMTPUTF8, and "
-                                   f"{self.server.host}:{self.server.port} does not offer it")
-        return ["SMTPUTF8", "BODY=8BITMIME"]
+    def _mail_options(self, smtp: smtplib.SMTP, sender: str, recipient: str,
+                      cc: list[str]) -> tuple[list[str], list[str], list[str]]:
+        """SMTPUTF8 where an address needs it and the server offers it; return the MAIL
+        options, the Cc addresses that can be given, and a warning for each that cannot. An
+        address that is not plain ASCII cannot go through a server without SMTPUTF8: the
+        sender's stops the run, the council's keeps its letter back, a Cc's is left out."""
+        if all(address.isascii() for address in [sender, recipient, *cc]):
+            return [], cc, []
+        if smtp.has_extn("smtputf8"):
+            return ["SMTPUTF8", "BODY=8BITMIME"], cc, []
+        lacks = f"needs SMTPUTF8, which {self.where} does not offer"
+        if not sender.isascii():
+            raise LettersError(f"--from {visible_address(sender)} {lacks}: give a plain ASCII "
+                               "sender, or send through a server that offers SMTPUTF8")
+        if not recipient.isascii():
+            raise NeedsSmtputf8(f"its address {visible_address(recipient)} {lacks}: send it "
+                                "through a server that does (nothing was recorded: a re-run "
+                                "tries it again)")
+        return [], [copy for copy in cc if copy.isascii()], [
+            f"the Cc {visible_address(copy)} was not copied: it {lacks}"
+            for copy in cc if not copy.isascii()]
 
 
-def _data(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
-    """DATA, the message, then the reply. Once the message's end has gone, anything but a
-    well-formed 2xx, 4xx or 5xx reply (no reply, a reply without a code, an error of any kind)
-    means the server may have it: an unknown, never a failure to retry (smtplib's `data` cannot
-    tell the two apart)."""
-    code, text = smtp.docmd("data")
-    if code != 354:
-        raise _failure(code, text)
-    body = LINE_START_DOT.sub(b"..", payload)
-    smtp.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-    try:
-        code, text = _final_reply(smtp)
-    except UnknownOutcome:
-        raise
-    except Exception as error:  # whatever it is, the message may have been taken
-        raise UnknownOutcome(_unknown("no reply", f" ({error or type(error).__name__})")
-                             ) from None
-    if 200 <= code < 300:
-        return code, text
-    raise _failure(code, text)
+def _copies_only(message: EmailMessage, cc: list[str]) -> None:
+    """The message's Cc header names only the copies the server is given (one it could not
+    be given would need UTF-8 headers the server cannot carry)."""
+    if message["Cc"] is not None and message["Cc"] != ", ".join(cc):
+        del message["Cc"]
+        if cc:
+            message["Cc"] = ", ".join(cc)
 
 
-REPLY_LINE = re.compile(rb"([245][0-9][0-9])(?:([ -])(.*))?", re.DOTALL)
-
-
-def _final_reply(smtp: smtplib.SMTP) -> tuple[int, bytes]:
-    """The reply to the message's end, read strictly: every line a 2xx, 4xx or 5xx code, the
-    same on each line, then a space (or a hyphen while more lines follow) and text."""
-    if smtp.file is None:
-        smtp.file = smtp.sock.makefile("rb")
-    code, lines = None, []
-    while True:
-        line = smtp.file.readline(MAX_REPLY_LINE + 1)
-        if not line:
-            raise UnknownOutcome(_unknown("no reply", " (the server closed the connection)"))
-        bare = line.rstrip(b"\r\n")
-        match = REPLY_LINE.fullmatch(bare) if len(line) <= MAX_REPLY_LINE else None
-        if match is None or (code is not None and match[1] != code):
-            shown = " ".join(bare[:80].decode("utf-8", "replace").split())
-            raise UnknownOutcome(_unknown("no well-formed reply",
-                                          f" (the server answered \"{shown}\")"))
-        code = match[1]
-        lines.append(match[3] or b"")
-        if match[2] != b"-":
-            return int(code), b"\n".join(lines)
-
-
-MAX_REPLY_LINE = 8192
-
-
-def _unknown(what: str, detail: str) -> str:
-    return (f"{what} after the whole message was handed over{detail}: the server may have "
-            "it; check with the recipient, then --resend to send it again")
+def pause(seconds: float, stopping: Callable[[], bool]) -> None:
+    """Wait, unless (or until) the run is asked to stop."""
+    until = time.monotonic() + seconds
+    while not stopping() and (left := until - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))
 
 
 def deliver(connection: Connection, message: EmailMessage, sender: str, recipient: str,
             cc: list[str], retries: int, backoff: float,
             on_attempt: Callable[[], None] = lambda: None,
-            before_data: Callable[[], None] = lambda: None) -> Result:
-    """Try once, then again after growing pauses while the failure is temporary."""
+            before_data: Callable[[], None] = lambda: None,
+            stopping: Callable[[], bool] = lambda: False) -> Result:
+    """Try once, then again after growing pauses while the failure is temporary (and the run
+    is not asked to stop: then the temporary failure stands, for the next run)."""
     for attempt in range(retries + 1):
+        if attempt and stopping():
+            break
         on_attempt()
         try:
             reply, warning = connection.send(message, sender, recipient, cc, before_data)
@@ -267,5 +282,5 @@ def deliver(connection: Connection, message: EmailMessage, sender: str, recipien
             logger.info("temporary failure (attempt %d): %s", attempt + 1, failure)
             last = str(failure)
             if attempt < retries:
-                time.sleep(backoff * 2 ** attempt)
+                pause(backoff * 2 ** attempt, stopping)
     return Result(SendStatus.FAILED_TEMPORARY, last)

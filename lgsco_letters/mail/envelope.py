@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from lgsco_letters.data.addresses import visible_address
 from lgsco_letters.data.models import Authority
 from lgsco_letters.data.schema import COPY_ROLES
 
@@ -52,9 +53,11 @@ class Envelope:
         return self.recipient == other.recipient and sorted(self.copies) == sorted(other.copies)
 
     def describe(self) -> str:
-        """`to ADDRESS; FIELD ADDRESS...`, as approve and status show it."""
-        return "; ".join([f"to {self.recipient}", *(f"{name} {address}"
-                                                      for name, address in self.copies)])
+        """`to ADDRESS; FIELD ADDRESS...`, as approve and status show it: each address as a
+        person must see it to tell it from another that looks the same."""
+        return "; ".join([f"to {visible_address(self.recipient)}",
+                          *(f"{name} {visible_address(address)}"
+                            for name, address in self.copies)])
 
     def as_dict(self) -> dict[str, object]:
         return {"to": self.recipient, "cc": dict(self.copies)}

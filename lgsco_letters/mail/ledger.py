@@ -27,7 +27,7 @@ from lgsco_letters.files import write_atomic
 from lgsco_letters.mail import ledger_schema as schema
 from lgsco_letters.mail.approvals import read_approvals, read_latest_log
 from lgsco_letters.mail.claims import Claimant, is_live, this_process
-from lgsco_letters.mail.ledger_access import access_problem
+from lgsco_letters.mail.ledger_access import access_problem, not_a_plain_file
 from lgsco_letters.mail.ledger_records import Claimed, Delivery, LetterRecord, Sending
 from lgsco_letters.mail.ledger_schema import SendStatus, now
 from lgsco_letters.mail.notifications import read_notifications
@@ -62,6 +62,7 @@ class Ledger:
         self.path, self.write = path, write
         self.marker = path.with_name(MARKER_FILE) if path is not None else None
         self.db: sqlite3.Connection | None = None
+        self.recorded = False  # whether this ledger object has committed anything
         with self._guard():
             self.db = self._connect()
             self._prepare()
@@ -142,7 +143,7 @@ class Ledger:
                                "recorded.")
         if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
             return _damaged(self.path, f"cannot be read as a ledger ({error})")
-        denied = access_problem(self.path, self.write) if self.path else None
+        denied = access_problem(self.path, self.write, self.recorded) if self.path else None
         if denied:
             return LedgerError(denied)
         return LedgerError(f"{where}: cannot be used ({error}); nothing more was recorded. "
@@ -169,6 +170,7 @@ class Ledger:
                         self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+            self.recorded = True
 
     def close(self, checkpoint: bool = False) -> None:
         """`checkpoint` (after a run that wrote) folds the write-ahead log into the file, so
@@ -189,6 +191,10 @@ class Ledger:
                 return self._records(None)
             finally:
                 self.db.execute("COMMIT")
+
+    def record(self, slug: str) -> LetterRecord:
+        """One letter's record (inside a transaction, as of it)."""
+        return self._records(slug).get(slug, LetterRecord())
 
     def _records(self, slug: str | None) -> dict[str, LetterRecord]:
         where, args = ("WHERE slug = ?", (slug,)) if slug is not None else ("", ())
@@ -227,7 +233,7 @@ class Ledger:
         the letter may not go). The same message to the same addresses continues its delivery
         (a retry, a resend of an unknown); anything else is a new delivery of the letter."""
         with self.transaction() as db:
-            record = self._records(slug).get(slug, LetterRecord())
+            record = self.record(slug)
             verdict = decide(record)
             if not getattr(verdict, "may_go", False):
                 return verdict, None
@@ -245,13 +251,22 @@ class Ledger:
                        VALUES (?, ?, ?, ?, ?, ?, 'failed-temporary', ?, ?, ?)""",
                     (slug, planned.authority, planned.recipient, planned.cc, planned.sha256,
                      planned.message_id, NOT_HANDED_OVER, planned.resends, me)).lastrowid
-        self.write_marker()
-        return verdict, Claimed(delivery, planned)
+        return verdict, Claimed(delivery, planned, fresh=delivery != getattr(latest, "id", None))
 
-    def release(self, delivery: int) -> None:
-        """Give a claim up, the delivery's record as it is (a run that stops)."""
+    def give_back(self, claimed: Claimed) -> bool:
+        """Give up a claim whose letter was not handed over, as if it had never been made: a
+        delivery the claim began is removed, one it continued is left as it was. Never a
+        delivery that may have been handed over (return False for one)."""
         with self.transaction() as db:
-            db.execute("UPDATE deliveries SET claimed_by = NULL WHERE id = ?", (delivery,))
+            row = db.execute("SELECT status FROM deliveries WHERE id = ?",
+                             (claimed.id,)).fetchone()
+            if row is None or row[0] == SendStatus.SENDING:
+                return False
+            if claimed.fresh:
+                db.execute("DELETE FROM deliveries WHERE id = ?", (claimed.id,))
+            else:
+                db.execute("UPDATE deliveries SET claimed_by = NULL WHERE id = ?", (claimed.id,))
+        return True
 
     def attempt(self, delivery: int) -> None:
         """An attempt is about to start: committed before it does."""
@@ -261,9 +276,13 @@ class Ledger:
                        (now(), now(), delivery))
 
     def handing_over(self, delivery: int) -> None:
-        """The message is about to go, end of data and all: committed before it does."""
+        """The message is about to go, end of data and all: committed before it does (with the
+        words that will be true if the run dies before the reply is recorded), and the year's
+        marker written: from now on the ledger is the only proof of what went out."""
+        self.write_marker()
         with self.transaction() as db:
-            db.execute("UPDATE deliveries SET status = 'sending' WHERE id = ?", (delivery,))
+            db.execute("UPDATE deliveries SET status = 'sending', reply = ? WHERE id = ?",
+                       (INTERRUPTED, delivery))
 
     def finish(self, delivery: int, status: SendStatus, reply: str, warning: str = "") -> None:
         with self.transaction() as db:
@@ -290,6 +309,8 @@ def open_ledger(out_dir: Path, write: bool = False, new: bool = False) -> Ledger
     path, marker = out_dir / LEDGER_FILE, out_dir / MARKER_FILE
     if new:
         _set_aside(path, marker)
+    if strange := not_a_plain_file(path):
+        raise LedgerError(strange)
     if marker.exists() and not path.is_file():
         raise _damaged(path, f"is missing, although this year has sent before ({MARKER_FILE} "
                              "says so)")

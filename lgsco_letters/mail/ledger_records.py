@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lgsco_letters.mail.approvals import Approval
 from lgsco_letters.mail.claims import Claimant, is_live
-from lgsco_letters.mail.ledger_schema import SendStatus
+from lgsco_letters.mail.ledger_schema import COLUMNS, SendStatus, check_row
 from lgsco_letters.mail.notifications import FAILED, Notification, settled
 
 
@@ -34,6 +34,10 @@ class Delivery:
 
     @classmethod
     def from_row(cls, row: tuple) -> Delivery:
+        """A row of `deliveries`, refused (ShapeError) if its values are not what they must be."""
+        check_row("deliveries", row, COLUMNS["deliveries"], whole=("id", "attempts", "resends"),
+                  optional=("first_attempt", "last_attempt", "sent_at", "claimed_by"),
+                  statuses={"status": tuple(SendStatus)})
         claimant = Claimant.from_text(row[-1]) if row[-1] else None
         return cls(*row[:7], SendStatus(row[7]), *row[8:-1], claimant)
 
@@ -72,10 +76,14 @@ class LetterRecord:
     @property
     def status(self) -> SendStatus | None:
         """The letter's sending status: sent once any delivery took it (a resend that failed
-        after is a warning, not a letter unsent), else its latest delivery's."""
+        after is a warning, not a letter unsent), else its latest delivery's (`unknown` for one
+        still `sending` whose run has ended)."""
         if self.last_sent is not None:
             return SendStatus.SENT
-        return self.latest.status if self.latest else None
+        latest = self.latest
+        if latest is not None and latest.status == SendStatus.SENDING and not latest.claimed_live:
+            return SendStatus.UNKNOWN  # its run ended while handing it over
+        return latest.status if latest else None
 
 
 @dataclass(frozen=True)
@@ -95,3 +103,4 @@ class Sending:
 class Claimed:
     id: int  # the delivery's
     sending: Sending
+    fresh: bool = True  # the claim began this delivery (else it continues an earlier one)

@@ -110,13 +110,38 @@ COLUMNS = {  # each table's columns in this version
     "notifications": ("id", "delivery", "slug", "recipient", "action", "status", "diagnostic",
                       "notified_at", "notification_id", "matched_by", "recorded_at"),
 }
-# In a version-0 ledger sent before recipients were told from Cc's, a reply listing the council's
-# own address as refused: the Cc had the letter, the council did not.
-OWN_ADDRESS_REFUSED = re.compile(r"; refused (?P<address>[^:;]+): (?P<code>[45]\d\d) ")
+# In a version-0 ledger, each address the server refused is appended to the reply as
+# "; refused ADDRESS: CODE TEXT" (CODE -1 for a reply without one).
+V0_REFUSAL = "; refused "
+V0_REFUSED = re.compile(r"(?P<address>[^:\s]+): (?P<code>-1|\d{3})(?: (?P<text>.*))?", re.DOTALL)
 
 
 class ShapeError(Exception):
     """The ledger's tables are not those of any version this engine knows."""
+
+
+def check_row(table: str, row: tuple, names: tuple[str, ...], whole: tuple[str, ...] = (),
+              optional: tuple[str, ...] = (),
+              statuses: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Refuse a row whose values are not what its columns hold: text, whole numbers (`whole`),
+    missing values only where allowed (`optional`), one of a few words (`statuses`). SQLite
+    keeps whatever it is given, so a ledger changed by other means can hold anything."""
+    values, statuses = dict(zip(names, row, strict=True)), statuses or {}
+    for name, value in values.items():
+        if value is None and name in optional:
+            continue
+        if name in whole:
+            good, expected = isinstance(value, int), "a whole number"
+        elif name in statuses:
+            good, expected = value in statuses[name], f"one of {', '.join(statuses[name])}"
+        else:
+            good, expected = isinstance(value, str), "text"
+        if not good:
+            where = (f"row {values['id']}" if "id" in values
+                     else f"the row of {values.get('slug')!r}")
+            whose = f" ({values['authority']})" if isinstance(values.get("authority"), str) else ""
+            raise ShapeError(f"its table {table}, {where}{whose}: {name} is {value!r}; expected "
+                             f"{expected}")
 
 
 class TooNew(Exception):
@@ -205,15 +230,37 @@ def _expect(db: sqlite3.Connection, table: str, expected: tuple[str, ...],
 
 
 def _correct_own_address_refused(db: sqlite3.Connection) -> None:
+    """Version 0 recorded a letter `sent` whenever any address took it. Where the council's
+    own address was refused (whatever the reply, a code or none), only a Cc had it: the letter
+    becomes the failure it was (5xx for good, else for now), so a re-run sends it. A Cc it
+    refused, on a letter the council did get, becomes the letter's warning."""
     rows = db.execute("SELECT id, recipient, reply FROM deliveries WHERE status = 'sent'")
     for row_id, recipient, reply in rows.fetchall():
-        for refused in OWN_ADDRESS_REFUSED.finditer(reply):
-            if refused["address"] == recipient:
-                status = "failed-permanent" if refused["code"] >= "500" else "failed-temporary"
-                db.execute("UPDATE deliveries SET status = ?, sent_at = NULL, reply = ? "
-                           "WHERE id = ?", (status, f"{recipient} refused it; only the Cc had "
-                                                    f"it (recorded then as sent: {reply})",
-                                            row_id))
+        refused = _v0_refusals(reply)
+        own = [(code, text) for address, code, text in refused if address == recipient]
+        if own:
+            code = own[0][0]
+            status = "failed-permanent" if code.startswith("5") else "failed-temporary"
+            db.execute("UPDATE deliveries SET status = ?, sent_at = NULL, reply = ? "
+                       "WHERE id = ?", (status, f"{recipient} refused it; only the Cc had "
+                                                f"it (recorded then as sent: {reply})", row_id))
+        elif refused:
+            warning = "; ".join(f"the Cc {address} was refused ({_v0_reply(code, text)})"
+                                for address, code, text in refused)
+            db.execute("UPDATE deliveries SET warning = ? WHERE id = ?", (warning, row_id))
+
+
+def _v0_refusals(reply: str) -> list[tuple[str, str, str]]:
+    """(address, code, text) of each refusal a version-0 reply lists."""
+    found = []
+    for part in reply.split(V0_REFUSAL)[1:]:
+        if match := V0_REFUSED.fullmatch(part):
+            found.append((match["address"], match["code"], match["text"] or ""))
+    return found
+
+
+def _v0_reply(code: str, text: str) -> str:
+    return f"a reply without a code ({text})" if code == "-1" else f"{code} {text}".strip()
 
 
 def _from_version_1(db: sqlite3.Connection) -> None:

@@ -1,19 +1,13 @@
 """Mass mailing: every authority its letter, exactly once, with a ledger that proves it.
 
 Everything is checked before the first message goes: the manifest, every PDF against its
-hash, every address, every letter's verdict. Then, letter by letter: its bytes are read once
-and hashed, the letter is claimed in the ledger (which judges it again, as it stands at that
-moment, against those bytes), and exactly those bytes go; each outcome is committed to the
-ledger before the next message.
+hash, every address, every letter's cover note, every letter's verdict. Then `run.py` sends
+letter by letter.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,14 +18,12 @@ from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.data.schema import COPY_ROLES
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
-from lgsco_letters.mail.delivery import Connection, Result, Server, deliver, message_bytes
+from lgsco_letters.mail.delivery import Server, message_bytes
 from lgsco_letters.mail.envelope import CC_FIELDS
-from lgsco_letters.mail.ledger import Ledger, LetterRecord, Sending, SendStatus
-from lgsco_letters.mail.message import compose, message_id
-from lgsco_letters.mail.verdict import Built, Reason, Verdict, decide
+from lgsco_letters.mail.ledger import Ledger, LetterRecord, SendStatus
+from lgsco_letters.mail.message import Cover, compose, message_id, render_covers
+from lgsco_letters.mail.verdict import Built, Reason, decide
 from lgsco_letters.render.templating import Templates
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,6 +48,7 @@ class Planned:
     cc: list[str]
     resend: bool  # named by --resend
     record: LetterRecord  # as the ledger held it when the run was planned
+    cover: Cover  # its cover note, rendered before anything goes
 
 
 @dataclass(frozen=True)
@@ -63,6 +56,8 @@ class Held:
     authority: str
     reason: Reason
     why: str
+    slug: str = ""
+    sha256: str = ""  # the manifest's, for a letter held back while another run sends it
 
 
 @dataclass
@@ -70,6 +65,7 @@ class Plan:
     to_send: list[Planned] = field(default_factory=list)
     already_sent: list[str] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)
+    sent_meanwhile: list[str] = field(default_factory=list)  # by another run, during this one
 
 
 def cc_for(authority: Authority, cc: list[str]) -> list[str]:
@@ -112,8 +108,11 @@ def _chosen(year: Year, options: SendOptions) -> tuple[list[Authority], set[str]
     return chosen, {authority.slug for authority in resend}
 
 
-def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -> Plan:
-    """Decide, for every chosen authority, whether to send, skip or hold back its letter."""
+def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
+              templates: Templates) -> Plan:
+    """Decide, for every chosen authority, whether to send, skip or hold back its letter; every
+    chosen letter's cover note is rendered first, so that a template's fault stops the run
+    before anything is claimed, sent or recorded."""
     _check_addresses(options)
     _check_copied(year, options)
     chosen, resend = _chosen(year, options)
@@ -122,6 +121,7 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
                 if (problem := letter_problem(authority, rows.get(authority.slug), out_dir))]
     if problems:
         raise DataError(problems)
+    covers = render_covers(templates, year, chosen, options.sender)
     records, plan = ledger.records(), Plan()
     for authority in chosen:
         sha256, record = rows[authority.slug]["sha256"], records.get(authority.slug,
@@ -131,11 +131,13 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
         if verdict.may_go:
             plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf", sha256,
                                         cc_for(authority, options.cc),
-                                        authority.slug in resend, record))
+                                        authority.slug in resend, record,
+                                        covers[authority.slug]))
         elif verdict.reason == Reason.SENT:
             plan.already_sent.append(authority.name)
         else:
-            plan.held.append(Held(authority.name, verdict.reason, verdict.why_held))
+            plan.held.append(Held(authority.name, verdict.reason, verdict.why_held,
+                                  authority.slug, sha256))
     return plan
 
 
@@ -172,27 +174,16 @@ def resends(record: LetterRecord, resend: bool) -> int:
                                                               SendStatus.BOUNCED) else 0)
 
 
-@dataclass
-class SendOutcome:
-    authority: str
-    result: Result | None  # None: not sent, for `held` (found when its turn came)
-    held: Verdict | None = None
-
-
 def _domain(sender: str) -> str:
     return sender.rsplit("@", 1)[-1]
 
 
-def _message_id(item: Planned, year: Year, options: SendOptions, record: LetterRecord) -> str:
+def message_id_for(item: Planned, year: Year, options: SendOptions, record: LetterRecord) -> str:
     return message_id(year, item.authority, item.sha256, _domain(options.sender),
                       resends(record, item.resend))
 
 
-def _last_id(record: LetterRecord) -> int | None:
-    return record.latest.id if record.latest else None
-
-
-def _read_once(item: Planned) -> tuple[bytes, Built]:
+def read_once(item: Planned) -> tuple[bytes, Built]:
     """The letter's bytes, read once: what is hashed is what is attached."""
     try:
         data = item.path.read_bytes()
@@ -209,73 +200,15 @@ def write_eml_files(plan: Plan, year: Year, templates: Templates,
 
     written, held = [], []
     for item in plan.to_send:
-        data, built = _read_once(item)
+        data, built = read_once(item)
         verdict = decide(item.authority, built, item.record, resend=item.resend,
                          allow_specimen=options.allow_specimen)
         if not verdict.may_go:
             held.append(Held(item.authority.name, verdict.reason, verdict.why_held))
             continue
-        message = compose(templates, year, item.authority, data, sender=options.sender,
-                          cc=item.cc, msgid=_message_id(item, year, options, item.record))
+        message = compose(item.cover, year, item.authority, data, sender=options.sender,
+                          cc=item.cc, msgid=message_id_for(item, year, options, item.record))
         target = options.dry_run / f"{item.authority.slug}.eml"
         write_atomic(target, message_bytes(message))
         written.append(target)
     return written, held
-
-
-def send_all(plan: Plan, year: Year, templates: Templates, options: SendOptions,
-             ledger: Ledger, report: Callable[[SendOutcome], None]) -> list[SendOutcome]:
-    connection = Connection(options.server)
-    outcomes, interval, last = [], 60.0 / options.rate if options.rate else 0.0, None
-    try:
-        if plan.to_send:
-            connection.open_early()
-        for item in plan.to_send:
-            if last is not None and interval:
-                time.sleep(max(0.0, interval - (time.monotonic() - last)))
-            last = time.monotonic()
-            outcomes.append(_send_one(item, year, templates, options, ledger, connection))
-            report(outcomes[-1])
-    finally:
-        connection.close()
-    return outcomes
-
-
-def _send_one(item: Planned, year: Year, templates: Templates, options: SendOptions,
-              ledger: Ledger, connection: Connection) -> SendOutcome:
-    authority = item.authority
-    data, built = _read_once(item)
-    recipient, cc = authority.recipient.email, item.cc
-
-    def sending(record: LetterRecord) -> Sending:
-        return Sending(authority.slug, authority.name, recipient, ", ".join(cc), built.on_disk,
-                       _message_id(item, year, options, record), resends(record, item.resend))
-
-    def judge(record: LetterRecord) -> Verdict:
-        # --resend overrides the record it was given for: a delivery another run has made
-        # since is not sent again
-        resend = item.resend and _last_id(record) == _last_id(item.record)
-        return decide(authority, built, record, resend=resend,
-                      allow_specimen=options.allow_specimen)
-
-    verdict, claimed = ledger.claim(authority.slug, judge, sending)
-    if claimed is None:
-        return SendOutcome(authority.name, None, verdict)
-    delivery = claimed.id
-    try:
-        message = compose(templates, year, authority, data, sender=options.sender, cc=cc,
-                          msgid=claimed.sending.message_id)
-        result = deliver(connection, message, options.sender, recipient, cc, options.retries,
-                         options.backoff, on_attempt=lambda: ledger.attempt(delivery),
-                         before_data=lambda: ledger.handing_over(delivery))
-    except LettersError:
-        with contextlib.suppress(LettersError):
-            ledger.release(delivery)
-        raise  # the server or the login is wrong for every letter: stop the run
-    except Exception as error:  # one letter's bug must not keep the councils after it waiting
-        logger.debug("sending to %s failed", authority.name, exc_info=True)
-        connection.close()
-        result = Result(SendStatus.FAILED_PERMANENT, f"unexpected error: {type(error).__name__}:"
-                                                     f" {error} (-v shows the details)")
-    ledger.finish(delivery, result.status, result.reply, result.warning)
-    return SendOutcome(authority.name, result)

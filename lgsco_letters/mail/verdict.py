@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lgsco_letters.data.addresses import visible_address
 from lgsco_letters.data.models import Authority
 from lgsco_letters.mail.envelope import Envelope
 from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
@@ -98,8 +99,7 @@ def _build(authority: Authority, built: Built, record: LetterRecord) -> Verdict 
 def _ledger(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
     latest, sent = record.latest, record.last_sent
     if latest is not None and latest.claimed_live:
-        claimant = latest.claimed_by.describe()
-        return Verdict(Reason.BEING_SENT, f"being sent by another run ({claimant}): left to it")
+        return Verdict(Reason.BEING_SENT, _being_sent(authority, latest))
     if sent is not None:
         warning = _sent_warning(record, sent)
         if sent.sha256 == built.sha256:
@@ -109,7 +109,7 @@ def _ledger(authority: Authority, built: Built, record: LetterRecord) -> Verdict
     if latest is None:
         return None
     if latest.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
-        return Verdict(Reason.UNKNOWN, f"outcome unknown: {_reply(latest, INTERRUPTED)}")
+        return Verdict(Reason.UNKNOWN, f"outcome unknown: {_unknown(latest)}")
     if latest.status == SendStatus.BOUNCED:
         return _bounced(authority, built, record, latest)
     if latest.status == SendStatus.FAILED_PERMANENT:
@@ -186,11 +186,27 @@ def _ready(record: LetterRecord) -> Verdict:
 
 
 def _to(delivery: Delivery) -> str:
-    return f" to {delivery.recipient}" + (f", cc {delivery.cc}" if delivery.cc else "")
+    copies = ", ".join(visible_address(cc.strip()) for cc in delivery.cc.split(","))
+    return f" to {visible_address(delivery.recipient)}" + (f", cc {copies}" if delivery.cc
+                                                          else "")
 
 
-def _reply(delivery: Delivery, otherwise: str) -> str:
-    return delivery.reply or otherwise
+def _unknown(delivery: Delivery) -> str:
+    """Why a delivery's outcome is unknown. One still `sending` whose run has ended (no live
+    claim) was interrupted while it was handed over, whatever its reply said before."""
+    if delivery.status == SendStatus.SENDING:
+        return INTERRUPTED
+    return delivery.reply or INTERRUPTED
+
+
+def _being_sent(authority: Authority, latest: Delivery) -> str:
+    claimant = latest.claimed_by
+    words = f"being sent by another run ({claimant.describe()}): left to it"
+    if claimant.here:
+        return words
+    return (f"{words}; if that run is gone (another machine, a container, a renamed host), "
+            f"send --release \"{authority.name}\" gives its claim up (its outcome is then "
+            "unknown: that run may have handed it over)")
 
 
 def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
@@ -212,11 +228,11 @@ def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
 
 def _outcome(record: LetterRecord, delivery: Delivery) -> str:
     if delivery.status in (SendStatus.UNKNOWN, SendStatus.SENDING):
-        return f"its outcome is unknown: {_reply(delivery, INTERRUPTED)}"
+        return f"its outcome is unknown: {_unknown(delivery)}"
     notice = record.notice(delivery)
     if delivery.status == SendStatus.BOUNCED and notice is not None:
         return f"it bounced: {notice.explained()}"
-    return f"it failed: {_reply(delivery, INTERRUPTED)}"
+    return f"it failed: {delivery.reply}"
 
 
 def _log_says(record: LetterRecord) -> str:

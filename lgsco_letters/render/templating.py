@@ -192,6 +192,28 @@ def fault_of(error: RenderError, authority: Authority) -> Problem:
     return Problem(authority.source, str(error), authority.line, authority.name)
 
 
+SHARED = 3  # a fault in more letters than this is said once, with the count
+
+
+def fault_problems(failures: dict[tuple, list[Authority]], total: int,
+                   folder: Path) -> list[Problem]:
+    """Template faults as problems: `failures` maps each fault's (template, line, what) to the
+    letters it spoils. A fault in many letters (or in every one) is said once, at its place in
+    the template, with the count; one in a few, under each letter's data."""
+    problems = []
+    for (path, line, message), authorities in failures.items():
+        everyone = len(authorities) == total > 1
+        if path is None or (len(authorities) <= SHARED and not everyone):
+            described = describe_parts((path, line, message), folder)
+            problems += [Problem(a.source, described, a.line, a.name) for a in authorities]
+            continue
+        names = ", ".join(a.name for a in authorities[:SHARED])
+        more = f" and {len(authorities) - SHARED} more" if len(authorities) > SHARED else ""
+        problems.append(Problem(path, f"{message} (in {len(authorities)} of {total} letters: "
+                                      f"{names}{more})", line))
+    return problems
+
+
 def template_error_parts(error: Exception, folder: Path, context: dict[str, Any] | None = None
                          ) -> tuple[Path | None, int | None, str]:
     """Which template (a path), which line, and what, for a failure while rendering; with the

@@ -371,3 +371,31 @@ def test_build_counts_layout_warnings_and_status_shows_them(three, tmp_path, mon
     letters = json.loads(run_here("status", "--format", "json").output)["letters"]
     assert {letter["slug"]: letter["layout"] for letter in letters}[
         "council-of-the-isles-of-scilly"] == "underfilled page-count"
+
+
+def test_a_build_stopped_by_a_folder_it_cannot_write_counts_only_what_it_wrote(three, tmp_path):
+    """`build --only NAME --force` into an immutable folder writes nothing: it says so, and
+    never counts the letters it left alone as written."""
+    from lgsco_letters.build.builder import BuildStopped
+
+    out = tmp_path / "out"
+    build(three, out)
+    made = subprocess.run(["chattr", "+i", str(out)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"chattr +i is not possible here: {made.stderr.strip()}")
+    try:
+        with pytest.raises(BuildStopped) as stopped:
+            build(three, out, selected={"adur-district-council"}, force=True)
+    finally:
+        subprocess.run(["chattr", "-i", str(out)], check=True)
+    said = str(stopped.value)
+    assert "Operation not permitted" in said
+    assert "0 letters written before it stopped." in said, said
+
+
+def test_the_summary_of_a_build_of_some_letters_counts_only_those(run, three, tmp_path):
+    out = tmp_path / "out"
+    assert run("build", "--data", three, "--out", out).exit_code == 0
+    again = run("build", "--data", three, "--out", out, "--only", "adur", "--force")
+    assert again.exit_code == 0, again.output
+    assert "1 built, 0 unchanged, 0 failed, 2 left alone (not named by --only) in " in again.output

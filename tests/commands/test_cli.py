@@ -58,7 +58,8 @@ def test_build_only_named_letters(project, make_year):
     written = sorted(path.name for path in (folder / "out" / "2017-18").glob("*.pdf"))
     assert written == ["bromsgrove-district-council.pdf", "council-of-the-isles-of-scilly.pdf"]
     assert "Building 2 letters of 2017-18 into out/2017-18 (2 workers)" in result.output
-    assert "2 built, 0 unchanged, 0 failed in " in result.output
+    assert "2 built, 0 unchanged, 0 failed, 1 left alone (not named by --only) in " in (
+        result.output)
     assert " s: out/2017-18/manifest.csv\n" in result.output
 
 
@@ -320,6 +321,15 @@ def test_a_bug_is_one_line_and_exit_3(project, monkeypatch):
                              "it happened.\n")
     with pytest.raises(KeyError):
         invoke("-v", "list")
+    with pytest.raises(KeyError):  # after the command's name too, as the hints put it
+        invoke("list", "-v")
+
+
+def test_every_command_takes_v_after_its_name():
+    from lgsco_letters.cli import cli
+
+    for name, command in cli.commands.items():
+        assert any("-v" in param.opts for param in command.params), name
 
 
 def test_the_config_is_found_from_a_folder_below(project, make_year):

@@ -4,9 +4,10 @@ address), and only as the approval log records it; against the real SMTP server.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 
-from helpers.mail import NAMES, address, approve_all, ledger_rows, send
+from helpers.mail import NAMES, SENDER, address, approve_all, ledger_rows, send
 
 ALPHA = NAMES[0]
 
@@ -53,6 +54,29 @@ def test_a_changed_address_needs_a_new_approval_not_a_rebuild(run, year, smtp):
     assert [rs for _, rs, _ in smtp.recorder.messages] == [["someone.else@alpha.example.org"]]
     assert status_json(run, year)[ALPHA]["sent_to"] == {"to": "someone.else@alpha.example.org",
                                                         "cc": ""}
+
+
+def test_an_address_that_only_looks_the_same_is_shown_so_that_it_does_not(run, year, smtp):
+    """Cyrillic "\u0441\u0435" for "ce" (one script: no mix to refuse): wherever an address
+    is shown for approval or comparison, its characters beyond ASCII are spelt out."""
+    look_alike = "\u0441\u0435@alpha.example.org"
+    spelt = ("\\u0441\\u0435@alpha.example.org (not plain ASCII: \\u0441 CYRILLIC SMALL LETTER "
+             "ES, \\u0435 CYRILLIC SMALL LETTER IE)")
+    change_in_data(year, address(ALPHA), look_alike)
+    changed = (f"  {ALPHA}: held back: the address changed since approval: approve it again "
+               f"(approved to ce@alpha.example.org; now to {spelt})")
+    held = send(run, year, smtp, "--only", ALPHA)
+    assert changed in held.output.splitlines()
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert changed in status.output.splitlines()
+    again = approve(run, year, "alpha", "--as", "Sam Second")
+    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+                            f"  {ALPHA}: to {spelt}\n")
+    every = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
+    assert f"  {ALPHA}: approved: approved by Sam Second on " in every.output
+    assert every.output.split(f"  {ALPHA}: approved: ")[1].splitlines()[0].endswith(
+        f", to {spelt}")
+    assert status_json(run, year)[ALPHA]["approved_for"]["to"] == look_alike  # as data, raw
 
 
 def with_link_officers(run, year) -> None:
@@ -147,12 +171,56 @@ def test_a_dry_run_counts_each_held_letter_once_under_its_first_reason(run, unap
     dry = ("send", "--data", year / "2017-18", "--out", year / "out", "--from",
            "annual.review@lgo.example.org", "--dry-run", tmp_path / "eml")
     result = run(*dry)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # as a real run: nothing chosen would go
     assert result.output.splitlines()[:2] == [
         "0 letters to send from annual.review@lgo.example.org to "
         f"{tmp_path / 'eml'} (dry run); 0 already sent; 6 held back.",
         "  6 letters not approved, held back: lgsco-letters approve NAME... (or --all) --as "
         "PERSON (-v lists them)"]
     approve_all(year)
+    approved = run(*dry)
+    assert approved.exit_code == 1
     assert "  6 specimen letters held back: --allow-specimen sends them (-v lists them)" in (
-        run(*dry).output.splitlines())
+        approved.output.splitlines())
+    assert run(*dry, "--allow-specimen").exit_code == 0  # every letter chosen would go
+
+
+def test_the_letters_of_one_year_are_never_approved_or_sent_from_another_years_folder(
+        run, year, smtp):
+    """`--data` of 2018-19 with `--out` of 2017-18 would attach 2017-18's PDFs as 2018-19's
+    letters, recorded in 2017-18's ledger: refused, naming both years."""
+    other = year / "2018-19"
+    shutil.copytree(year / "2017-18", other)
+    text = (other / "year.yaml").read_text(encoding="utf-8")
+    (other / "year.yaml").write_text(text.replace("year: 2017-18", "year: 2018-19"),
+                                     encoding="utf-8")
+    said = (f"{year / 'out'} holds the letters of 2017-18 (its manifest says so), but {other} "
+            "is the year 2018-19: a year's letters are built, approved, sent and recorded only "
+            "in its own output folder. Give --out the folder of 2018-19 (by default "
+            "out/2018-19), not another year's.")
+    ledger = (year / "out" / "sent.sqlite").read_bytes()
+    commands = [("send", "--smtp", f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes"),
+                ("send", "--from", SENDER, "--dry-run", year / "eml"),
+                ("approve", "--all", "--as", "Pat Signer"), ("status",), ("build",)]
+    for command in commands:
+        result = run(*command, "--data", other, "--out", year / "out")
+        assert result.exit_code == 2, (command, result.output)
+        assert said in result.output, command
+    assert smtp.recorder.messages == []
+    assert (year / "out" / "sent.sqlite").read_bytes() == ledger
+    assert not (year / "eml").exists()
+
+    # a manifest from before it said its year: the folder's name, when it is a year's
+    built = year / "built" / "2017-18"
+    shutil.copytree(year / "out", built)
+    rows = json.loads((built / "manifest.json").read_text())
+    (built / "manifest.json").write_text(json.dumps([
+        {key: value for key, value in row.items() if key != "year"} for row in rows]))
+    result = run("send", "--from", SENDER, "--dry-run", year / "eml", "--data", other, "--out",
+                 built)
+    assert result.exit_code == 2
+    assert f"{built} holds the letters of 2017-18 (its name says so), but {other}" in (
+        result.output)
+    fine = run("send", "--from", SENDER, "--dry-run", year / "eml", "--data", year / "2017-18",
+               "--out", built)
+    assert fine.exit_code == 1, fine.output  # its own year: only the specimen held back

@@ -6,6 +6,7 @@ import collections
 import email
 import email.policy
 import hashlib
+import json
 import os
 import pty
 import shutil
@@ -351,7 +352,7 @@ def test_letters_copied_to_an_officer_are_sent_to_that_officer(run, year, smtp, 
 def test_dry_run_writes_messages_and_sends_nothing(run, year, smtp, tmp_path):
     result = run("send", "--data", year / "2017-18", "--out", year / "out", "--from", SENDER,
                  "--dry-run", tmp_path / "eml")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the specimen would be held back
     assert "Wrote 5 messages to " in result.output
     files = sorted(path.name for path in (tmp_path / "eml").iterdir())
     assert files == sorted(f"{name.lower().replace(' ', '-')}.eml"
@@ -592,8 +593,6 @@ def test_the_ledger_file_alone_is_complete_after_a_run(run, year, smtp, tmp_path
 
 
 def test_a_forged_manifest_entry_stops_the_run(run, year, smtp):
-    import json
-
     manifest = year / "out" / "manifest.json"
     rows = json.loads(manifest.read_text())
     target = year / "elsewhere.txt"
@@ -668,15 +667,22 @@ def test_an_international_address_goes_only_where_the_server_offers_smtputf8(run
     try:
         result = send(run, year, plain, *only)
         assert result.exit_code == 1
-        assert "failed-permanent: Alpha Borough Council (an address is not plain ASCII, " \
-               "which needs SMTPUTF8" in result.output
+        cannot = (f"its address jos\\u00e9@alpha.example.org (not plain ASCII: \\u00e9 LATIN "
+                  f"SMALL LETTER E WITH ACUTE) needs SMTPUTF8, which 127.0.0.1:{plain.port} does "
+                  "not offer: send it through a server that does (nothing was recorded: a "
+                  "re-run tries it again)")
+        assert f"  not sent: Alpha Borough Council ({cannot})" in result.output
+        assert "refused" not in result.output.split("Not sent")[0]
         assert len(plain.recorder.to(address(NAMES[1]))) == 1  # the run went on
+        assert "Alpha Borough Council" not in ledger_rows(year)  # not the server's refusal
+        status = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
+        assert "  Alpha Borough Council: approved: approved by Pat Signer on " in status.output
     finally:
         plain.stop()
     utf8 = Server(free_port(), Recorder())  # aiosmtpd's Controller offers SMTPUTF8
     utf8.start()
     try:
-        result = send(run, year, utf8, "--resend", "Alpha Borough Council")
+        result = send(run, year, utf8, "--only", "Alpha Borough Council")
         assert result.exit_code == 0, result.output
         (message,) = utf8.recorder.to("josé@alpha.example.org")
         assert message["To"] == "josé@alpha.example.org"
@@ -684,23 +690,66 @@ def test_an_international_address_goes_only_where_the_server_offers_smtputf8(run
         utf8.stop()
 
 
+def test_a_cc_the_server_cannot_carry_is_left_out_with_a_warning_not_the_council(run, year):
+    """A Cc that is not plain ASCII, on a server without SMTPUTF8: the council gets its letter,
+    and the warning names the Cc that could not be copied."""
+    with_officers(year)
+    csv_path = year / "2017-18" / "authorities.csv"
+    csv_path.write_text(csv_path.read_text(encoding="utf-8").replace(
+        "lo@alpha.example.org", "lo.jos\u00e9@alpha.example.org"), encoding="utf-8")
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    approve_all(year)
+    plain = Server(free_port(), Recorder(), enable_SMTPUTF8=False)
+    plain.start()
+    try:
+        result = send(run, year, plain, "--only", "Alpha Borough Council", "--cc",
+                      "link_officer_email", "--cc", "monitoring_officer_email")
+    finally:
+        plain.stop()
+    assert result.exit_code == 0, result.output
+    assert [rcpts for _, rcpts, _ in plain.recorder.messages] == [
+        [address(NAMES[0]), "mo@alpha.example.org"]]
+    (message,) = plain.recorder.to(address(NAMES[0]))
+    assert message["Cc"] == "mo@alpha.example.org"  # only the copies that were made
+    warning = ("the Cc lo.jos\\u00e9@alpha.example.org (not plain ASCII: \\u00e9 LATIN SMALL "
+               f"LETTER E WITH ACUTE) was not copied: it needs SMTPUTF8, which "
+               f"127.0.0.1:{plain.port} does not offer")
+    assert f"Sent, with a warning (1; status shows them):\n  {NAMES[0]}: {warning}\n" in (
+        result.output)
+    assert ledger_rows(year)[NAMES[0]][0] == "sent"
+    status = run("status", "--data", year / "2017-18", "--out", year / "out", "--format",
+                 "json")
+    (alpha,) = [letter for letter in json.loads(status.output)["letters"]
+                if letter["authority"] == NAMES[0]]
+    assert alpha["state"] == "sent" and alpha["warning"] == warning
+
+
 def test_one_letters_unexpected_error_does_not_stop_the_run(run, year, smtp, monkeypatch):
-    from lgsco_letters.mail import mailing
+    """A bug is never recorded as the server's refusal: the letter is given back, unsent and
+    unrecorded, the councils after it get theirs, and the run ends with the exit code of a bug."""
+    from lgsco_letters.mail import run as mail_run
 
-    real = mailing.compose
+    real = mail_run.compose
 
-    def compose(templates, year, authority, *args, **kwargs):
+    def compose(cover, year, authority, *args, **kwargs):
         if authority.name == NAMES[1]:
             raise RuntimeError("a fault nobody foresaw")
-        return real(templates, year, authority, *args, **kwargs)
+        return real(cover, year, authority, *args, **kwargs)
 
-    monkeypatch.setattr(mailing, "compose", compose)  # a bug cannot be caused otherwise
+    monkeypatch.setattr(mail_run, "compose", compose)  # a bug cannot be caused otherwise
     result = send(run, year, smtp)
-    assert result.exit_code == 1
-    assert ("failed-permanent: Beta District Council (unexpected error: RuntimeError: a fault "
-            "nobody foresaw (-v shows the details))") in result.output
+    assert result.exit_code == 3, result.output
+    assert ("  not sent: Beta District Council (an unexpected error before its message was "
+            "handed over (RuntimeError: a fault nobody foresaw), so nothing went to it and "
+            "nothing is recorded; a bug in lgsco-letters (-v shows where); a re-run tries it "
+            "again)") in result.output
+    assert "refused" not in result.output.split("Not sent")[0]
+    assert "A letter was not sent because of an unexpected error in lgsco-letters" in (
+        result.output)
     assert len(smtp.recorder.messages) == 4
-    assert ledger_rows(year)[NAMES[1]][0] == "failed-permanent"
+    assert NAMES[1] not in ledger_rows(year)
+    status = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
+    assert "  Beta District Council: approved: approved by Pat Signer on " in status.output
 
 
 def test_many_held_back_letters_are_counted_not_listed(run, unapproved, smtp):
@@ -726,4 +775,7 @@ def test_many_held_back_letters_are_counted_not_listed(run, unapproved, smtp):
     verbose = run("-v", "send", "--data", year / "2017-18", "--out", year / "out", "--smtp",
                   f"127.0.0.1:{smtp.port}", "--from", SENDER, "--yes")
     assert "  held back: Alpha Borough Council: specimen letter" in verbose.output
+    after = send(run, year, smtp, "-v")  # where the hint "(-v lists them)" puts it
+    assert after.exit_code == 1, after.output
+    assert "  held back: Alpha Borough Council: specimen letter" in after.output
     assert smtp.recorder.messages == []
