@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 # code -> what it means, as the README and `--help` say it
 PROBLEMS = {
-    "overlap": "text or a rule drawn over other text",
+    "overlap": "text, a rule, an opaque image or a filled box drawn over other text",
     "outside": "content outside the page's printable area",
-    "split": "a table or figure split across pages",
+    "split": "a table or figure split across pages, or a table apart from its caption",
     "heading-last": "a heading left last on a page",
 }
 PAGE_COUNT = "page-count"
@@ -25,6 +25,8 @@ WARNINGS = {
     "underfilled": "a page other than the last filled less than half",
     "short-last-line": "a paragraph whose last line is a single short word",
     "page-count": "a page count unlike most of the year's",
+    "image-over-text": "an image that may be transparent (SVG, or with an alpha channel) "
+                       "meeting text",
 }
 CODES = {**PROBLEMS, **WARNINGS}
 
