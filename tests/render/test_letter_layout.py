@@ -102,6 +102,81 @@ def test_no_page_before_the_last_is_under_half_filled(letters, key):
     assert all(filled >= 0.5 for filled in reaches[:-1]), reaches
 
 
+# ---- the 2019 letter at its longest -------------------------------------------------------
+
+# Each measure's paragraph as issue 21 will have it, ending with the council's own rate the year
+# before (bound to the word before it, as the letter binds every rate): about three lines more.
+PREVIOUS_YEAR = [(f"The average for {{{{ group }}}} was&nbsp;{{{{ percent({key}.group_rate) }}}}.",
+                  f"The average for {{{{ group }}}} was&nbsp;{{{{ percent({key}.group_rate) }}}}. "
+                  f"In 2017-18 it was&nbsp;{rate}%.")
+                 for key, rate in (("upheld", 57), ("compliance", 100), ("remedy", 12))]
+CROWDED = ("Forest Heath District Council",  # abolished: the successor's sentence
+           "Borough Council of Kings Lynn and West Norfolk", "City of London Corporation",
+           "Kent County Council", "Adur District Council", "Council of the Isles of Scilly")
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    """The 2019 letter with all it may hold: the successor's sentence, a "Copied to" line
+    naming both officers (each council has given their addresses) and the three sentences on
+    the year before; each rendered for real, with the layout check's findings."""
+    from helpers import copy_templates, edit_file, headline_csv
+    from lgsco_letters.render.pdf import LetterRenderer
+    from lgsco_letters.render.templating import render_letter_html
+
+    root = tmp_path_factory.mktemp("crowded")
+    templates = copy_templates(root / "templates")
+    for old, new in PREVIOUS_YEAR:
+        edit_file(templates / "letter-2019.html", old, new)
+    folder = root / "2018-19"
+    folder.mkdir()
+    (folder / "year.yaml").write_text((HEADLINE_YEAR / "year.yaml").read_text()
+                                      + "copied_to: [link officer, monitoring officer]\n")
+
+    lines = headline_csv(*CROWDED).splitlines()
+    officers = [f"{line},complaints@{n}.example.org,monitoring@{n}.example.org"
+                for n, line in enumerate(lines[1:])]
+    (folder / "authorities.csv").write_text("\n".join(
+        [f"{lines[0]},link_officer_email,monitoring_officer_email", *officers]) + "\n")
+    year, renderer = load_year(folder, templates), LetterRenderer(templates)
+    letters = {}
+    for authority in year.authorities:
+        pdf = renderer.render(render_letter_html(Templates(templates), year, authority))
+        path = root / f"{authority.slug}.pdf"
+        path.write_bytes(pdf.data)
+        letters[authority.name] = (path, pdf.layout)
+    renderer.close()
+    return letters
+
+
+@pytest.mark.parametrize("name", CROWDED)
+def test_the_longest_2019_letter_fills_every_page_but_the_last(crowded, name):
+    """Read from the real PDF: no page before the last under half filled, however much the
+    letter holds; two pages, the statistics whole; and the layout check finds nothing."""
+    path, layout = crowded[name]
+    text = " ".join(pdf_text(path).split())
+    assert "In 2017-18 it was 57%." in text and "Copied to: link officer, monitoring officer" \
+        in text
+    with open_pdf(path) as pdf:
+        reaches = [reach(page) for page in pdf.pages]
+    assert len(reaches) == 2 and all(filled >= 0.5 for filled in reaches[:-1]), reaches
+    assert layout == ()
+    second = PdfReader(path).pages[-1].extract_text()
+    for caption in ("Complaints and enquiries received", "Decisions made", "Notes"):
+        assert caption in second  # the statistics kept whole, on the last page
+
+
+def test_the_abolished_councils_letter_runs_on_into_the_statistics(crowded):
+    """Forest Heath's letter runs over its first page: its closing lines, the signature and
+    the statistics share the second, which is well filled."""
+    path, _ = crowded["Forest Heath District Council"]
+    reader = PdfReader(path)
+    second = " ".join(reader.pages[1].extract_text().split())
+    assert "Yours sincerely," in second and "Local Authority Report: Forest Heath" in second
+    with open_pdf(path) as pdf:
+        assert reach(pdf.pages[1]) > 0.6
+
+
 def test_a_headline_letter_is_the_letter_then_the_statistics_page(letters):
     """2018-19's letter fits its first page, signature and all; the statistics follow."""
     for key in ("adur-2019", "kings-lynn-2019", "city-of-london-2019"):
