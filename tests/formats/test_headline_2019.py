@@ -454,3 +454,37 @@ def test_the_bundled_year_never_says_of_the_1():
     said = [a.name for a in year.authorities
             if re.search(r"of the 1 [a-z]", render_letter_html(templates, year, a))]
     assert said == []
+
+
+def nearly_all(row):
+    """Adur complied with 249 of 250 recommendations due (99.6%), and upheld 1 of 250
+    complaints investigated (0.4%)."""
+    if row["authority"] == "Adur District Council":
+        row.update({"recommendations_due": "250", "recommendations_complied_on_time": "249",
+                    "recommendations_complied_late": "0", "decided_not_upheld": "249",
+                    "decided_upheld": "1", "decided_total": "",
+                    "remedied_by_ombudsman": "1", "remedied_by_authority_before_ombudsman": "0"})
+    return row
+
+
+def test_a_rate_short_of_all_is_never_shown_as_100(headline_year, run, tmp_path):
+    """One rule everywhere a rate is shown: the letter, its chart, `summary` and the site."""
+    from lgsco_letters.publish.records import record
+
+    folder = headline_year(headline_csv(*FOUR, edit=nearly_all))
+    target = tmp_path / "adur.pdf"
+    assert run("preview", "adur", "--data", folder, "--out", target).exit_code == 0
+    text = " ".join(pdf_text(target).split())
+    assert ("Your authority complied with 249 of the 250 recommendations due in the year, 99%. "
+            "The average for district councils was 99%. A rate below 100% is rare, and should "
+            "be scrutinised.") in text
+    assert "We upheld 1 of the 250 complaints we investigated in detail, 1%." in text
+    alt = next(a for a in figure_alts(target) if a.startswith("Bar chart"))
+    assert ("Complaints upheld, 1% against" in alt
+            and "Compliance with Ombudsman recommendations, 99% against 99%" in alt)
+    summary = json.loads(run("summary", "--data", folder, "--format", "json").output)
+    assert summary["groups"]["district"]["compliance_rate"] == 99
+    year = load_year(folder)
+    adur = next(a for a in year.authorities if a.name == "Adur District Council")
+    published = record(year, adur)
+    assert (published["compliance_rate"], published["uphold_rate"]) == (99, 1)
