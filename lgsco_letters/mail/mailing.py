@@ -29,6 +29,7 @@ from lgsco_letters.mail.envelope import CC_FIELDS
 from lgsco_letters.mail.ledger import Ledger, LetterRecord, Sending, SendStatus
 from lgsco_letters.mail.message import compose, message_id
 from lgsco_letters.mail.verdict import Built, Reason, Verdict, decide
+from lgsco_letters.render.findings import failed_build
 from lgsco_letters.render.templating import Templates
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,9 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger) -
 
 def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Problem | None:
     manifest = out_dir / MANIFEST_JSON
+    if row is not None and row["status"] not in SENDABLE and row.get("error"):
+        return Problem(manifest, f"has no built letter: {failed_build(row['error'])}",
+                       authority=authority.name)
     if row is None or row["status"] not in SENDABLE:
         status = "missing" if row is None else row["status"]
         return Problem(manifest, f"has no built letter (status: {status}); run lgsco-letters "

@@ -29,6 +29,18 @@ WARNINGS = {
                        "meeting text",
 }
 CODES = {**PROBLEMS, **WARNINGS}
+LAYOUT_FAILED = "layout: "  # a build's error for a letter the layout check failed, then what
+LAYOUT_ADVICE = ("fix the template (lgsco-letters check --pdf says what and where), then "
+                 "lgsco-letters build")
+
+
+def failed_build(error: str) -> str:
+    """Why a letter has no build to send, and what to do, as status, approve and send say it:
+    the layout check's problems with their advice, or the build's error."""
+    if error.startswith(LAYOUT_FAILED):
+        return (f"it failed the layout check: {error.removeprefix(LAYOUT_FAILED)}; "
+                f"{LAYOUT_ADVICE}")
+    return f"the build failed: {error}; mend it, then lgsco-letters build"
 
 
 @dataclass(frozen=True)
