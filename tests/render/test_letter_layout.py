@@ -95,6 +95,28 @@ def test_the_html_preview_draws_the_letterhead_rule_below_the_masthead(tmp_path)
     assert name_bottom <= rule_top
 
 
+def test_the_html_preview_of_a_specimen_shows_its_banner(tmp_path):
+    """The banner sat at top: -11mm (the PDF's page margin), out of the browser's window."""
+    from playwright.sync_api import sync_playwright
+
+    from helpers import CHROMIUM, CHROMIUM_ARGS
+
+    year = load_year(HEADLINE_YEAR)
+    (authority,) = select_authorities(year, ["Adur District Council"])
+    html = write_preview(year, authority, Templates(TEMPLATES), tmp_path / "adur.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        banner = page.get_by_text("SPECIMEN: made-up figures, not a letter to send")
+        shown = banner.is_visible()
+        top, height = banner.evaluate("b => [b.getBoundingClientRect().top, "
+                                      "b.getBoundingClientRect().height]")
+        head = page.evaluate("document.querySelector('.letterhead').getBoundingClientRect().top")
+        browser.close()
+    assert shown and top >= 0 and height > 5 and top + height <= head
+
+
 @pytest.mark.parametrize("key", list(LETTERS))
 def test_no_page_before_the_last_is_under_half_filled(letters, key):
     with open_pdf(letters[key]) as pdf:
@@ -228,3 +250,19 @@ def test_the_real_letter_has_no_artifact_text(letters):
     with open_pdf(letters["bromsgrove-2018"]) as pdf:
         assert not [char for page in pdf.pages for char in page.chars
                     if char.get("tag") == "Artifact"]
+
+
+def test_a_specimen_says_so_in_its_title_and_description(letters):
+    """The mark and banner are artifacts, which a screen reader passes over: the document's
+    title (shown by viewers, read first by screen readers) and its description say SPECIMEN."""
+    for key in ("adur-2018", "adur-2019"):
+        reader = PdfReader(letters[key])
+        title = reader.metadata["/Title"]
+        assert title.startswith("SPECIMEN \u2013 Annual Review letter 20"), title
+        assert reader.metadata["/Subject"].startswith("SPECIMEN, made-up figures, not a letter "
+                                                      "to send: Annual summary")
+        assert "SPECIMEN" in reader.metadata["/Keywords"]
+        assert reader.xmp_metadata.dc_title["x-default"] == title
+    real = PdfReader(letters["bromsgrove-2018"]).metadata
+    assert real["/Title"] == "Annual Review letter 2018 \u2013 Bromsgrove District Council"
+    assert "SPECIMEN" not in real["/Subject"] + real["/Keywords"]
