@@ -177,7 +177,7 @@ def _label(box: Any) -> str:
 def _overlaps(page: Page) -> list[Finding]:
     """Rules, images, filled boxes and text drawn over text: a sweep down the page, pairs that
     meet. Of two, the one painted later is the one over the other."""
-    inks = sorted(((bounds(ink.shape), ink) for ink in page.inks), key=lambda pair: pair[0][1])
+    inks = sorted(((ink.box, ink) for ink in page.inks), key=lambda pair: pair[0][1])
     clashes, glimpses = [], []
     for index, (box, ink) in enumerate(inks):
         for other_box, other in inks[index + 1:]:
@@ -247,7 +247,7 @@ def _outside(page: Page) -> list[Finding]:
     for ink in page.inks:
         if ink.kind == "fill":
             continue  # a background may run to the paper's edge
-        x0, y0, x1, y1 = bounds(ink.shape)
+        x0, y0, x1, y1 = ink.box
         reach = max(left - x0, x1 - right, top - y0, y1 - bottom)
         if reach > EPSILON:
             beyond.append((reach, ink))
@@ -280,7 +280,7 @@ def _underfilled(pages: list[Page]) -> list[Finding]:
     findings = []
     for page in pages[:-1]:
         _, top, _, bottom = page.area
-        reaches = [bounds(ink.shape)[3] for ink in page.inks
+        reaches = [ink.box[3] for ink in page.inks
                    if ink.in_flow and ink.kind != "fill"]
         if not reaches:
             continue

@@ -18,7 +18,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
 from weasyprint.stacking import StackingContext
 
-from lgsco_letters.render.geometry import Shape, meeting, rectangle
+from lgsco_letters.render.geometry import Shape, bounds, meeting, rectangle
 
 CAP_HEIGHT, X_HEIGHT, DESCENT = 0.72, 0.52, 0.21  # of the em, as Arial and Liberation Sans
 DESCENDERS = set("gjpqyQ(),;[]{}|_@$/\\")
@@ -38,6 +38,7 @@ class Ink:
     text: str = ""
     in_flow: bool = True  # False when absolutely or fixed positioned, or a footnote
     opaque: bool = True  # an image: False when it may have transparent parts (SVG, alpha)
+    box: tuple[float, float, float, float] = (0, 0, 0, 0)  # its bounds: x0, y0, x1, y1
 
 
 class Painter:
@@ -55,12 +56,12 @@ class Painter:
              state: tuple, text: str = "", opaque: bool = True) -> None:
         matrix, clip = state
         shape = rectangle(*corners, matrix)
-        if clip is not None:
+        if clip is not None and not _within(bounds(shape), clip):
             shape = meeting(shape, clip)
             if len(shape) < 3:
                 return
         in_flow = box.element is None or id(box.element) not in self.out_of_flow
-        self.inks.append(Ink(kind, shape, len(self.inks), text, in_flow, opaque))
+        self.inks.append(Ink(kind, shape, len(self.inks), text, in_flow, opaque, bounds(shape)))
 
     # ---- the stacking contexts, as draw_stacking_context paints them ----------------------
 
@@ -158,6 +159,9 @@ class Painter:
         """Each side of the box's border that is drawn, as a rule."""
         if isinstance(box, boxes.PageBox | boxes.TextBox) or box.style["visibility"] != "visible":
             return
+        if not (box.border_top_width or box.border_right_width or box.border_bottom_width
+                or box.border_left_width):
+            return
         x, y = box.border_box_x(), box.border_box_y()
         width, height = box.border_width(), box.border_height()
         sides = {"top": (x, y, x + width, y + box.border_top_width),
@@ -189,3 +193,10 @@ class Painter:
         opaque = isinstance(image, RasterImage) and image.mode in OPAQUE_MODES
         x, y = box.content_box_x(), box.content_box_y()
         self._add("image", box, (x, y, x + box.width, y + box.height), state, opaque=opaque)
+
+
+def _within(box: tuple[float, float, float, float], clip: Shape) -> bool:
+    """Whether bounds lie inside a clip that is an upright rectangle (no clipping to do)."""
+    x0, y0, x1, y1 = bounds(clip)
+    upright = len(clip) == 4 and all(x in (x0, x1) and y in (y0, y1) for x, y in clip)
+    return upright and x0 <= box[0] and y0 <= box[1] and box[2] <= x1 and box[3] <= y1
