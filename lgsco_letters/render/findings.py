@@ -10,8 +10,11 @@ A *problem* makes the letter wrong (`check --pdf` exits 2, `build` marks the let
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+MM = 96 / 25.4  # CSS pixels in a millimetre: the check measures in pixels, speaks in mm
 
 # code -> what it means, as the README and `--help` say it
 PROBLEMS = {
@@ -88,3 +91,9 @@ def usual_pages(counts: list[int]) -> int | None:
         return None
     tally = collections.Counter(counts)
     return min(tally, key=lambda pages: (-tally[pages], pages))
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """Text as a finding quotes it: on one line, and cut short with an ellipsis if long."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return f'"{text if len(text) <= limit else text[:limit - 1] + "…"}"'

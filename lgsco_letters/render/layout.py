@@ -12,14 +12,13 @@ text (warnings). A page count unlike the year's is judged across letters, by `ch
 
 Two walks over each page: the box tree in document order says what the page holds (its
 paragraphs' lines, its last line, its tables and captions); `painting.py` says what is painted
-where, and in which order, after CSS transforms.
+where, and in which order, after CSS transforms, and `overlaps.py` what of it is drawn over text.
 
 Units are WeasyPrint's CSS pixels (1/96 in); findings speak in millimetres.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,13 +26,11 @@ from typing import Any
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 
-from lgsco_letters.render.findings import Finding
-from lgsco_letters.render.geometry import bounds, narrowest, thickness, widest
-from lgsco_letters.render.geometry import meeting as shared
+from lgsco_letters.render.findings import MM, Finding, quote
+from lgsco_letters.render.overlaps import overlaps
 from lgsco_letters.render.painting import Ink, Painter
 
-MM = 96 / 25.4  # CSS pixels in a millimetre
-EPSILON = 0.75  # px (about 0.2 mm): overlaps and overflows smaller than this are rounding
+EPSILON = 0.75  # px (about 0.2 mm): overflows smaller than this are rounding
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SPLITTABLE = {"table", "figure"}
 SHORT_WORD = 1 / 6  # a last line of one word narrower than this share of its paragraph
@@ -90,10 +87,10 @@ def read_layout(document: Any) -> tuple[Finding, ...]:
         scan.pages[-1].inks = Painter(scan.out_of_flow).paint(box)
     findings: list[Finding] = []
     for page in scan.pages:
-        findings += _overlaps(page) + _outside(page)
+        findings += overlaps(page.inks, page.area, page.number) + _outside(page)
         if page.last_leaf is not None:
             findings.append(Finding("heading-last", f'the page ends with the heading '
-                                                    f'{_quote(page.last_leaf)}', page.number))
+                                                    f'{quote(page.last_leaf)}', page.number))
     findings += _splits(scan) + _underfilled(scan.pages) + _short_last_lines(scan)
     return tuple(findings)
 
@@ -168,78 +165,11 @@ def _label(box: Any) -> str:
     """How a table or figure is named in a finding: its caption, else its kind."""
     captions = box.element.findall("caption") if box.element_tag == "table" else []
     if captions:
-        return f'the table {_quote(" ".join("".join(captions[0].itertext()).split()))}'
+        return f'the table {quote(" ".join("".join(captions[0].itertext()).split()))}'
     return f"a {box.element_tag}"
 
 
 # ---- judging the pages ------------------------------------------------------------------
-
-def _overlaps(page: Page) -> list[Finding]:
-    """Rules, images, filled boxes and text drawn over text: a sweep down the page, pairs that
-    meet. Of two, the one painted later is the one over the other."""
-    inks = sorted(((ink.box, ink) for ink in page.inks), key=lambda pair: pair[0][1])
-    clashes, glimpses = [], []
-    for index, (box, ink) in enumerate(inks):
-        for other_box, other in inks[index + 1:]:
-            if other_box[1] >= box[3]:
-                break
-            if "text" not in (ink.kind, other.kind) or not _near(box, other_box):
-                continue
-            under, over = sorted((ink, other), key=lambda each: each.order)
-            judged = _meets(under, over)
-            if judged == "problem":
-                clashes.append((under, over))
-            elif judged == "warning":
-                glimpses.append((under, over))
-    return _said("overlap", clashes, page) + _said("image-over-text", glimpses, page)
-
-
-def _near(a: tuple, b: tuple) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-
-
-def _meets(under: Ink, over: Ink) -> str | None:
-    """Whether two inks, one of them text, meet as a reader would see it: a problem, a warning
-    (an image that may be transparent where it meets the text), or nothing."""
-    text, other = (under, over) if under.kind == "text" else (over, under)
-    if other.kind == "fill" and over is not other:
-        return None  # a background under text is what backgrounds are for
-    common = shared(text.shape, other.shape)
-    if other.kind == "rule":  # a rule of any thickness across the glyphs
-        across = min(EPSILON, thickness(other.shape) / 2)
-        meets = narrowest(common) > across and widest(common) > EPSILON
-    else:
-        meets = narrowest(common) > EPSILON
-    if not meets:
-        return None
-    return "warning" if other.kind == "image" and not other.opaque else "problem"
-
-
-def _said(code: str, clashes: list[tuple[Ink, Ink]], page: Page) -> list[Finding]:
-    """The first clash on the page, in words, and how many more. A rule runs through text
-    whichever is painted first; of anything else, the later is drawn over the earlier."""
-    if not clashes:
-        return []
-    under, over = clashes[0]
-    text, other = (under, over) if under.kind == "text" else (over, under)
-    drawn = other if other.kind == "rule" else over
-    where = f"{(bounds(drawn.shape)[1] - page.area[1]) / MM:.1f} mm below the top margin"
-    also = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
-    if code == "image-over-text":
-        detail = (f"an image that may be transparent meets the text {_quote(text.text)}, "
-                  f"{where}: look at the page")
-    elif other.kind == "rule":
-        detail = f"a rule runs through the text {_quote(text.text)}, {where}"
-    else:
-        detail = f"{_what(over)} is drawn over {_what(under)}, {where}"
-    return [Finding(code, detail + also, page.number)]
-
-
-def _what(ink: Ink) -> str:
-    if ink.kind == "text":
-        return f"the text {_quote(ink.text)}"
-    return {"rule": "a rule", "image": "an image", "fill": "a filled box"}[ink.kind]
-
 
 def _outside(page: Page) -> list[Finding]:
     left, top, right, bottom = page.area
@@ -254,7 +184,7 @@ def _outside(page: Page) -> list[Finding]:
     if not beyond:
         return []
     reach, ink = max(beyond, key=lambda pair: pair[0])
-    what = _quote(ink.text) if ink.kind == "text" else f"a {ink.kind}"
+    what = quote(ink.text) if ink.kind == "text" else f"a {ink.kind}"
     also = f" (and {len(beyond) - 1} more)" if len(beyond) > 1 else ""
     return [Finding("outside", f"{what} reaches {reach / MM:.1f} mm beyond the printable area"
                                f"{also}", page.number)]
@@ -299,7 +229,7 @@ def _short_last_lines(scan: Scan) -> list[Finding]:
         if (len(lines) > 1 and not lines[-2].broken and " " not in last.text
                 and last.width < last.column * SHORT_WORD):
             findings.append(Finding("short-last-line", f"a paragraph ends with a line holding "
-                                                       f"only {_quote(last.text)}", last.page))
+                                                       f"only {quote(last.text)}", last.page))
     return findings
 
 
@@ -308,8 +238,3 @@ def _pages(numbers: set[int]) -> str:
     if len(ordered) == 1:
         return str(ordered[0])
     return ", ".join(map(str, ordered[:-1])) + f" and {ordered[-1]}"
-
-
-def _quote(text: str, limit: int = 40) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return f'"{text if len(text) <= limit else text[:limit - 1] + "…"}"'
