@@ -1,14 +1,19 @@
 """Many findings alike said once: a count and a few examples, not a line for every record.
 
-A finding shared by more than a few records (the same message about the same field, or the same
-`code`, where a check gives its findings one) becomes one, in the same shape as any other:
-`authorities.csv, authority_type: ... (in 192 rows: line 2 (Adur District Council), ...)`. `-v`
-asks for every one; JSON always has every one, for machines.
+A finding shared by more than a few records (the same message about the same field) becomes
+one, in the same shape as any other: `authorities.csv, authority_type: ... (in 192 rows: line 2
+(Adur District Council), ...)`. A finding a check gives a `code` (the layout check's, about
+letters) is alike when its code and its words are, but for its numbers and the letter's own
+name: `a rule runs through the text "OMBUDSMAN", 13.5 mm below ...` on page 1 of every letter is
+one finding, counted in letters; a rule through other words, or any other difference, is a
+finding of its own, never hidden under another. `-v` asks for every one; JSON always has every
+one, for machines.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -31,33 +36,62 @@ def group_problems(problems: list[Problem], every: bool = False, hint: str = EVE
     grouped = []
     for problem in problems:
         same = alike[_kind(problem)]
-        if len(same) <= GROUP_ABOVE:
+        if _size(same) <= GROUP_ABOVE:
             grouped.append(problem)
         elif problem is same[0]:
             grouped.append(_one_for_all(same, hint))
     return grouped
 
 
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
 def _kind(problem: Problem) -> tuple:
     code = getattr(problem, "code", None)  # a check's own name for a kind of finding
-    return (code or problem.message, problem.field, problem.sheet)
+    if code:
+        return (code, _shape(problem), problem.field, problem.sheet)
+    return (problem.message, problem.field, problem.sheet)
+
+
+def _size(same: list[Problem]) -> int:
+    """How many records share a finding: letters for a coded finding (a letter may have it on
+    two pages), else rows."""
+    if getattr(same[0], "code", None):
+        return len({(problem.file, problem.line, problem.authority) for problem in same})
+    return len(same)
+
+
+def _shape(problem: Problem) -> str:
+    """A coded finding's words without what differs from letter to letter in the same fault:
+    its numbers (a page, a distance, a share) outside quotes, and the letter's own name. What
+    is quoted (the text a rule runs through) stays: different words, a different finding."""
+    message = problem.message
+    if problem.authority:
+        message = message.replace(problem.authority, "\0")
+    parts = message.split('"')
+    return '"'.join(NUMBER.sub("#", part) if index % 2 == 0 else part
+                    for index, part in enumerate(parts))
 
 
 def _one_for_all(same: list[Problem], hint: str) -> Problem:
     files = {problem.file for problem in same}
     one_file = len(files) == 1
     file = same[0].file if one_file else Path(os.path.commonpath([str(f) for f in files]))
-    places = [_place(problem, one_file) for problem in same[:GROUP_ABOVE]]
-    noun = "row" if one_file else "file"
-    more = f" and {len(same) - GROUP_ABOVE} more{hint}"
-    return Problem(file, f"{same[0].message} (in {plural(len(same), noun)}: "
-                         f"{', '.join(places)}{more})", field=same[0].field,
+    if getattr(same[0], "code", None):  # a letter's finding: counted in letters, each once
+        places = list(dict.fromkeys(_place(problem, one_file) for problem in same))
+        count = plural(len(places), "letter")
+    else:
+        places = [_place(problem, one_file) for problem in same]
+        count = plural(len(same), "row" if one_file else "file")
+    more = f" and {len(places) - GROUP_ABOVE} more" if len(places) > GROUP_ABOVE else ""
+    return Problem(file, f"{same[0].message} (in {count}: {', '.join(places[:GROUP_ABOVE])}"
+                         f"{more}{hint})", field=same[0].field,
                    sheet=same[0].sheet if one_file else None)
 
 
 def _place(problem: Problem, one_file: bool) -> str:
     """Where one of them is, without what: `line 2 (Adur District Council)`."""
-    located = problem.located().removesuffix(f": {problem.message}").removeprefix(", ")
+    located = problem.located().removesuffix(f": {problem.message}").removeprefix(", ").strip()
     for said in (f", {problem.field}", f" ({problem.field})"):
         if problem.field and located.endswith(said):
             located = located.removesuffix(said)

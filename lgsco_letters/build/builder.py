@@ -31,7 +31,13 @@ from lgsco_letters.locking import holding
 from lgsco_letters.processes import interrupt_exit_code, stop_reason
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import css_dependencies, resolve_asset
-from lgsco_letters.render.findings import PAGE_COUNT, codes_of, usual_pages, with_page_count
+from lgsco_letters.render.findings import (
+    LAYOUT_FAILED,
+    PAGE_COUNT,
+    codes_of,
+    usual_pages,
+    with_page_count,
+)
 from lgsco_letters.render.provenance import document_identifier, engine_version
 from lgsco_letters.render.templating import STYLESHEETS, Templates, render_letter_html
 from lgsco_letters.words import plural
@@ -312,7 +318,7 @@ def _landed(letter: Letter, outcome: RenderOutcome, state: BuildState) -> None:
     letter.written = True
     problems = [finding.message for finding in outcome.layout if finding.is_problem]
     if problems:
-        letter.status, letter.error = BuildStatus.FAILED, "layout: " + "; ".join(problems)
+        letter.status, letter.error = BuildStatus.FAILED, LAYOUT_FAILED + "; ".join(problems)
     else:
         state.record(letter.authority.slug, record)
 

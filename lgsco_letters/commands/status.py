@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from lgsco_letters.errors import display_path
 from lgsco_letters.mail.ledger import SendStatus, open_ledger
 from lgsco_letters.mail.standing import LetterState, Standing, standings
 from lgsco_letters.mail.verdict import Reason
-from lgsco_letters.render.findings import CODES
+from lgsco_letters.render.findings import CODES, LAYOUT_ADVICE, problem_codes
 from lgsco_letters.words import plural
 
 SPECIMEN_DRAFT, FAILED, WARNED = "specimen draft", "failed", "sent with a warning"
@@ -84,12 +85,12 @@ def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: b
             "letters": [{**letter.as_dict(), "layout": layout.get(letter.slug, "")}
                         for letter in letters]}, indent=1, ensure_ascii=False))
         return
-    _as_text(letters, sends, states, every)
+    _as_text(letters, sends, states, every, layout)
     _layout_line(layout)
 
 
 def _as_text(letters: list[Standing], sends: collections.Counter, states: collections.Counter,
-             every: bool) -> None:
+             every: bool, layout: dict[str, str]) -> None:
     for name in (SendStatus.SENT, SendStatus.FAILED_TEMPORARY, SendStatus.FAILED_PERMANENT,
                  SendStatus.UNKNOWN, SendStatus.SENDING, SendStatus.BOUNCED):
         click.echo(f"{name + ':':<18}{sends[name]}")
@@ -98,11 +99,33 @@ def _as_text(letters: list[Standing], sends: collections.Counter, states: collec
     click.echo(f"{'letters:':<18}" + ", ".join(f"{states[state]} {state}"
                                                 for state in LetterState))
     listed = [letter for letter in letters if letter.state != LetterState.SENT or letter.warning]
-    lines = [(_kind(letter), f"  {_named(letter)}: {letter.state}: {letter.reason}"
-                              + (f" (warning: {letter.warning})" if letter.warning else ""))
+    lines = [(_kind(letter, layout), f"  {_named(letter)}: {letter.state}: {letter.reason}"
+                                      + (f" (warning: {letter.warning})" if letter.warning else ""))
              for letter in listed]
-    for line in grouped(lines, SUMMARIES, every):
+    for line in grouped(lines, {**SUMMARIES, **_failed_builds(listed, layout)}, every):
         click.echo(line)
+
+
+def _failed_builds(listed: list[Standing], layout: dict[str, str]) -> dict:
+    """How many letters failed to build, kind by kind (the layout check's codes, or another
+    error), each with its first letter's findings in full and what to do."""
+    summaries: dict = {}
+    for letter in listed:
+        kind = _kind(letter, layout)
+        if isinstance(kind, tuple) and kind not in summaries:
+            summaries[kind] = functools.partial(_failed_summary, letter, kind[1])
+    return summaries
+
+
+def _failed_summary(first: Standing, codes: str, count: int) -> str:
+    if codes:
+        found = first.reason.removeprefix("it failed the layout check: ").removesuffix(
+            f"; {LAYOUT_ADVICE}")
+        return (f"  {plural(count, 'letter')} failed the layout check ({codes}): "
+                f"{LAYOUT_ADVICE} (the first, {first.authority}: {found}; status --all lists "
+                "them)")
+    return (f"  {plural(count, 'letter')} failed to build (the first, {first.authority}: "
+            f"{first.reason}; status --all lists them)")
 
 
 def _named(letter: Standing) -> str:
@@ -111,9 +134,12 @@ def _named(letter: Standing) -> str:
     return f"{letter.authority}{specimen}{successor}"
 
 
-def _kind(letter: Standing) -> str:
+def _kind(letter: Standing, layout: dict[str, str]) -> str | tuple[str, str]:
     """What letters are counted together by: specimen drafts apart from the others (send holds
-    them back for a second reason), failures together, then the reason."""
+    them back for a second reason), failed builds by the layout check's problems (or none, for
+    another error), failures together, then the reason."""
+    if letter.kind == Reason.BUILD_FAILED:
+        return (Reason.BUILD_FAILED, " ".join(problem_codes(layout.get(letter.slug, ""))))
     if letter.kind == Reason.NOT_APPROVED and letter.specimen:
         return SPECIMEN_DRAFT
     if letter.state == LetterState.FAILED:

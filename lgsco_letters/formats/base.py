@@ -23,10 +23,18 @@ Counts = dict[str, dict[str, int]]  # group -> key -> count
 
 def rate(numerator: int, denominator: int) -> int | None:
     """A whole percentage rounded half up (1 of 8 is 13), or None when there is nothing to
-    divide by, which a letter shows as n/a, never 0%. Integer arithmetic: 12.5 is 13."""
+    divide by, which a letter shows as n/a, never 0%. Integer arithmetic: 12.5 is 13.
+
+    100% means all and 0% means none, as a reader takes them: a rate short of all is never
+    rounded up to 100 (249 of 250 is 99%, not 100%, so a letter that asks for scrutiny below
+    100% never prints 100% beside it), and some is never rounded down to 0 (1 of 250 is 1%).
+    Every rate the letters, the chart, `summary` and the site show comes from here."""
     if denominator == 0:
         return None
-    return (200 * numerator + denominator) // (2 * denominator)
+    rounded = (200 * numerator + denominator) // (2 * denominator)
+    if 0 < numerator < denominator:
+        return min(max(rounded, 1), 99)
+    return rounded
 
 
 @dataclass

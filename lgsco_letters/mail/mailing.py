@@ -23,6 +23,7 @@ from lgsco_letters.mail.envelope import CC_FIELDS
 from lgsco_letters.mail.ledger import Ledger, LetterRecord, SendStatus
 from lgsco_letters.mail.message import Cover, compose, message_id, render_covers
 from lgsco_letters.mail.verdict import Built, Reason, decide
+from lgsco_letters.render.findings import failed_build
 from lgsco_letters.render.templating import Templates
 
 
@@ -143,6 +144,9 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
 
 def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Problem | None:
     manifest = out_dir / MANIFEST_JSON
+    if row is not None and row["status"] not in SENDABLE and row.get("error"):
+        return Problem(manifest, f"has no built letter: {failed_build(row['error'])}",
+                       authority=authority.name)
     if row is None or row["status"] not in SENDABLE:
         status = "missing" if row is None else row["status"]
         return Problem(manifest, f"has no built letter (status: {status}); run lgsco-letters "

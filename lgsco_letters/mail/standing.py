@@ -31,7 +31,8 @@ class LetterState(StrEnum):
 # Every other reason holds the letter back.
 STATES = {Reason.NOT_APPROVED: LetterState.DRAFT, Reason.READY: LetterState.APPROVED,
           Reason.SENT: LetterState.SENT, Reason.REFUSED: LetterState.FAILED,
-          Reason.TRY_AGAIN: LetterState.FAILED, Reason.BOUNCED: LetterState.BOUNCED}
+          Reason.TRY_AGAIN: LetterState.FAILED, Reason.BOUNCED: LetterState.BOUNCED,
+          Reason.BUILD_FAILED: LetterState.FAILED}
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,14 @@ from lgsco_letters.data.models import Authority
 from lgsco_letters.mail.envelope import Envelope
 from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
 from lgsco_letters.mail.notifications import DELAYED
+from lgsco_letters.render.findings import failed_build
 
 
 class Reason(StrEnum):
     """In the order they are checked."""
 
     NOT_BUILT = "not built"  # no sendable build of it
+    BUILD_FAILED = "build failed"  # its last build failed (the layout check among the reasons)
     NOT_AS_BUILT = "not as built"  # the PDF on disk is not the one the manifest records
     BEING_SENT = "being sent"  # claimed by another run that is still going
     UNKNOWN = "unknown"  # handed over, no reply: the server may have it
@@ -88,8 +90,9 @@ def decide(authority: Authority, built: Built, record: LetterRecord, *, resend: 
 
 def _build(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
     if built.sha256 is None:
-        return Verdict(Reason.NOT_BUILT, f"the build failed: {built.error}" if built.error
-                       else "not built")
+        if built.error:
+            return Verdict(Reason.BUILD_FAILED, failed_build(built.error))
+        return Verdict(Reason.NOT_BUILT, "not built")
     if built.on_disk != built.sha256:
         return Verdict(Reason.NOT_AS_BUILT, "its PDF is not the one built (changed since the "
                                             "build): rebuild it with lgsco-letters build")

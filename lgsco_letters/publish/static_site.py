@@ -34,6 +34,9 @@ LISTING = ".lgsco-site.json"  # what the last publish wrote, so that what is gon
 BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
 HEADING = re.compile(r"<(/?)h([1-5])\b")
 ASSET = re.compile(r'"\.\./assets/([^"#?]+)"')
+TABLE = re.compile(r"<table\b.*?</table>", re.S)
+CAPTION = re.compile(r"<caption>")
+CHART = re.compile(r'<figure class="measures-chart">.*?</figure>', re.S)
 
 
 @dataclass
@@ -110,7 +113,26 @@ def _letter_body(templates: Templates, year: Year, authority: Authority) -> Mark
     body = BODY.search(html)
     if body is None:
         raise LettersError(f"{year.template}: the letter has no <body> to publish")
-    return Markup(HEADING.sub(lambda m: f"<{m[1]}h{int(m[2]) + 1}", body.group(1)))
+    letter = HEADING.sub(lambda m: f"<{m[1]}h{int(m[2]) + 1}", body.group(1))
+    return Markup(_scrolling(letter))
+
+
+def _scrolling(letter: str) -> str:
+    """Each table and the chart in a box of its own that scrolls sideways on a narrow screen,
+    never the page: a region named by the table's caption (or as the chart), which a keyboard
+    reaches (tabindex) and scrolls with the arrow keys, as the index's table is."""
+    count = iter(range(1, 1000))
+
+    def table(match: re.Match) -> str:
+        number = next(count)
+        html, named = CAPTION.subn(f'<caption id="letter-table-{number}">', match[0], 1)
+        label = (f'aria-labelledby="letter-table-{number}"' if named
+                 else 'aria-label="A table of the letter"')
+        return f'<div class="table-box" role="region" {label} tabindex="0">{html}</div>'
+
+    letter = TABLE.sub(table, letter)
+    return CHART.sub(lambda m: '<div class="chart-box" role="region" aria-label="The measures '
+                               f'as a bar chart" tabindex="0">{m[0]}</div>', letter)
 
 
 def _size(letter: Built) -> str:

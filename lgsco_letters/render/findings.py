@@ -10,14 +10,17 @@ A *problem* makes the letter wrong (`check --pdf` exits 2, `build` marks the let
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+MM = 96 / 25.4  # CSS pixels in a millimetre: the check measures in pixels, speaks in mm
+
 # code -> what it means, as the README and `--help` say it
 PROBLEMS = {
-    "overlap": "text or a rule drawn over other text",
+    "overlap": "text, a rule, an opaque image or a filled box drawn over other text",
     "outside": "content outside the page's printable area",
-    "split": "a table or figure split across pages",
+    "split": "a table or figure split across pages, or a table apart from its caption",
     "heading-last": "a heading left last on a page",
 }
 PAGE_COUNT = "page-count"
@@ -25,8 +28,22 @@ WARNINGS = {
     "underfilled": "a page other than the last filled less than half",
     "short-last-line": "a paragraph whose last line is a single short word",
     "page-count": "a page count unlike most of the year's",
+    "image-over-text": "an image that may be transparent (SVG, or with an alpha channel) "
+                       "meeting text",
 }
 CODES = {**PROBLEMS, **WARNINGS}
+LAYOUT_FAILED = "layout: "  # a build's error for a letter the layout check failed, then what
+LAYOUT_ADVICE = ("fix the template (lgsco-letters check --pdf says what and where), then "
+                 "lgsco-letters build")
+
+
+def failed_build(error: str) -> str:
+    """Why a letter has no build to send, and what to do, as status, approve and send say it:
+    the layout check's problems with their advice, or the build's error."""
+    if error.startswith(LAYOUT_FAILED):
+        return (f"it failed the layout check: {error.removeprefix(LAYOUT_FAILED)}; "
+                f"{LAYOUT_ADVICE}")
+    return f"the build failed: {error}; mend it, then lgsco-letters build"
 
 
 @dataclass(frozen=True)
@@ -74,3 +91,9 @@ def usual_pages(counts: list[int]) -> int | None:
         return None
     tally = collections.Counter(counts)
     return min(tally, key=lambda pages: (-tally[pages], pages))
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """Text as a finding quotes it: on one line, and cut short with an ellipsis if long."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return f'"{text if len(text) <= limit else text[:limit - 1] + "…"}"'

@@ -302,7 +302,7 @@ def test_a_layout_problem_fails_the_letter_until_it_is_mended(three, tmp_path):
     assert set(statuses(report).values()) == {"failed"}
     rows = read_letters(out)
     bromsgrove = rows["bromsgrove-district-council"]
-    assert bromsgrove["error"].startswith('layout: page 1: a rule is drawn over the text '
+    assert bromsgrove["error"].startswith('layout: page 1: a rule runs through the text '
                                           '"OMBUDSMAN"')
     assert bromsgrove["layout"] == "overlap"
     import hashlib  # the letter is written, to be looked at, and described as it is
@@ -399,3 +399,38 @@ def test_the_summary_of_a_build_of_some_letters_counts_only_those(run, three, tm
     again = run("build", "--data", three, "--out", out, "--only", "adur", "--force")
     assert again.exit_code == 0, again.output
     assert "1 built, 0 unchanged, 0 failed, 2 left alone (not named by --only) in " in again.output
+
+
+def test_status_and_approve_say_a_letter_failed_the_layout_check(make_year, tmp_path,
+                                                               monkeypatch, run_here):
+    """They said "0 failed" and "4 letters not built: lgsco-letters build", which a build
+    cannot mend: the letters failed the layout check, and the template is what to fix."""
+    import json
+
+    arun = ADUR_ROW.replace("Adur District Council", "Arun District Council").replace("adur",
+                                                                                      "arun")
+    four = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW, arun))
+    templates = copy_templates(tmp_path / "templates")
+    edit_file(templates / "letter.css", *STRUCK)
+    (tmp_path / "lgsco-letters.yml").write_text(
+        f"data: {four}\nout: {tmp_path / 'out'}\ntemplates: {templates}\n")
+    monkeypatch.chdir(tmp_path)
+    assert run_here("build", "--jobs", "2").exit_code == 1
+    lines = run_here("status").output.splitlines()
+    assert "letters:          0 draft, 0 approved, 0 sent, 0 held back, 4 failed, 0 bounced" \
+        in lines
+    finding = 'page 1: a rule runs through the text "OMBUDSMAN", 13.5 mm below the top margin'
+    assert (f"  4 letters failed the layout check (overlap): fix the template (lgsco-letters "
+            f"check --pdf says what and where), then lgsco-letters build (the first, Adur "
+            f"District Council: {finding} (overlap); status --all lists them)") in lines
+    assert not [line for line in lines if "not built" in line]
+    every = run_here("status", "--all").output
+    assert (f"  Bromsgrove District Council: failed: it failed the layout check: {finding} "
+            "(overlap); fix the template") in every
+    letters = json.loads(run_here("status", "--format", "json").output)["letters"]
+    assert {(letter["state"], letter["reason_code"]) for letter in letters} == {
+        ("failed", "build failed")}
+    approved = run_here("approve", "bromsgrove", "--as", "Jo Bloggs")
+    assert approved.exit_code == 2
+    assert (f"(Bromsgrove District Council): has no built letter: it failed the layout check: "
+            f"{finding} (overlap); fix the template") in approved.output

@@ -13,10 +13,21 @@ from lgsco_letters.formats.tables_2018 import figures as tables_figures
 
 @pytest.mark.parametrize(("upheld", "not_upheld", "rate"), [
     (1, 1, 50), (1, 7, 13), (3, 5, 38), (1, 2, 33), (2, 1, 67), (0, 4, 0), (5, 0, 100),
-    (1, 199, 1), (1, 399, 0),
+    (1, 199, 1), (199, 1, 100 - 1),
 ])
 def test_uphold_rate_is_a_whole_percentage_rounded_half_up(upheld, not_upheld, rate):
     assert uphold_rate(upheld, upheld + not_upheld) == rate
+
+
+@pytest.mark.parametrize(("part", "whole", "rate"), [
+    (249, 250, 99), (999, 1000, 99), (199, 200, 99),  # 99.6, 99.9, 99.5: short of all
+    (1, 250, 1), (1, 400, 1), (1, 1000, 1),  # 0.4, 0.25, 0.1: more than none
+    (250, 250, 100), (0, 250, 0), (1, 1, 100), (0, 1, 0), (995, 1000, 99), (985, 1000, 99),
+])
+def test_a_rate_is_100_only_for_all_and_0_only_for_none(part, whole, rate):
+    """249 of 250 complied with is not 100%: a letter that printed 100% beside "a rate below
+    100% is rare, and should be scrutinised" contradicted itself."""
+    assert uphold_rate(part, whole) == rate
 
 
 def test_no_detailed_investigations_means_no_rate():

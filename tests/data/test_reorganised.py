@@ -79,10 +79,8 @@ def test_forest_heaths_letter_goes_to_west_suffolk(run, tmp_path):
     assert result.exit_code == 0, result.output
     text = " ".join(pdf_text(tmp_path / "forest-heath.pdf").split())
     assert "By email Chief Executive West Suffolk Council Dear Chief Executive," in text
-    assert ("West Suffolk Council has taken over from Forest Heath District Council and now "
-            "answers for its complaints, so this letter about Forest Heath District Council "
-            "comes to you: where it says “your authority”, it means Forest Heath District "
-            "Council.") in text
+    assert ("West Suffolk Council has taken over from Forest Heath District Council: in this "
+            "letter, “your authority” means Forest Heath District Council.") in text
     assert "Forest Heath District Council Average for district councils" in text  # the chart
 
 
@@ -97,6 +95,11 @@ def test_every_letter_of_2018_19_is_checked_and_the_abolished_ones_built(run, tm
     assert len(manifest) == 353
     built = {row["authority"]: row["successor"] for row in manifest if row["status"] == "built"}
     assert built == ABOLISHED
+    # Each runs over its first page, into the statistics: two pages, nothing half empty (a
+    # second page holding only the closing lines and the signature was a warning on all 15).
+    assert {(row["pages"], row["layout"]) for row in manifest if row["status"] == "built"} == {
+        (2, "")}
+    assert "Layout warnings" not in result.output
     assert all(row["successor"] == "" for row in manifest if row["authority"] not in ABOLISHED)
     result = run("status", "--data", HEADLINE_YEAR, "--out", tmp_path / "out", "--format", "json")
     letters = {letter["authority"]: letter for letter in json.loads(result.output)["letters"]}

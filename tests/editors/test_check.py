@@ -208,10 +208,10 @@ def test_pdf_reads_every_letters_layout_and_says_a_shared_finding_once(five):
     assert result.exit_code == 2
     lines = result.output.splitlines()
     assert lines[0].endswith("authorities.csv")
-    assert lines[1] == ('  page 1: a rule is drawn over the text "OMBUDSMAN", 13.5 mm below the '
-                        'top margin (overlap) (in 5 rows: line 2 (Adur District Council), line 5 '
-                        '(Arun District Council), line 6 (Ashford Borough Council) and 2 more; -v '
-                        'lists every one)')
+    assert lines[1] == ('  page 1: a rule runs through the text "OMBUDSMAN", 13.5 mm below the '
+                        'top margin (overlap) (in 5 letters: line 2 (Adur District Council), '
+                        'line 5 (Arun District Council), line 6 (Ashford Borough Council) and 2 '
+                        'more; -v lists every one)')
     assert lines[2:] == ["5 problems in 1 file; PDFs rendered: 5 (3 pages)."]
 
 
@@ -228,7 +228,50 @@ def test_pdf_lists_every_letter_with_v_and_gives_codes_in_json(five):
     assert {p["code"] for p in report["problems"]} == {"overlap"}
     assert [p["authority"] for p in report["problems"]][:2] == [
         "Adur District Council", "Arun District Council"]
-    assert report["problems"][0]["message"].startswith("page 1: a rule is drawn over the text")
+    assert report["problems"][0]["message"].startswith("page 1: a rule runs through the text")
+
+
+def test_pdf_never_hides_a_finding_that_differs_under_a_shared_one(five):
+    """Grouped by code alone, Arun's own overlap (its own words over others) was hidden
+    under the letterhead's, and the count was of findings, not letters. Alike means the same
+    code and the same words, but for the numbers and the letter's own name."""
+    edit_file(five / "templates" / "letter-2018.html", "{% include \"partials/sign-off.html\" %}",
+              "{% if authority.name.startswith('Arun') %}<p style='position: relative; top: "
+              "-6mm'>Arun's own words</p>{% endif %}{% include \"partials/sign-off.html\" %}")
+    lines = check("--pdf", "--jobs", "2").output.splitlines()
+    shared = [line for line in lines if "OMBUDSMAN" in line]
+    assert len(shared) == 1 and "(in 5 letters: line 2 (Adur District Council)" in shared[0]
+    (own,) = [line for line in lines if "Arun's own words" in line]
+    assert own.startswith("  line 5 (Arun District Council): page 2: the text \"Arun's own "
+                          'words" is drawn over the text')
+    assert lines[-1].startswith("6 problems in 1 file")
+
+
+def test_a_coded_finding_is_counted_in_letters_and_alike_only_in_its_words():
+    from pathlib import Path
+
+    from lgsco_letters.errors import Problem
+    from lgsco_letters.findings import group_problems
+
+    def finding(line: int, name: str, page: int, words: str) -> Problem:
+        return Problem(Path("authorities.csv"), f"page {page}: {words} (underfilled)", line,
+                       name, code="underfilled")
+
+    names = ["Adur District Council", "Arun District Council", "Ashford Borough Council",
+             "Bromsgrove District Council"]
+    twice = [finding(n + 2, name, page, f"only {20 + n}% of the page is filled")
+             for n, name in enumerate(names) for page in (1, 2)]
+    (one,) = group_problems(twice)
+    assert one.message == ("page 1: only 20% of the page is filled (underfilled) (in 4 letters: "
+                           "line 2 (Adur District Council), line 3 (Arun District Council), "
+                           "line 4 (Ashford Borough Council) and 1 more; -v lists every one)")
+    assert len(group_problems(twice[:6])) == 6  # three letters: each said, none counted
+    own = [finding(n + 2, name, 1, f'a rule runs through the text "{name}"')
+           for n, name in enumerate(names)]
+    assert len(group_problems(own)) == 1  # the letter's own name is no difference
+    different = [*own[:3], finding(5, names[3], 1, 'a rule runs through the text "Total"')]
+    assert group_problems(different) == different
+    assert group_problems(twice, every=True) == twice
 @pytest.mark.parametrize("old, new, said", [
     ("{{ year.period_end|long_date }}", "{{ year.period_ending|long_date }}",
      '  line 8: year has no "period_ending" (did you mean "period_end"?) (in 3 of 3 letters: '),

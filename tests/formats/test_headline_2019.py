@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -325,7 +326,7 @@ def test_scrutiny_is_asked_for_only_below_100_percent(headline_year, run, tmp_pa
     texts = scrutiny_letters(tmp_path, run, headline_year(headline_csv(*FOUR, edit=edit)))
     sentence = "A rate below 100% is rare, and should be scrutinised."
     assert sentence not in texts["Kent County Council"]
-    assert "100%; 1 of them after the date we agreed." in texts["Kent County Council"]
+    assert "100%; one of them after the date we agreed." in texts["Kent County Council"]
     surrey = texts["Surrey County Council"]
     assert sentence in surrey
     assert surrey.index(sentence) > surrey.index("Your authority complied with")
@@ -360,3 +361,130 @@ def test_summary_names_and_defines_the_measures(run):
     figures = json.loads(run("summary", "--data", HEADLINE_YEAR, "--format", "json").output)
     assert figures["measures"]["compliance_rate"]["title"] == OMBUDSMANS_NAMES[1]
     assert figures["england"]["compliance_rate"] == 99  # the keys are unchanged
+
+
+# ---- how the letter reads at the edges (issue 19's review) -----------------------------------
+
+LONG_NAME = ("The Royal Borough of Greater Kingston upon the River Thames and the Villages of "
+             "Surbiton, Chessington, Tolworth and Hook")
+
+
+def test_a_long_name_wraps_whole_in_the_charts_legend(headline_year, run, tmp_path):
+    """A 120-character name once showed as "...Greater Kingston upon the Riv", cut off by the
+    chart's edge: now every word is drawn, inside the page, and the alternative text has it."""
+    from helpers.pages import open_pdf
+
+    assert len(LONG_NAME) == 120
+    folder = headline_year(headline_csv(*FOUR, edit=changed("authority", LONG_NAME)))
+    target = tmp_path / "long.pdf"
+    assert run("preview", "Royal Borough", "--data", folder, "--out", target).exit_code == 0
+    with open_pdf(target) as pdf:
+        first = pdf.pages[0]
+        legend = [word for word in first.extract_words() if word["top"] > first.height / 2]
+        right = first.width - 20 * 72 / 25.4  # the printable area's right edge
+        assert all(word["x1"] <= right for word in first.extract_words())
+    said = "".join(word["text"] for word in legend)  # the chart's words come unspaced
+    assert squash(LONG_NAME) in said  # every word, in order, on up to three lines
+    alt = next(a for a in figure_alts(target) if a.startswith("Bar chart"))
+    assert f"Bar chart of three measures, {LONG_NAME} against the average" in alt
+
+
+def test_a_name_too_long_for_three_lines_ends_in_an_ellipsis(headline_year, run, tmp_path):
+    name = " ".join(["Llanfairpwllgwyngyllgogerychwyrn"] * 4)  # a word a line, four lines
+    folder = headline_year(headline_csv(*FOUR, edit=changed("authority", name)))
+    target = tmp_path / "longest.pdf"
+    assert run("preview", name, "--data", folder, "--out", target).exit_code == 0
+    from helpers.pages import open_pdf
+
+    with open_pdf(target) as pdf:
+        first = pdf.pages[0]
+        right = first.width - 20 * 72 / 25.4
+        assert all(word["x1"] <= right for word in first.extract_words())
+        assert "…" in first.extract_text()
+    assert name in next(a for a in figure_alts(target) if a.startswith("Bar chart"))
+
+
+def singular(row):
+    """Adur with one of each: one complaint investigated in detail (upheld), one
+    recommendation due (complied with late), one upheld complaint (remedied early)."""
+    if row["authority"] == "Adur District Council":
+        row.update({"decided_not_upheld": "0", "decided_upheld": "1", "decided_total": "",
+                    "remedied_by_ombudsman": "0", "remedied_by_authority_before_ombudsman": "1",
+                    "recommendations_due": "1", "recommendations_complied_on_time": "0",
+                    "recommendations_complied_late": "1"})
+    if row["authority"] == "Bromsgrove District Council":  # one of each, none of them so
+        row.update({"decided_not_upheld": "1", "decided_upheld": "0", "decided_total": "",
+                    "remedied_by_ombudsman": "0", "remedied_by_authority_before_ombudsman": "0",
+                    "recommendations_due": "1", "recommendations_complied_on_time": "0",
+                    "recommendations_complied_late": "0"})
+    return row
+
+
+def test_a_count_of_one_is_said_in_words(headline_year, run, tmp_path):
+    """Never "of the 1 recommendations": one of a thing is said as one."""
+    from helpers import TEMPLATES
+    from lgsco_letters.render.templating import Templates, render_letter_html
+
+    folder = headline_year(headline_csv(*FOUR, edit=singular))
+    year, templates = load_year(folder), Templates(TEMPLATES)
+    texts = {a.name: " ".join(render_letter_html(templates, year, a).replace("&nbsp;", " ")
+                              .split()) for a in year.authorities}
+    adur, bromsgrove = texts["Adur District Council"], texts["Bromsgrove District Council"]
+    assert ("We investigated one complaint about your authority in detail, and upheld it: 100%."
+            in adur)
+    assert ("Your authority complied with the one recommendation due in the year, after the "
+            "date we agreed: 100%.") in adur
+    assert ("We upheld one complaint about your authority, and your authority had already "
+            "offered a satisfactory remedy before it reached us: 100%.") in adur
+    assert ("We investigated one complaint about your authority in detail, and did not uphold "
+            "it: 0%.") in bromsgrove
+    assert ("Your authority did not comply with the one recommendation due in the year: 0%. "
+            "The average for district councils was") in bromsgrove
+    assert "A rate below 100% is rare, and should be scrutinised." in bromsgrove
+    assert "As we upheld no complaint about your authority" in bromsgrove
+    for text in texts.values():
+        assert not re.search(r"of the 1 |\b1 of them|the 1 upheld", text), text
+
+
+def test_the_bundled_year_never_says_of_the_1():
+    from helpers import TEMPLATES
+    from lgsco_letters.render.templating import Templates, render_letter_html
+
+    year, templates = load_year(HEADLINE_YEAR), Templates(TEMPLATES)
+    said = [a.name for a in year.authorities
+            if re.search(r"of the 1 [a-z]", render_letter_html(templates, year, a))]
+    assert said == []
+
+
+def nearly_all(row):
+    """Adur complied with 249 of 250 recommendations due (99.6%), and upheld 1 of 250
+    complaints investigated (0.4%)."""
+    if row["authority"] == "Adur District Council":
+        row.update({"recommendations_due": "250", "recommendations_complied_on_time": "249",
+                    "recommendations_complied_late": "0", "decided_not_upheld": "249",
+                    "decided_upheld": "1", "decided_total": "",
+                    "remedied_by_ombudsman": "1", "remedied_by_authority_before_ombudsman": "0"})
+    return row
+
+
+def test_a_rate_short_of_all_is_never_shown_as_100(headline_year, run, tmp_path):
+    """One rule everywhere a rate is shown: the letter, its chart, `summary` and the site."""
+    from lgsco_letters.publish.records import record
+
+    folder = headline_year(headline_csv(*FOUR, edit=nearly_all))
+    target = tmp_path / "adur.pdf"
+    assert run("preview", "adur", "--data", folder, "--out", target).exit_code == 0
+    text = " ".join(pdf_text(target).split())
+    assert ("Your authority complied with 249 of the 250 recommendations due in the year, 99%. "
+            "The average for district councils was 99%. A rate below 100% is rare, and should "
+            "be scrutinised.") in text
+    assert "We upheld 1 of the 250 complaints we investigated in detail, 1%." in text
+    alt = next(a for a in figure_alts(target) if a.startswith("Bar chart"))
+    assert ("Complaints upheld, 1% against" in alt
+            and "Compliance with Ombudsman recommendations, 99% against 99%" in alt)
+    summary = json.loads(run("summary", "--data", folder, "--format", "json").output)
+    assert summary["groups"]["district"]["compliance_rate"] == 99
+    year = load_year(folder)
+    adur = next(a for a in year.authorities if a.name == "Adur District Council")
+    published = record(year, adur)
+    assert (published["compliance_rate"], published["uphold_rate"]) == (99, 1)

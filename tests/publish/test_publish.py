@@ -332,7 +332,55 @@ def test_the_index_filters_by_similar_authorities(headline_site, browser_page):
                                                                            "(specimen)")
 
 
-@pytest.mark.parametrize("width", [1280, 375])
+LETTER_PAGE = PAGES[2]
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 375])
+def test_the_letters_tables_and_chart_fit_or_scroll_in_their_own_box(headline_site,
+                                                                     browser_page, width):
+    """The statistics table was 821 px in a 718 px box at every width, its Other and Total
+    columns out of view, the box unlabelled and out of the keyboard's reach; at 375 px the
+    chart's words were 3.5 px high. Now each table and the chart is a labelled region a
+    keyboard reaches; from 1024 px up every column is in view, and below that the box scrolls,
+    never the page; the chart keeps its words legible (about 12 px) and scrolls too."""
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto((headline_site / LETTER_PAGE).as_uri())
+    for caption in ("Complaints and enquiries received", "Decisions made",
+                    "Complaints Remedied"):
+        region = page.get_by_role("region", name=caption)
+        expect(region).to_have_attribute("tabindex", "0")
+        assert region.locator("table caption").inner_text() == caption
+    boxes = page.locator(".letter .table-box")
+    expect(boxes).to_have_count(3)
+    widths = boxes.evaluate_all("bs => bs.map(b => [b.scrollWidth, b.clientWidth])")
+    received = widths[0]
+    if width >= 1024:
+        assert all(scrolled <= shown for scrolled, shown in widths), widths
+        total = page.locator(".letter table.received th", has_text="Total")
+        assert total.evaluate("th => th.getBoundingClientRect().right <= "
+                              "th.closest('.table-box').getBoundingClientRect().right")
+    else:
+        assert received[0] > received[1]  # it scrolls in its box...
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # ...not the page
+    chart = page.get_by_role("region", name="The measures as a bar chart")
+    expect(chart).to_have_attribute("tabindex", "0")
+    drawn = chart.locator("svg").evaluate("s => s.getBoundingClientRect().width")
+    assert drawn * 9.5 / 520 >= 11  # the chart's words, in px: 3.5 at 375 px before
+    if width == 375:
+        chart.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("document.querySelector('.chart-box').scrollLeft > 0",
+                               timeout=10_000)
+
+
+def test_the_summary_caption_reads_as_a_sentence(headline_site):
+    summary = (headline_site / "summary.html").read_text(encoding="utf-8")
+    assert ("England's totals and measures, and those of each group of similar "
+            "authorities</caption>") in summary
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 375])
 @pytest.mark.parametrize("path", PAGES)
 def test_axe_finds_no_violations_in_the_headline_site(headline_site, browser_page, width, path):
     browser_page.set_viewport_size({"width": width, "height": 800})

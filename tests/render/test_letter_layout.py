@@ -95,11 +95,108 @@ def test_the_html_preview_draws_the_letterhead_rule_below_the_masthead(tmp_path)
     assert name_bottom <= rule_top
 
 
+def test_the_html_preview_of_a_specimen_shows_its_banner(tmp_path):
+    """The banner sat at top: -11mm (the PDF's page margin), out of the browser's window."""
+    from playwright.sync_api import sync_playwright
+
+    from helpers import CHROMIUM, CHROMIUM_ARGS
+
+    year = load_year(HEADLINE_YEAR)
+    (authority,) = select_authorities(year, ["Adur District Council"])
+    html = write_preview(year, authority, Templates(TEMPLATES), tmp_path / "adur.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        banner = page.get_by_text("SPECIMEN: made-up figures, not a letter to send")
+        shown = banner.is_visible()
+        top, height = banner.evaluate("b => [b.getBoundingClientRect().top, "
+                                      "b.getBoundingClientRect().height]")
+        head = page.evaluate("document.querySelector('.letterhead').getBoundingClientRect().top")
+        browser.close()
+    assert shown and top >= 0 and height > 5 and top + height <= head
+
+
 @pytest.mark.parametrize("key", list(LETTERS))
 def test_no_page_before_the_last_is_under_half_filled(letters, key):
     with open_pdf(letters[key]) as pdf:
         reaches = [reach(page) for page in pdf.pages]
     assert all(filled >= 0.5 for filled in reaches[:-1]), reaches
+
+
+# ---- the 2019 letter at its longest -------------------------------------------------------
+
+# Each measure's paragraph as issue 21 will have it, ending with the council's own rate the year
+# before (bound to the word before it, as the letter binds every rate): about three lines more.
+PREVIOUS_YEAR = [(f"The average for {{{{ group }}}} was&nbsp;{{{{ percent({key}.group_rate) }}}}.",
+                  f"The average for {{{{ group }}}} was&nbsp;{{{{ percent({key}.group_rate) }}}}. "
+                  f"In 2017-18 it was&nbsp;{rate}%.")
+                 for key, rate in (("upheld", 57), ("compliance", 100), ("remedy", 12))]
+CROWDED = ("Forest Heath District Council",  # abolished: the successor's sentence
+           "Borough Council of Kings Lynn and West Norfolk", "City of London Corporation",
+           "Kent County Council", "Adur District Council", "Council of the Isles of Scilly")
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    """The 2019 letter with all it may hold: the successor's sentence, a "Copied to" line
+    naming both officers (each council has given their addresses) and the three sentences on
+    the year before; each rendered for real, with the layout check's findings."""
+    from helpers import copy_templates, edit_file, headline_csv
+    from lgsco_letters.render.pdf import LetterRenderer
+    from lgsco_letters.render.templating import render_letter_html
+
+    root = tmp_path_factory.mktemp("crowded")
+    templates = copy_templates(root / "templates")
+    for old, new in PREVIOUS_YEAR:
+        edit_file(templates / "letter-2019.html", old, new)
+    folder = root / "2018-19"
+    folder.mkdir()
+    (folder / "year.yaml").write_text((HEADLINE_YEAR / "year.yaml").read_text()
+                                      + "copied_to: [link officer, monitoring officer]\n")
+
+    lines = headline_csv(*CROWDED).splitlines()
+    officers = [f"{line},complaints@{n}.example.org,monitoring@{n}.example.org"
+                for n, line in enumerate(lines[1:])]
+    (folder / "authorities.csv").write_text("\n".join(
+        [f"{lines[0]},link_officer_email,monitoring_officer_email", *officers]) + "\n")
+    year, renderer = load_year(folder, templates), LetterRenderer(templates)
+    letters = {}
+    for authority in year.authorities:
+        pdf = renderer.render(render_letter_html(Templates(templates), year, authority))
+        path = root / f"{authority.slug}.pdf"
+        path.write_bytes(pdf.data)
+        letters[authority.name] = (path, pdf.layout)
+    renderer.close()
+    return letters
+
+
+@pytest.mark.parametrize("name", CROWDED)
+def test_the_longest_2019_letter_fills_every_page_but_the_last(crowded, name):
+    """Read from the real PDF: no page before the last under half filled, however much the
+    letter holds; two pages, the statistics whole; and the layout check finds nothing."""
+    path, layout = crowded[name]
+    text = " ".join(pdf_text(path).split())
+    assert "In 2017-18 it was 57%." in text and "Copied to: link officer, monitoring officer" \
+        in text
+    with open_pdf(path) as pdf:
+        reaches = [reach(page) for page in pdf.pages]
+    assert len(reaches) == 2 and all(filled >= 0.5 for filled in reaches[:-1]), reaches
+    assert layout == ()
+    second = PdfReader(path).pages[-1].extract_text()
+    for caption in ("Complaints and enquiries received", "Decisions made", "Notes"):
+        assert caption in second  # the statistics kept whole, on the last page
+
+
+def test_the_abolished_councils_letter_runs_on_into_the_statistics(crowded):
+    """Forest Heath's letter runs over its first page: its closing lines, the signature and
+    the statistics share the second, which is well filled."""
+    path, _ = crowded["Forest Heath District Council"]
+    reader = PdfReader(path)
+    second = " ".join(reader.pages[1].extract_text().split())
+    assert "Yours sincerely," in second and "Local Authority Report: Forest Heath" in second
+    with open_pdf(path) as pdf:
+        assert reach(pdf.pages[1]) > 0.6
 
 
 def test_a_headline_letter_is_the_letter_then_the_statistics_page(letters):
@@ -153,3 +250,19 @@ def test_the_real_letter_has_no_artifact_text(letters):
     with open_pdf(letters["bromsgrove-2018"]) as pdf:
         assert not [char for page in pdf.pages for char in page.chars
                     if char.get("tag") == "Artifact"]
+
+
+def test_a_specimen_says_so_in_its_title_and_description(letters):
+    """The mark and banner are artifacts, which a screen reader passes over: the document's
+    title (shown by viewers, read first by screen readers) and its description say SPECIMEN."""
+    for key in ("adur-2018", "adur-2019"):
+        reader = PdfReader(letters[key])
+        title = reader.metadata["/Title"]
+        assert title.startswith("SPECIMEN \u2013 Annual Review letter 20"), title
+        assert reader.metadata["/Subject"].startswith("SPECIMEN, made-up figures, not a letter "
+                                                      "to send: Annual summary")
+        assert "SPECIMEN" in reader.metadata["/Keywords"]
+        assert reader.xmp_metadata.dc_title["x-default"] == title
+    real = PdfReader(letters["bromsgrove-2018"]).metadata
+    assert real["/Title"] == "Annual Review letter 2018 \u2013 Bromsgrove District Council"
+    assert "SPECIMEN" not in real["/Subject"] + real["/Keywords"]
