@@ -3,10 +3,16 @@ automatic replies (RFC 3834), and everything else, with the standard library's `
 
 A notification is a `multipart/report; report-type=delivery-status` message whose
 `message/delivery-status` part holds one block of fields for the message, then one per
-recipient (`Final-Recipient`, `Action`, `Status`, `Diagnostic-Code`). The message it reports on
-comes back whole (`message/rfc822`), as its headers only (`text/rfc822-headers`), or not at all;
-some servers also name it in `In-Reply-To` or `References`. Every message is read from at most
-`MAX_BYTES` of it, and nothing in it can raise: what cannot be read is said to be so.
+recipient (`Final-Recipient`, `Action`, `Status`, `Diagnostic-Code`); or, from a server that
+speaks UTF-8 mail, `report-type=global-delivery-status` with a `message/global-delivery-status`
+part (RFC 6533) of the same fields in UTF-8. The message it reports on comes back whole
+(`message/rfc822`), as its headers only (`text/rfc822-headers`), or not at all; some servers
+also name it in `In-Reply-To` or `References`. Every message is read from at most `MAX_BYTES`
+of it, and nothing in it can raise: what cannot be read is said to be so. Its text is kept with
+control and format characters made visible: it came from anyone, and is shown in a terminal.
+
+A bounce in plain words (qmail's, and older servers') is no report, and is never recorded as a
+bounce; but one from a mail system that names a letter is pointed out, to be checked by hand.
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from email.message import Message
 
+from lgsco_letters.data.addresses import visible
+
 MAX_BYTES = 1024 * 1024  # the report comes first; the letter returned after it may be cut
 MAX_PARTS = 100  # MIME parts looked at in one message
 MAX_DIAGNOSTIC = 500  # characters of a diagnostic kept
 MAX_REPORTS = 100  # recipients read from one notification
+MAX_TEXT = 256 * 1024  # characters of a plain-words bounce searched for the letter it names
+HASHED = MAX_BYTES // 2  # of a message without a Message-ID, known by this much (see _digest)
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 STATUS_CODE = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
 REPORT_TYPES = ("message/delivery-status", "message/global-delivery-status")
@@ -33,6 +43,33 @@ RETURNED = ("message/rfc822", "text/rfc822-headers", "message/global",
             "message/global-headers")
 
 DSN, AUTO_REPLY, OTHER, UNREADABLE = "notification", "automatic reply", "other", "unreadable"
+# What a mail system's bounce in plain words says of itself.
+BOUNCE_SENDERS = re.compile(r"(?i)\b(mailer-daemon|postmaster|mail delivery (sub)?system)\b")
+BOUNCE_SUBJECTS = re.compile(
+    r"(?i)(undeliver|undelivered|delivery (status|failure|failed|has failed|notification)"
+    r"|failure notice|returned mail|returned to sender|mail delivery failed|non-?delivery"
+    r"|unzustellbar|non remis|onbestelbaar|no se pudo entregar)")
+
+
+class _Raw(email.policy.Compat32):
+    """compat32, but header values as they were read: 8-bit bytes kept (as surrogates) for
+    `text` to decode, where compat32 would make them a Header that says only "unknown"."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return value
+
+
+RAW = _Raw()
+
+
+class _Parsed(Message):
+    """A message as `email` parses it, but for `message/global-delivery-status`: `email` would
+    parse any `message/*` part as a message within; that one is fields, maybe in base64."""
+
+    def get_content_maintype(self) -> str:
+        if self.get_content_type() == "message/global-delivery-status":
+            return "application"  # a leaf: its payload is kept, and decoded as its encoding says
+        return super().get_content_maintype()
 
 
 @dataclass(frozen=True)
@@ -63,6 +100,8 @@ class Notice:
     reports: tuple[RecipientReport, ...] = ()
     problem: str = ""  # for an unreadable one, or a notification missing what it needs
     truncated: bool = False
+    bounce_like: bool = False  # no report, but from a mail system, saying something failed
+    mentions: str = ""  # for one such: its words (case folded), to find the letter it names
 
     def describe(self) -> str:
         """Who sent it, when and about what: for the lists -v prints."""
@@ -72,15 +111,24 @@ class Notice:
 
 
 def text(value: object) -> str:
-    """A header's value as one line of text, encoded words decoded; never raises."""
+    """A header's value as one line of text, encoded words decoded, control and format
+    characters made visible; never raises. Raw 8-bit bytes (which `email` keeps as surrogates)
+    are read as UTF-8, or, when they are not UTF-8, as Latin-1 (older servers' words)."""
     if value is None:
         return ""
+    value = str(value)
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        raw = value.encode("utf-8", "surrogateescape")
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            value = raw.decode("latin-1")
     try:
         value = str(email.header.make_header(email.header.decode_header(value)))
     except Exception:  # a malformed encoded word: the raw value is still worth showing
-        value = str(value)
+        pass
     value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return " ".join(value.split())
+    return visible(" ".join(value.split()))
 
 
 def address(value: str) -> str:
@@ -138,7 +186,7 @@ def _status_blocks(part: Message) -> _Blocks:
     else:
         raw = part.get_payload(decode=True) or b""
         chunks = re.split(r"\r?\n\s*\r?\n", raw.decode("utf-8", "replace"))
-        parser = email.parser.HeaderParser(policy=email.policy.compat32)
+        parser = email.parser.HeaderParser(policy=RAW)
         blocks = [_fields(parser.parsestr(chunk.strip() + "\n")) for chunk in chunks
                   if chunk.strip()]
     found = _Blocks()
@@ -168,7 +216,7 @@ def _returned(part: Message) -> Message | None:
     if isinstance(payload, list):
         return payload[0] if payload and isinstance(payload[0], Message) else None
     raw = part.get_payload(decode=True) or b""
-    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:65536])
+    return email.parser.BytesHeaderParser(policy=RAW).parsebytes(raw[:65536])
 
 
 def _automatic(message: Message) -> bool:
@@ -189,9 +237,18 @@ def _claims_status(message: Message) -> bool:
                                                                       "global-delivery-status"))
 
 
+def _digest(data: bytes) -> str:
+    """A message's identity when it has no Message-ID: its SHA-256, line ends and trailing
+    white space set aside (an IMAP server gives CRLF where a file holds LF), over as much of it
+    as any reader has of it (a reader keeps the first MAX_BYTES as stored, which is at least
+    HASHED once line ends are made alike)."""
+    alike = re.sub(rb"[ \t\r]*\n", b"\n", data).rstrip()
+    return "sha256:" + hashlib.sha256(alike[:HASHED]).hexdigest()
+
+
 def read_notice(data: bytes, truncated: bool = False) -> Notice:
     """What one message is, and for a notification, what it says. Never raises."""
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    digest = _digest(data)
     try:
         return _read(data, digest, truncated)
     except RecursionError:
@@ -203,7 +260,8 @@ def read_notice(data: bytes, truncated: bool = False) -> Notice:
 
 
 def _read(data: bytes, digest: str, truncated: bool) -> Notice:
-    message = email.message_from_bytes(data[:MAX_BYTES], policy=email.policy.compat32)
+    message = email.message_from_bytes(data[:MAX_BYTES], _class=_Parsed,
+                                       policy=RAW)
     if not message.keys():
         return Notice(UNREADABLE, digest, "", "", "", problem="it has no email headers",
                       truncated=truncated)
@@ -220,7 +278,10 @@ def _read(data: bytes, digest: str, truncated: bool) -> Notice:
                           "but has no delivery-status part that can be read" + (
                               f" in its first {MAX_BYTES // 1024 // 1024} MB" if truncated
                               else ""), **base)
-        return Notice(AUTO_REPLY if _automatic(message) else OTHER, **base)
+        kind = AUTO_REPLY if _automatic(message) else OTHER
+        if looks_like_bounce(message):
+            return Notice(kind, bounce_like=True, mentions=_words(message), **base)
+        return Notice(kind, **base)
     blocks = _status_blocks(reports[0])
     returned = next((part for part in parts if part.get_content_type() in RETURNED), None)
     original = _returned(returned) if returned is not None else None
@@ -236,6 +297,29 @@ def _read(data: bytes, digest: str, truncated: bool) -> Notice:
     return Notice(DSN, about_ids=tuple(dict.fromkeys(about)),
                   about_subject=text(original.get("Subject"))[:300] if original else "",
                   reports=recipients, problem=problem, **base)
+
+
+def looks_like_bounce(message: Message) -> bool:
+    """Whether a message's headers say a mail system sends it to say delivery failed."""
+    return bool(BOUNCE_SENDERS.search(text(message.get("From")))
+                or message.get("X-Failed-Recipients")
+                or BOUNCE_SUBJECTS.search(text(message.get("Subject"))))
+
+
+def _words(message: Message) -> str:
+    """A plain-words bounce's text, and the Message-IDs its parts name, case folded."""
+    found, size = [], 0
+    for part in _parts(message):
+        said = [text(part.get(name)) for name in ("Message-ID", "In-Reply-To", "References")]
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True) or b""
+            said.append(payload[:MAX_TEXT].decode("utf-8", "replace"))
+        for words in said:
+            found.append(words[:MAX_TEXT - size])
+            size += len(found[-1])
+        if size >= MAX_TEXT:
+            break
+    return "\n".join(found).casefold()
 
 
 def _missing(recipients: tuple[RecipientReport, ...]) -> str:
