@@ -55,11 +55,11 @@ def report(tally: Tally, fresh: set[Report], source: str,
             [f"  {line}" for line in tally.copies])
     _by_hand(tally)
     _not_bounces(tally)
-    _not_read(tally)
     if any(f.record.action == FAILED and f.own for f in live):
         click.echo("For each letter that bounced: correct the address in the data, approve "
                    "the letter again, then lgsco-letters send --resend NAME (status shows "
                    "them).")
+    _not_read(tally)
 
 
 def _listed(heading: str, lines: list[str]) -> None:
