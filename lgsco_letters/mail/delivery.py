@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from lgsco_letters.errors import LettersError
 from lgsco_letters.mail.ledger import SendStatus
 from lgsco_letters.mail.signin import SignIn
-from lgsco_letters.mail.smtp_login import log_in
+from lgsco_letters.mail.smtp_login import TOKEN_REFUSED, log_in, refused_again, refused_once
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,11 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Not worth trying again: a 5xx reply."""
+
+
+class SignInLost(Exception):
+    """A signed-in session refused a command as a server refuses an expired token (535 or
+    454): the sign-in is no longer good, and says nothing of the council's address."""
 
 
 class UnknownOutcome(Exception):
@@ -79,6 +84,7 @@ class Connection:
     def __init__(self, server: Server):
         self.server = server
         self.smtp: smtplib.SMTP | None = None
+        self.renewed = False  # signed in afresh after a refusal, and nothing sent since
 
     def _open(self) -> smtplib.SMTP:
         try:
@@ -92,7 +98,7 @@ class Connection:
             return smtp
         try:
             return log_in(smtp, self.server.signin, f"{self.server.host}:{self.server.port}",
-                          self._connect)
+                          self._connect, renew=not self.renewed)
         except BaseException:
             smtp.close()
             raise
@@ -137,7 +143,31 @@ class Connection:
         """Hand the message over; return the server's reply, and a warning naming any Cc it
         refused. Raises a Temporary/Permanent failure (the recipient's own, when the server
         refuses the recipient) or an UnknownOutcome, having dropped the session if it may be
-        broken. `before_data` runs once the recipient is accepted, just before the message goes."""
+        broken. `before_data` runs once the recipient is accepted, just before the message goes.
+        A session whose sign-in the server no longer takes is signed in afresh (a fresh token)
+        and the message tried again; a second refusal raises TokenRefused: the run stops."""
+        while True:
+            try:
+                reply = self._send(message, sender, recipient, cc, before_data)
+            except SignInLost as lost:
+                self._sign_in_afresh(str(lost))  # raises TokenRefused the second time
+                continue
+            self.renewed = False
+            return reply
+
+    def _sign_in_afresh(self, refusal: str) -> None:
+        self.close()
+        signin, where = self.server.signin, f"{self.server.host}:{self.server.port}"
+        if self.renewed:
+            raise refused_again(signin, where, refusal)
+        logger.info("%s refused the sign-in during the session (%s): signing in afresh", where,
+                    refusal)
+        if signin.with_token and not signin.tokens.refresh():
+            raise refused_once(signin, where, refusal)
+        self.renewed = True
+
+    def _send(self, message: EmailMessage, sender: str, recipient: str, cc: list[str],
+              before_data: Callable[[], None]) -> tuple[str, str]:
         try:
             if self.smtp is None:
                 self.smtp = self._open()
@@ -171,18 +201,27 @@ class Connection:
         options = self._mail_options(smtp, [sender, recipient, *cc])
         code, text = smtp.mail(sender, options)
         if code != 250:
-            raise _failure(code, text)
+            raise self._refused(code, text) or _failure(code, text)
         code, text = smtp.rcpt(recipient)
         if code not in (250, 251):
-            raise _failure(code, f"{recipient}: {_reply(code, text)}", quoted=True)
+            raise self._refused(code, text) or _failure(code, f"{recipient}: "
+                                                              f"{_reply(code, text)}", quoted=True)
         refused = []
         for copy in cc:
             code, text = smtp.rcpt(copy)
             if code not in (250, 251):
+                if lost := self._refused(code, text):
+                    raise lost
                 refused.append(f"the Cc {copy} was refused ({_reply(code, text)})")
         before_data()
-        code, text = _data(smtp, message_bytes(message))
+        code, text = _data(smtp, message_bytes(message), self._refused)
         return _reply(code, text), "; ".join(refused)
+
+    def _refused(self, code: int, text: bytes | str) -> SignInLost | None:
+        """A signed-in session's refusal that is the sign-in's, not the message's."""
+        if self.server.signin is not None and code in TOKEN_REFUSED:
+            return SignInLost(_reply(code, text))
+        return None
 
     def _mail_options(self, smtp: smtplib.SMTP, addresses: list[str]) -> list[str]:
         """SMTPUTF8 where an address needs it; refused for good where the server lacks it."""
@@ -194,14 +233,15 @@ class Connection:
         return ["SMTPUTF8", "BODY=8BITMIME"]
 
 
-def _data(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
+def _data(smtp: smtplib.SMTP, payload: bytes,
+          refused: Callable[[int, bytes], Exception | None]) -> tuple[int, bytes]:
     """DATA, the message, then the reply. Once the message's end has gone, anything but a
     well-formed 2xx, 4xx or 5xx reply (no reply, a reply without a code, an error of any kind)
     means the server may have it: an unknown, never a failure to retry (smtplib's `data` cannot
     tell the two apart)."""
     code, text = smtp.docmd("data")
     if code != 354:
-        raise _failure(code, text)
+        raise refused(code, text) or _failure(code, text)
     body = LINE_START_DOT.sub(b"..", payload)
     smtp.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
     try:
@@ -213,7 +253,7 @@ def _data(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
                              ) from None
     if 200 <= code < 300:
         return code, text
-    raise _failure(code, text)
+    raise refused(code, text) or _failure(code, text)
 
 
 REPLY_LINE = re.compile(rb"([245][0-9][0-9])(?:([ -])(.*))?", re.DOTALL)

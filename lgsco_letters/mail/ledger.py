@@ -249,9 +249,13 @@ class Ledger:
         return verdict, Claimed(delivery, planned)
 
     def release(self, delivery: int) -> None:
-        """Give a claim up, the delivery's record as it is (a run that stops)."""
+        """Give a claim up, the delivery's record as it is (a run that stops). A run stops on a
+        refusal, never on a message whose outcome is unknown (that is recorded as unknown
+        first): one marked `sending` was refused after its data (the sign-in had run out)."""
         with self.transaction() as db:
-            db.execute("UPDATE deliveries SET claimed_by = NULL WHERE id = ?", (delivery,))
+            db.execute("UPDATE deliveries SET claimed_by = NULL, status = CASE status WHEN "
+                       "'sending' THEN 'failed-temporary' ELSE status END WHERE id = ?",
+                       (delivery,))
 
     def attempt(self, delivery: int) -> None:
         """An attempt is about to start: committed before it does."""
