@@ -17,6 +17,7 @@ bounce; but one from a mail system that names a letter is pointed out, to be che
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.header
 import email.parser
@@ -123,10 +124,8 @@ def text(value: object) -> str:
             value = raw.decode("utf-8")
         except UnicodeDecodeError:
             value = raw.decode("latin-1")
-    try:
+    with contextlib.suppress(Exception):  # a malformed encoded word: the raw value is kept
         value = str(email.header.make_header(email.header.decode_header(value)))
-    except Exception:  # a malformed encoded word: the raw value is still worth showing
-        pass
     value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return visible(" ".join(value.split()))
 
