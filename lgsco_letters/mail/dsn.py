@@ -39,7 +39,9 @@ MAX_TEXT = 256 * 1024  # characters of a plain-words bounce searched for the let
 HASHED = MAX_BYTES // 2  # of a message without a Message-ID, known by this much (see _digest)
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 STATUS_CODE = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
-REPORT_TYPES = ("message/delivery-status", "message/global-delivery-status")
+ENCODED_STATUS = "message/delivery-status; encoded"  # our name for it: see _Parsed
+ENCODED = ("base64", "quoted-printable")
+REPORT_TYPES = ("message/delivery-status", "message/global-delivery-status", ENCODED_STATUS)
 RETURNED = ("message/rfc822", "text/rfc822-headers", "message/global",
             "message/global-headers")
 
@@ -64,12 +66,22 @@ RAW = _Raw()
 
 
 class _Parsed(Message):
-    """A message as `email` parses it, but for `message/global-delivery-status`: `email` would
-    parse any `message/*` part as a message within; that one is fields, maybe in base64."""
+    """A message as `email` parses it, but for a report's fields that come encoded: `email`
+    parses a `message/*` part as a message within (and `message/delivery-status` as blocks of
+    fields) whatever its transfer encoding says. RFC 6533's `message/global-delivery-status`
+    (UTF-8, maybe in base64), and a `message/delivery-status` in base64 or quoted-printable, are
+    kept as leaves instead, their payload decoded as the encoding says."""
+
+    def get_content_type(self) -> str:
+        kind = super().get_content_type()
+        if kind == "message/delivery-status" and text(
+                self.get("Content-Transfer-Encoding")).casefold() in ENCODED:
+            return ENCODED_STATUS
+        return kind
 
     def get_content_maintype(self) -> str:
-        if self.get_content_type() == "message/global-delivery-status":
-            return "application"  # a leaf: its payload is kept, and decoded as its encoding says
+        if self.get_content_type() in (ENCODED_STATUS, "message/global-delivery-status"):
+            return "application"  # a leaf
         return super().get_content_maintype()
 
 
