@@ -231,7 +231,7 @@ class Tally:
     copies: list[str] = field(default_factory=list)  # a notification read before, again
     by_hand: list[str] = field(default_factory=list)  # bounces in plain words naming a letter
     not_read: list[str] = field(default_factory=list)  # messages the mailbox would not give
-    _seen: set[str] = field(default_factory=set)
+    _seen: set[tuple] = field(default_factory=set)
 
     @property
     def reports(self) -> list[Report]:
@@ -258,10 +258,11 @@ class Tally:
             self.unreadable.append(f"{where}: a delivery status notification "
                                    f"{notice.describe()}, but {notice.problem}")
             return
-        if notice.notification_id in self._seen:
+        copy = (notice.notification_id, notice.about_ids, notice.reports)
+        if copy in self._seen:  # the same notification, delivered (or filed) twice
             self.copies.append(f"{where}: {notice.describe()}")
             return
-        self._seen.add(notice.notification_id)
+        self._seen.add(copy)
         self._sort(where, notice, match(notice, matching))
 
     def _sort(self, where: str, notice: Notice, findings: list[Finding]) -> None:

@@ -104,7 +104,7 @@ class RecipientReport:
 @dataclass(frozen=True)
 class Notice:
     kind: str  # notification, automatic reply, other or unreadable
-    notification_id: str  # its Message-ID, or the SHA-256 of its bytes when it has none
+    notification_id: str  # its Message-ID; a notification without one, its bytes' SHA-256
     sent_at: str  # its own time, UTC (ISO 8601), or empty when it gives none that can be read
     sender: str
     subject: str
@@ -130,7 +130,7 @@ def text(value: object) -> str:
     if value is None:
         return ""
     value = str(value)
-    if any("\udc80" <= char <= "\udcff" for char in value):
+    if not value.isascii():
         raw = value.encode("utf-8", "surrogateescape")
         try:
             value = raw.decode("utf-8")
@@ -253,31 +253,30 @@ def _digest(data: bytes) -> str:
     white space set aside (an IMAP server gives CRLF where a file holds LF), over as much of it
     as any reader has of it (a reader keeps the first MAX_BYTES as stored, which is at least
     HASHED once line ends are made alike)."""
-    alike = re.sub(rb"[ \t\r]*\n", b"\n", data).rstrip()
+    alike = b"\n".join(line.rstrip(b" \t\r") for line in data.split(b"\n")).rstrip()
     return "sha256:" + hashlib.sha256(alike[:HASHED]).hexdigest()
 
 
 def read_notice(data: bytes, truncated: bool = False) -> Notice:
     """What one message is, and for a notification, what it says. Never raises."""
-    digest = _digest(data)
     try:
-        return _read(data, digest, truncated)
+        return _read(data, truncated)
     except RecursionError:
-        return Notice(UNREADABLE, digest, "", "", "", problem="its parts are nested too deeply "
+        return Notice(UNREADABLE, "", "", "", "", problem="its parts are nested too deeply "
                       "to be read", truncated=truncated)
     except Exception as error:  # hostile or broken input: said, never a traceback
-        return Notice(UNREADABLE, digest, "", "", "", problem=f"it cannot be read as an email "
+        return Notice(UNREADABLE, "", "", "", "", problem=f"it cannot be read as an email "
                       f"message ({type(error).__name__})", truncated=truncated)
 
 
-def _read(data: bytes, digest: str, truncated: bool) -> Notice:
+def _read(data: bytes, truncated: bool) -> Notice:
     message = email.message_from_bytes(data[:MAX_BYTES], _class=_Parsed,
                                        policy=RAW)
     if not message.keys():
-        return Notice(UNREADABLE, digest, "", "", "", problem="it has no email headers",
+        return Notice(UNREADABLE, "", "", "", "", problem="it has no email headers",
                       truncated=truncated)
     ids = message_ids(text(message.get("Message-ID")))
-    base = dict(notification_id=ids[0] if ids else digest,
+    base = dict(notification_id=ids[0] if ids else "",
                 sent_at=_utc(text(message.get("Date"))),
                 sender=text(message.get("From"))[:200], subject=text(message.get("Subject"))[:300],
                 truncated=truncated)
@@ -305,6 +304,7 @@ def _read(data: bytes, digest: str, truncated: bool) -> Notice:
         base["sent_at"] = _utc(blocks.message_fields.get("arrival-date", ""))
     recipients = tuple(_recipient(block) for block in blocks.recipients)
     problem = _missing(recipients)
+    base["notification_id"] = base["notification_id"] or _digest(data)
     return Notice(DSN, about_ids=tuple(dict.fromkeys(about)),
                   about_subject=text(original.get("Subject"))[:300] if original else "",
                   reports=recipients, problem=problem, **base)

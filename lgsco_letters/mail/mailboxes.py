@@ -88,9 +88,10 @@ def _read_message_file(path: Path, opener: Quietly) -> tuple[bytes, bool]:
     return data, truncated
 
 
-def maildir(folder: Path, opener: Quietly) -> Iterator[Stored]:
+def maildir(folder: Path, opener: Quietly | None = None) -> Iterator[Stored]:
     """Every message in a maildir's `new/` and `cur/`, in order of name; one that cannot be
     read is given with the error, and the rest are read."""
+    opener = opener or Quietly()
     missing = [name for name in ("cur", "new") if not (folder / name).is_dir()]
     if not folder.is_dir() or missing:
         raise LettersError(f"--maildir {display_path(folder)}: not a maildir folder (it has no "
@@ -154,9 +155,10 @@ KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
          (stat.S_ISSOCK, "a socket"))
 
 
-def mbox(path: Path, opener: Quietly) -> Iterator[Stored]:
+def mbox(path: Path, opener: Quietly | None = None) -> Iterator[Stored]:
     """Every message in an mbox file: each begins with a line `From ...`; a body line that
     was escaped as `>From ...` (mboxrd) is given back as it was."""
+    opener = opener or Quietly()
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
