@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from lgsco_letters.errors import LettersError
 from lgsco_letters.mail.ledger import SendStatus
 from lgsco_letters.mail.signin import SignIn
-from lgsco_letters.mail.smtp_login import TOKEN_REFUSED, log_in, refused_again, refused_once
+from lgsco_letters.mail.smtp_login import SignInLost, log_in, lost, sign_in_afresh
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +43,6 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Not worth trying again: a 5xx reply."""
-
-
-class SignInLost(Exception):
-    """A signed-in session refused a command as a server refuses an expired token (535 or
-    454): the sign-in is no longer good, and says nothing of the council's address."""
 
 
 class UnknownOutcome(Exception):
@@ -149,22 +144,14 @@ class Connection:
         while True:
             try:
                 reply = self._send(message, sender, recipient, cc, before_data)
-            except SignInLost as lost:
-                self._sign_in_afresh(str(lost))  # raises TokenRefused the second time
+            except SignInLost as refusal:
+                self.close()
+                sign_in_afresh(self.server.signin, f"{self.server.host}:{self.server.port}",
+                               str(refusal), self.renewed)  # raises TokenRefused the 2nd time
+                self.renewed = True
                 continue
             self.renewed = False
             return reply
-
-    def _sign_in_afresh(self, refusal: str) -> None:
-        self.close()
-        signin, where = self.server.signin, f"{self.server.host}:{self.server.port}"
-        if self.renewed:
-            raise refused_again(signin, where, refusal)
-        logger.info("%s refused the sign-in during the session (%s): signing in afresh", where,
-                    refusal)
-        if signin.with_token and not signin.tokens.refresh():
-            raise refused_once(signin, where, refusal)
-        self.renewed = True
 
     def _send(self, message: EmailMessage, sender: str, recipient: str, cc: list[str],
               before_data: Callable[[], None]) -> tuple[str, str]:
@@ -210,18 +197,13 @@ class Connection:
         for copy in cc:
             code, text = smtp.rcpt(copy)
             if code not in (250, 251):
-                if lost := self._refused(code, text):
-                    raise lost
                 refused.append(f"the Cc {copy} was refused ({_reply(code, text)})")
         before_data()
         code, text = _data(smtp, message_bytes(message), self._refused)
         return _reply(code, text), "; ".join(refused)
 
     def _refused(self, code: int, text: bytes | str) -> SignInLost | None:
-        """A signed-in session's refusal that is the sign-in's, not the message's."""
-        if self.server.signin is not None and code in TOKEN_REFUSED:
-            return SignInLost(_reply(code, text))
-        return None
+        return lost(self.server.signin, code, _reply(code, text))
 
     def _mail_options(self, smtp: smtplib.SMTP, addresses: list[str]) -> list[str]:
         """SMTPUTF8 where an address needs it; refused for good where the server lacks it."""

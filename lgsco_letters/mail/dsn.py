@@ -17,72 +17,37 @@ bounce; but one from a mail system that names a letter is pointed out, to be che
 
 from __future__ import annotations
 
-import contextlib
 import email
-import email.header
 import email.parser
-import email.policy
-import email.utils
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC
 from email.message import Message
 
-from lgsco_letters.data.addresses import visible
+from lgsco_letters.mail.mail_text import (
+    ENCODED_STATUS,
+    RAW,
+    Parsed,
+    address,
+    looks_like_bounce,
+    message_ids,
+    parts,
+    text,
+    utc,
+    words,
+)
 
 MAX_BYTES = 1024 * 1024  # the report comes first; the letter returned after it may be cut
-MAX_PARTS = 100  # MIME parts looked at in one message
 MAX_DIAGNOSTIC = 500  # characters of a diagnostic kept
 MAX_REPORTS = 100  # recipients read from one notification
-MAX_TEXT = 256 * 1024  # characters of a plain-words bounce searched for the letter it names
 HASHED = MAX_BYTES // 2  # of a message without a Message-ID, known by this much (see _digest)
-MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 STATUS_CODE = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
-ENCODED_STATUS = "message/delivery-status; encoded"  # our name for it: see _Parsed
-ENCODED = ("base64", "quoted-printable")
 REPORT_TYPES = ("message/delivery-status", "message/global-delivery-status", ENCODED_STATUS)
 RETURNED = ("message/rfc822", "text/rfc822-headers", "message/global",
             "message/global-headers")
 
 DSN, AUTO_REPLY, OTHER, UNREADABLE = "notification", "automatic reply", "other", "unreadable"
-# What a mail system's bounce in plain words says of itself.
-BOUNCE_SENDERS = re.compile(r"(?i)\b(mailer-daemon|postmaster|mail delivery (sub)?system)\b")
-BOUNCE_SUBJECTS = re.compile(
-    r"(?i)(undeliver|undelivered|delivery (status|failure|failed|has failed|notification)"
-    r"|failure notice|returned mail|returned to sender|mail delivery failed|non-?delivery"
-    r"|unzustellbar|non remis|onbestelbaar|no se pudo entregar)")
 
-
-class _Raw(email.policy.Compat32):
-    """compat32, but header values as they were read: 8-bit bytes kept (as surrogates) for
-    `text` to decode, where compat32 would make them a Header that says only "unknown"."""
-
-    def header_fetch_parse(self, name: str, value: str) -> str:
-        return value
-
-
-RAW = _Raw()
-
-
-class _Parsed(Message):
-    """A message as `email` parses it, but for a report's fields that come encoded: `email`
-    parses a `message/*` part as a message within (and `message/delivery-status` as blocks of
-    fields) whatever its transfer encoding says. RFC 6533's `message/global-delivery-status`
-    (UTF-8, maybe in base64), and a `message/delivery-status` in base64 or quoted-printable, are
-    kept as leaves instead, their payload decoded as the encoding says."""
-
-    def get_content_type(self) -> str:
-        kind = super().get_content_type()
-        if kind == "message/delivery-status" and text(
-                self.get("Content-Transfer-Encoding")).casefold() in ENCODED:
-            return ENCODED_STATUS
-        return kind
-
-    def get_content_maintype(self) -> str:
-        if self.get_content_type() in (ENCODED_STATUS, "message/global-delivery-status"):
-            return "application"  # a leaf
-        return super().get_content_maintype()
 
 
 @dataclass(frozen=True)
@@ -121,61 +86,6 @@ class Notice:
         when = f" on {self.sent_at[:10]}" if self.sent_at else ""
         subject = f'"{self.subject[:80]}"' if self.subject else "(no subject)"
         return f"from {self.sender or '(no sender)'}{when}: {subject}"
-
-
-def text(value: object) -> str:
-    """A header's value as one line of text, encoded words decoded, control and format
-    characters made visible; never raises. Raw 8-bit bytes (which `email` keeps as surrogates)
-    are read as UTF-8, or, when they are not UTF-8, as Latin-1 (older servers' words)."""
-    if value is None:
-        return ""
-    value = str(value)
-    if not value.isascii():
-        raw = value.encode("utf-8", "surrogateescape")
-        try:
-            value = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            value = raw.decode("latin-1")
-    with contextlib.suppress(Exception):  # a malformed encoded word: the raw value is kept
-        value = str(email.header.make_header(email.header.decode_header(value)))
-    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return visible(" ".join(value.split()))
-
-
-def address(value: str) -> str:
-    """The address in `rfc822; ce@example.org` (or `<ce@example.org>`), lower case kept."""
-    kind, _, rest = value.partition(";")
-    value = rest if rest else kind
-    return value.strip().strip("<>").strip()[:320]
-
-
-def message_ids(value: str) -> list[str]:
-    return MESSAGE_ID.findall(value)
-
-
-def _utc(value: str) -> str:
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return ""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC).isoformat(timespec="seconds")
-    except (OverflowError, ValueError):
-        return ""
-
-
-def _parts(message: Message) -> list[Message]:
-    """The message's MIME parts, at most MAX_PARTS of them, walking no further than that."""
-    found: list[Message] = []
-    for part in message.walk():
-        found.append(part)
-        if len(found) >= MAX_PARTS:
-            break
-    return found
 
 
 @dataclass
@@ -270,18 +180,18 @@ def read_notice(data: bytes, truncated: bool = False) -> Notice:
 
 
 def _read(data: bytes, truncated: bool) -> Notice:
-    message = email.message_from_bytes(data[:MAX_BYTES], _class=_Parsed,
+    message = email.message_from_bytes(data[:MAX_BYTES], _class=Parsed,
                                        policy=RAW)
     if not message.keys():
         return Notice(UNREADABLE, "", "", "", "", problem="it has no email headers",
                       truncated=truncated)
     ids = message_ids(text(message.get("Message-ID")))
     base = dict(notification_id=ids[0] if ids else "",
-                sent_at=_utc(text(message.get("Date"))),
+                sent_at=utc(text(message.get("Date"))),
                 sender=text(message.get("From"))[:200], subject=text(message.get("Subject"))[:300],
                 truncated=truncated)
-    parts = _parts(message)
-    reports = [part for part in parts if part.get_content_type() in REPORT_TYPES]
+    found = parts(message)
+    reports = [part for part in found if part.get_content_type() in REPORT_TYPES]
     if message.get_content_type() != "multipart/report" or not reports:
         if _claims_status(message):
             return Notice(UNREADABLE, problem="it says it is a delivery status notification, "
@@ -290,10 +200,10 @@ def _read(data: bytes, truncated: bool) -> Notice:
                               else ""), **base)
         kind = AUTO_REPLY if _automatic(message) else OTHER
         if looks_like_bounce(message):
-            return Notice(kind, bounce_like=True, mentions=_words(message), **base)
+            return Notice(kind, bounce_like=True, mentions=words(message), **base)
         return Notice(kind, **base)
     blocks = _status_blocks(reports[0])
-    returned = next((part for part in parts if part.get_content_type() in RETURNED), None)
+    returned = next((part for part in found if part.get_content_type() in RETURNED), None)
     original = _returned(returned) if returned is not None else None
     about = []
     if original is not None:
@@ -301,36 +211,13 @@ def _read(data: bytes, truncated: bool) -> Notice:
     for name in ("In-Reply-To", "References"):
         about += message_ids(text(message.get(name)))
     if not base["sent_at"]:
-        base["sent_at"] = _utc(blocks.message_fields.get("arrival-date", ""))
+        base["sent_at"] = utc(blocks.message_fields.get("arrival-date", ""))
     recipients = tuple(_recipient(block) for block in blocks.recipients)
     problem = _missing(recipients)
     base["notification_id"] = base["notification_id"] or _digest(data)
     return Notice(DSN, about_ids=tuple(dict.fromkeys(about)),
                   about_subject=text(original.get("Subject"))[:300] if original else "",
                   reports=recipients, problem=problem, **base)
-
-
-def looks_like_bounce(message: Message) -> bool:
-    """Whether a message's headers say a mail system sends it to say delivery failed."""
-    return bool(BOUNCE_SENDERS.search(text(message.get("From")))
-                or message.get("X-Failed-Recipients")
-                or BOUNCE_SUBJECTS.search(text(message.get("Subject"))))
-
-
-def _words(message: Message) -> str:
-    """A plain-words bounce's text, and the Message-IDs its parts name, case folded."""
-    found, size = [], 0
-    for part in _parts(message):
-        said = [text(part.get(name)) for name in ("Message-ID", "In-Reply-To", "References")]
-        if part.get_content_maintype() == "text":
-            payload = part.get_payload(decode=True) or b""
-            said.append(payload[:MAX_TEXT].decode("utf-8", "replace"))
-        for words in said:
-            found.append(words[:MAX_TEXT - size])
-            size += len(found[-1])
-        if size >= MAX_TEXT:
-            break
-    return "\n".join(found).casefold()
 
 
 def _missing(recipients: tuple[RecipientReport, ...]) -> str:

@@ -168,6 +168,29 @@ def _with_token(smtp: smtplib.SMTP, signin: SignIn, where: str,
     raise refused_again(signin, where, again)
 
 
+class SignInLost(Exception):
+    """A signed-in session refused a command as a server refuses an expired token (535 or
+    454): the sign-in is no longer good, and it says nothing of the council's address."""
+
+
+def lost(signin: SignIn | None, code: int, reply: str) -> SignInLost | None:
+    """A signed-in session's refusal (of MAIL, the recipient or the data) that is the
+    sign-in's, not the message's."""
+    return SignInLost(reply) if signin is not None and code in TOKEN_REFUSED else None
+
+
+def sign_in_afresh(signin: SignIn, where: str, refusal: str, renewed: bool) -> None:
+    """After a signed-in session's refusal: a fresh token, for the session to sign in afresh
+    (a password is tried again as it is). Raises TokenRefused when it was signed in afresh
+    already with nothing sent since, or when the token cannot be renewed."""
+    if renewed:
+        raise refused_again(signin, where, refusal)
+    logger.info("%s refused the sign-in during the session (%s): signing in afresh", where,
+                refusal)
+    if signin.with_token and not signin.tokens.refresh():
+        raise refused_once(signin, where, refusal)
+
+
 def refused_once(signin: SignIn, where: str, refused: str) -> TokenRefused:
     """The token was refused, and there is no way to a fresh one (it came from the
     environment): the run stops."""
