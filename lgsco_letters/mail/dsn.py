@@ -79,7 +79,7 @@ class Notice:
     problem: str = ""  # for an unreadable one, or a notification missing what it needs
     truncated: bool = False
     bounce_like: bool = False  # no report, but from a mail system, saying something failed
-    mentions: str = ""  # for one such: its words (case folded), to find the letter it names
+    mentions: str = ""  # for one such: its words, to find the letter it names
 
     def describe(self) -> str:
         """Who sent it, when and about what: for the lists -v prints."""

@@ -124,16 +124,16 @@ def looks_like_bounce(message: Message) -> bool:
 
 
 def words(message: Message) -> str:
-    """A plain-words bounce's text, and the Message-IDs its parts name, case folded."""
+    """A plain-words bounce's text, and the Message-IDs its parts name (at most MAX_TEXT)."""
     found, size = [], 0
     for part in parts(message):
         said = [text(part.get(name)) for name in ("Message-ID", "In-Reply-To", "References")]
         if part.get_content_maintype() == "text":
             payload = part.get_payload(decode=True) or b""
             said.append(payload[:MAX_TEXT].decode("utf-8", "replace"))
-        for words in said:
-            found.append(words[:MAX_TEXT - size])
+        for line in said:
+            found.append(line[:MAX_TEXT - size])
             size += len(found[-1])
         if size >= MAX_TEXT:
             break
-    return "\n".join(found).casefold()
+    return "\n".join(found)  # as written: a Message-ID's case is its own

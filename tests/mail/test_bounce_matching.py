@@ -279,3 +279,21 @@ def test_a_status_never_changes_without_the_notification_that_says_why(sent):
         ledger.close()
     assert recorded(sent) == [("beta-district-council", beta.recipient, "delivered", "")]
     assert statuses(sent)[BETA] == "sent"
+
+
+def test_a_bounce_in_plain_words_is_matched_by_the_message_id_as_written():
+    from lgsco_letters.mail.bounces import Matching, Tally
+    from lgsco_letters.mail.dsn import read_notice
+    from lgsco_letters.mail.ledger_records import Delivery
+    from lgsco_letters.mail.ledger_schema import SendStatus
+
+    message_id = "<0A1B2C.resend1@LGO.Example.ORG>"  # --from's domain, as the sender wrote it
+    sent = Delivery(7, "beta", BETA, "CE@Beta.example.org", "", "0" * 64, message_id,
+                    SendStatus.SENT, 1, "250 OK", "", None, None, None, 1, None)
+    tally = Tally()
+    tally.add("new/1", read_notice(plain_words_bounce("ce@beta.example.org", message_id,
+                                                      subject_of(BETA))),
+              Matching([sent], {"beta": subject_of(BETA)}))
+    assert tally.by_hand == [f"new/1: from MAILER-DAEMON@mx.example.net on "
+                             f"{time.strftime('%Y-%m-%d', time.gmtime())}: \"failure notice\": "
+                             f"it names the letter to {BETA} (CE@Beta.example.org)"]
