@@ -78,14 +78,15 @@ def _said(data: list) -> str:
     return visible(" ".join(words.decode("utf-8", "replace").split())[:300])
 
 
-def _words(error: Exception) -> str:
+def _words(error: Exception, signin: SignIn | None = None) -> str:
     """What an imaplib error says: the server's words (imaplib gives them as bytes), as they
-    were, on one line, control characters made visible."""
+    were, secrets blanked out (before it is cut short), on one line, control characters made
+    visible."""
     said = error.args[0] if len(error.args) == 1 else error
     if isinstance(said, bytes):
         said = said.decode("utf-8", "replace")
-    said = " ".join(str(said).split())[:300]
-    return visible(said) or type(error).__name__
+    said = str(said) if signin is None else signin.hide(str(said))
+    return visible(" ".join(said.split())[:300]) or type(error).__name__
 
 
 class ImapMailbox:
@@ -133,7 +134,7 @@ class ImapMailbox:
         except imaplib.IMAP4.error as error:
             imap.shutdown()
             raise SignInError(f"{self.server.where} refused the login for {signin.user}: "
-                              f"{signin.hide(_words(error))}") from None
+                              f"{_words(error, signin)}") from None
         return imap
 
     def _with_token(self, imap: imaplib.IMAP4, signin: SignIn) -> imaplib.IMAP4:
@@ -173,7 +174,7 @@ class ImapMailbox:
                               "answered the token with a challenge that is not base64") from None
         except imaplib.IMAP4.error as error:
             imap.shutdown()
-            said = signin.hide(_words(error))
+            said = _words(error, signin)
             logger.info("%s refused the token: %s", self.server.where, said)
             return said
 

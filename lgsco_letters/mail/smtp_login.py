@@ -16,7 +16,7 @@ import logging
 import re
 import smtplib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lgsco_letters.data.addresses import visible
 from lgsco_letters.mail.signin import SignIn, SignInError, TokenRefused, xoauth2
@@ -35,7 +35,8 @@ REPLY_LINE = re.compile(rb"(\d{3})([ -]?)(.*)", re.DOTALL)
 @dataclass(frozen=True)
 class Reply:
     code: int | None  # None: the server answered something without a code
-    text: str  # its words as received, on one line, control characters made visible
+    text: str  # its words as shown: on one line, secrets blanked, visible, cut short
+    words: str = field(default="", repr=False)  # as received (a challenge is decoded from it)
 
     def __str__(self) -> str:
         if self.code is None:
@@ -61,11 +62,11 @@ def _command(smtp: smtplib.SMTP, line: str, signin: SignIn) -> Reply:
         bare = raw.rstrip(b"\r\n").decode("utf-8", "replace")
         found = REPLY_LINE.fullmatch(raw.rstrip(b"\r\n"))
         if found is None or (code is not None and int(found[1]) != code):
-            return Reply(None, _shown(bare, signin))
+            return Reply(None, _shown(bare, signin), bare)
         code = int(found[1])
         lines.append(found[3].decode("utf-8", "replace"))
         if found[2] != b"-":
-            return Reply(code, _shown(" ".join(lines), signin))
+            return Reply(code, _shown(" ".join(lines), signin), " ".join(lines))
 
 
 def _reply(error: smtplib.SMTPException) -> str:
@@ -140,12 +141,13 @@ def _cancelled(smtp: smtplib.SMTP, signin: SignIn, reply: Reply) -> Reply:
     return _command(smtp, "*", signin) if reply.code == 334 else reply
 
 
-def _challenge(text: str, signin: SignIn) -> str:
-    """A 334 challenge's words: base64 as the RFC has it, else as sent (said to be so)."""
+def _challenge(reply: Reply, signin: SignIn) -> str:
+    """A 334 challenge's words: decoded from base64 as the RFC has it, whole, before anything
+    is blanked out or cut; else as sent (said to be so)."""
     try:
-        decoded = base64.b64decode(text.encode("ascii", "replace"), validate=True)
+        decoded = base64.b64decode(reply.words.strip().encode("ascii"), validate=True)
     except (binascii.Error, ValueError):
-        return f"{text} (not base64)"
+        return f"{reply.text} (not base64)"
     return _shown(decoded.decode("utf-8", "replace"), signin)
 
 
@@ -221,7 +223,7 @@ def _offer_token(smtp: smtplib.SMTP, signin: SignIn, where: str) -> str | None:
     initial = _b64(xoauth2(signin.user, signin.tokens.token()))
     reply, said = _command(smtp, f"AUTH XOAUTH2 {initial}", signin), ""
     if reply.code == 334:
-        said = _challenge(reply.text, signin)
+        said = _challenge(reply, signin)
         reply = _cancelled(smtp, signin, _command(smtp, "", signin))
     if reply.code == 235:
         logger.info("%s: signed in as %s with a bearer token", where, signin.user)

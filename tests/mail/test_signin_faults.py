@@ -269,8 +269,9 @@ def test_no_token_or_secret_is_shown_or_given_to_the_token_command(tmp_path, mon
 
 class RawServer:
     """An SMTP server of a few lines, for what aiosmtpd will not do: `challenge` answers AUTH
-    with a challenge that is not base64 (then 535 to the answer), `echo` refuses it with a 535
-    repeating the client's response and the token, `no code` answers it without a code."""
+    with a challenge that is not base64 (then 535 to the answer), `long challenge` with a
+    challenge (in base64) repeating the token, `echo` refuses it with a 535 repeating the
+    client's response and the token, `no code` answers it without a code."""
 
     def __init__(self, mode: str):
         self.mode, self.port, self.lines = mode, free_port(), []
@@ -306,11 +307,13 @@ class RawServer:
             return None
         if word == b"AUTH":
             response = line.split()[-1]
+            offered = base64.b64decode(response).split(b"Bearer ")[1][:-2]
             return {"challenge": b"334 %%% \x1b[31mnot base64 at all !!",
+                    "long challenge": b"334 " + base64.b64encode(
+                        b'{"status": "401", "offered": "' + offered + b'"}'),
                     "no code": b"hello there",
-                    "echo": b"535 5.7.8 refused " + response + b" for "
-                            + base64.b64decode(response).split(b"Bearer ")[1][:-2]}[self.mode]
-        return b"535 5.7.8 Error: authentication failed" if self.mode == "challenge" else (
+                    "echo": b"535 5.7.8 refused " + response + b" for " + offered}[self.mode]
+        return b"535 5.7.8 Error: authentication failed" if "challenge" in self.mode else (
             b"250 ok")
 
     def stop(self) -> None:
@@ -327,6 +330,10 @@ class RawServer:
                 "(\"hello there\")"),
     ("echo", "refused the token for annual.review@lgo.example.org from $LGSCO_SMTP_TOKEN (535 "
              "5.7.8 refused [token] for [token]): it may have expired."),
+    ("long challenge", "refused the token for annual.review@lgo.example.org from "
+                       "$LGSCO_SMTP_TOKEN (535 5.7.8 Error: authentication failed; the server "
+                       "said {\"status\": \"401\", \"offered\": \"[token]\"}): it may have "
+                       "expired."),
 ])
 def test_what_a_server_answers_to_the_token_is_shown_as_its_refusal(year, mode, said):
     server = RawServer(mode)
@@ -344,6 +351,26 @@ def test_what_a_server_answers_to_the_token_is_shown_as_its_refusal(year, mode, 
     assert said in result.stderr
     assert "Traceback" not in result.stderr and "\x1b" not in result.stderr
     response = base64.b64encode(xoauth2(USER, token(1)).encode()).decode()
-    for secret in (token(1), response, token(1)[:100], response[:100]):
-        assert secret not in result.stdout + result.stderr
+    echoed = base64.b64encode(b'{"status": "401", "offered": "' + token(1).encode()).decode()
+    for secret in (token(1), response, echoed[40:]):  # nor any 40 characters of them
+        for start in range(0, len(secret) - 40, 20):
+            assert secret[start:start + 40] not in result.stdout + result.stderr
     assert not any(line.startswith(b"MAIL") for line in server.lines)  # nothing sent
+
+
+def test_an_imap_servers_words_are_cut_short_only_once_the_token_is_blanked_out():
+    import imaplib
+
+    from lgsco_letters.mail.imap import _words
+    from lgsco_letters.mail.signin import SignIn
+
+    tokens = TokenSource(None, "LGSCO_IMAP_TOKEN", USER)
+    os.environ["LGSCO_IMAP_TOKEN"] = token(1)
+    try:
+        tokens.token()
+        said = _words(imaplib.IMAP4.error(b"NO [AUTHENTICATIONFAILED] " + b"x" * 200
+                                          + token(1).encode()), SignIn(USER, "xoauth2",
+                                                                       tokens=tokens))
+    finally:
+        del os.environ["LGSCO_IMAP_TOKEN"]
+    assert said == "NO [AUTHENTICATIONFAILED] " + "x" * 200 + "[token]"  # not its first 74
