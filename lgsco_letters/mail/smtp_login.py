@@ -178,7 +178,9 @@ class SignInLost(Exception):
 def lost(signin: SignIn | None, code: int, reply: str) -> SignInLost | None:
     """A signed-in session's refusal (of MAIL, the recipient or the data) that is the
     sign-in's, not the message's."""
-    return SignInLost(reply) if signin is not None and code in TOKEN_REFUSED else None
+    if signin is None or code not in TOKEN_REFUSED:
+        return None
+    return SignInLost(visible(signin.hide(reply)))
 
 
 def sign_in_afresh(signin: SignIn, where: str, refusal: str, renewed: bool) -> None:
