@@ -165,11 +165,17 @@ def _by_id(report: RecipientReport, notice: Notice, matched: list[Delivery],
 def _by_subject(report: RecipientReport, notice: Notice, matching: Matching,
                 when: datetime | None) -> tuple[Delivery, str] | Finding:
     letters = matching.letters_named(notice)
-    candidates = [(d, address) for d in matching.deliveries
-                  if d.slug in letters and d.status in TAKEN and _not_older(d, when)
-                  and (address := _addressed(report, d)) is not None]
+    named = [(d, address) for d in matching.deliveries if d.slug in letters
+             and d.status in TAKEN and (address := _addressed(report, d)) is not None]
+    candidates = [(d, address) for d, address in named if _not_older(d, when)]
     if candidates:
         return candidates[-1]
+    if named:
+        first = named[-1][0]
+        return Finding(report, None, why=f"it names the letter to {first.authority} by its "
+                                         f"subject, but is dated {notice.sent_at}, before that "
+                                         f"letter was sent ({first.first_attempt}): it is not "
+                                         "about it")
     return Finding(report, None, why=f"it reports on {_named(report)}, but carries neither the "
                                      "Message-ID of a letter sent from this ledger nor, with "
                                      "that address, a letter's subject")

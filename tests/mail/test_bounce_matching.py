@@ -131,6 +131,13 @@ def test_a_notification_older_than_the_letter_is_not_about_it(run, sent, tmp_pat
     assert f"it names the letter to {DELTA}, but is dated " in older.output
     assert ", before that letter was sent (" in older.output
     assert recorded(sent) == [] and statuses(sent)[DELTA] == "sent"
+    cut_short = delivery_report([block(recipient, "failed", "5.1.1", "550 5.1.1 user unknown")],
+                                subject=f"Undeliverable: {subject_of(DELTA)}", own_id="<c@mx>",
+                                date=time.time() - 3600)
+    by_subject = verbose_bounces(run, sent, "--maildir", write_maildir(tmp_path / "S",
+                                                                       [cut_short]))
+    assert f"it names the letter to {DELTA} by its subject, but is dated " in by_subject.output
+    assert recorded(sent) == []
     # A clock a few minutes behind is allowed for.
     skewed = bounces(run, sent, "--maildir", write_maildir(
         tmp_path / "N", [report_dated(300, "<skewed@mx>")]))
