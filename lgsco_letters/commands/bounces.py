@@ -3,6 +3,7 @@ maildir or an mbox file) and recorded in the year's ledger. Changes nothing in t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,13 +13,14 @@ from lgsco_letters.commands.bounces_output import report
 from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
 from lgsco_letters.commands.signin_options import host_and_port, security, signin_options
 from lgsco_letters.config import Config
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.bounces import Matching, Tally
 from lgsco_letters.mail.dsn import read_notice
 from lgsco_letters.mail.imap import ImapMailbox, ImapServer
 from lgsco_letters.mail.ledger import LEDGER_FILE, MARKER_FILE, open_ledger
-from lgsco_letters.mail.mailboxes import Stored, maildir, mbox
+from lgsco_letters.mail.mailboxes import Quietly, Stored, maildir, mbox
 from lgsco_letters.mail.message import subject
 from lgsco_letters.mail.notifications import record
 from lgsco_letters.mail.signin import sign_in
@@ -36,7 +38,8 @@ IMAP_ONLY = ("user", "auth", "token_command", "ssl", "starttls", "cafile")
 @click.option("--imap", metavar="HOST:PORT", help="Read the mailbox on this IMAP server.")
 @signin_options(password="from $LGSCO_IMAP_PASSWORD, else $LGSCO_SMTP_PASSWORD",
                 token="from $LGSCO_IMAP_TOKEN, else $LGSCO_SMTP_TOKEN")
-@click.option("--folder", default="INBOX", show_default=True, help="The IMAP folder to read.")
+@click.option("--folder", default="INBOX", show_default=True, callback=lambda _c, _p, value:
+              _folder(value), help="The IMAP folder to read.")
 @click.option("--ssl", is_flag=True, help="IMAP over TLS from the start (IMAPS, port 993).")
 @click.option("--starttls", is_flag=True, help="Upgrade the IMAP connection with STARTTLS.")
 @click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -71,20 +74,32 @@ def bounces(config: Config, data_dir: Path | None, out_dir: Path | None, imap: s
     templates = Templates(config.templates)
     subjects = {authority.slug: subject(templates, year, authority)
                 for authority in year.authorities}
-    messages, source = _source(imap, maildir_dir, mbox_file, options, folder, timeout)
+    opener = Quietly()
+    messages, source = _source(imap, maildir_dir, mbox_file, options, folder, timeout, opener)
     _has_sent(out_dir)
     with holding(out_dir, "bounces"):
         tally, fresh = _read_and_record(out_dir, messages, subjects)
-    report(tally, fresh, source)
+    report(tally, fresh, source, opener.hedge())
+    if tally.not_read:
+        sys.exit(1)  # the mailbox was not read whole: what it holds is not all known
+
+
+def _folder(value: str) -> str:
+    """An IMAP folder's name: anything but control characters, which would be read as the
+    end of the command (or worse) in the IMAP command stream."""
+    if any(not (char.isprintable() or char == " ") for char in value):
+        raise click.BadParameter(f"{visible(value)}: a folder name cannot hold control or "
+                                 "invisible characters", param_hint="--folder")
+    return value
 
 
 def _source(imap: str | None, maildir_dir: Path | None, mbox_file: Path | None, options: dict,
-            folder: str, timeout: float) -> tuple[Iterator[Stored], str]:
+            folder: str, timeout: float, opener: Quietly) -> tuple[Iterator[Stored], str]:
     """The mailbox's messages (read lazily), and how to name it."""
     if maildir_dir is not None:
-        return maildir(maildir_dir), f"the maildir {display_path(maildir_dir)}"
+        return maildir(maildir_dir, opener), f"the maildir {visible(display_path(maildir_dir))}"
     if mbox_file is not None:
-        return mbox(mbox_file), f"the mbox file {display_path(mbox_file)}"
+        return mbox(mbox_file, opener), f"the mbox file {visible(display_path(mbox_file))}"
     host, port = host_and_port(imap, "--imap", "imap.example.org:993")
     signin = sign_in(options["user"], options["auth"], options["token_command"],
                      password_variables=PASSWORDS, token_variables=TOKENS)
@@ -114,7 +129,11 @@ def _read_and_record(out_dir: Path, messages: Iterator[Stored],
         matching = Matching([d for r in records.values() for d in r.deliveries], subjects)
         try:
             for stored in messages:
-                tally.add(stored.where, read_notice(stored.data, stored.truncated), matching)
+                if stored.error:
+                    tally.could_not_read(stored.where, stored.error)
+                else:
+                    tally.add(stored.where, read_notice(stored.data, stored.truncated),
+                              matching)
         finally:
             fresh = set(record(ledger, tally.reports))
     finally:

@@ -23,7 +23,7 @@ from lgsco_letters.mail.replies import (
     _reply,
 )
 from lgsco_letters.mail.signin import SignIn
-from lgsco_letters.mail.smtp_login import log_in
+from lgsco_letters.mail.smtp_login import SignInLost, log_in, lost, sign_in_afresh
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Connection:
     def __init__(self, server: Server):
         self.server = server
         self.smtp: smtplib.SMTP | None = None
+        self.renewed = False  # signed in afresh after a refusal, and nothing sent since
 
     def _open(self) -> smtplib.SMTP:
         try:
@@ -84,7 +85,7 @@ class Connection:
             return smtp
         try:
             return log_in(smtp, self.server.signin, f"{self.server.host}:{self.server.port}",
-                          self._connect)
+                          self._connect, renew=not self.renewed)
         except BaseException:
             smtp.close()
             raise
@@ -165,7 +166,23 @@ class Connection:
         own, when the server refuses the recipient), an UnknownOutcome, NeedsSmtputf8, or a
         LettersError that stops the run (the login, the sender or the session refused), having
         dropped the session if it may be broken. `before_data` runs once the recipient is
-        accepted, just before the message goes."""
+        accepted, just before the message goes.
+        A session whose sign-in the server no longer takes is signed in afresh (a fresh token)
+        and the message tried again; a second refusal raises TokenRefused: the run stops."""
+        while True:
+            try:
+                reply = self._send(message, sender, recipient, cc, before_data)
+            except SignInLost as refusal:
+                self.close()
+                sign_in_afresh(self.server.signin, f"{self.server.host}:{self.server.port}",
+                               str(refusal), self.renewed)  # raises TokenRefused the 2nd time
+                self.renewed = True
+                continue
+            self.renewed = False
+            return reply
+
+    def _send(self, message: EmailMessage, sender: str, recipient: str, cc: list[str],
+              before_data: Callable[[], None]) -> tuple[str, str]:
         try:
             if self.smtp is None:
                 self.smtp = self._open()
@@ -204,22 +221,28 @@ class Connection:
         payload = message_bytes(message)  # made before the server is told anything
         code, text = smtp.mail(sender, options)
         if code != 250:
-            raise self._refused(f"the sender {visible_address(sender)}", code, text,
-                                "Check --from: the server must accept it as a sender (an "
-                                "address it may send for, or the login's own)")
+            raise self._lost(code, text) or self._refused(
+                f"the sender {visible_address(sender)}", code, text,
+                "Check --from: the server must accept it as a sender (an address it may send "
+                "for, or the login's own)")
         code, text = smtp.rcpt(recipient)
         if code == 530:  # authentication required: the session's, not the council's
             raise self._refused("to relay without a login", code, text, "Give --user")
         if code not in (250, 251):
-            raise _failure(code, f"{recipient}: {_reply(code, text)}", quoted=True)
+            raise self._lost(code, text) or _failure(code, f"{recipient}: "
+                                                            f"{_reply(code, text)}", quoted=True)
         for copy in cc:
             code, text = smtp.rcpt(copy)
             if code not in (250, 251):
                 refused.append(f"the Cc {visible_address(copy)} was refused "
                                f"({_reply(code, text)})")
         before_data()
-        code, text = _data(smtp, payload)
+        code, text = _data(smtp, payload, self._lost)
         return _reply(code, text), "; ".join(refused)
+
+    def _lost(self, code: int, text: bytes | str) -> SignInLost | None:
+        """The refusal is the sign-in's (an expired token), not the message's."""
+        return lost(self.server.signin, code, _reply(code, text))
 
     def _mail_options(self, smtp: smtplib.SMTP, sender: str, recipient: str,
                       cc: list[str]) -> tuple[list[str], list[str], list[str]]:

@@ -3,36 +3,51 @@ automatic replies (RFC 3834), and everything else, with the standard library's `
 
 A notification is a `multipart/report; report-type=delivery-status` message whose
 `message/delivery-status` part holds one block of fields for the message, then one per
-recipient (`Final-Recipient`, `Action`, `Status`, `Diagnostic-Code`). The message it reports on
-comes back whole (`message/rfc822`), as its headers only (`text/rfc822-headers`), or not at all;
-some servers also name it in `In-Reply-To` or `References`. Every message is read from at most
-`MAX_BYTES` of it, and nothing in it can raise: what cannot be read is said to be so.
+recipient (`Final-Recipient`, `Action`, `Status`, `Diagnostic-Code`); or, from a server that
+speaks UTF-8 mail, `report-type=global-delivery-status` with a `message/global-delivery-status`
+part (RFC 6533) of the same fields in UTF-8. The message it reports on comes back whole
+(`message/rfc822`), as its headers only (`text/rfc822-headers`), or not at all; some servers
+also name it in `In-Reply-To` or `References`. Every message is read from at most `MAX_BYTES`
+of it, and nothing in it can raise: what cannot be read is said to be so. Its text is kept with
+control and format characters made visible: it came from anyone, and is shown in a terminal.
+
+A bounce in plain words (qmail's, and older servers') is no report, and is never recorded as a
+bounce; but one from a mail system that names a letter is pointed out, to be checked by hand.
 """
 
 from __future__ import annotations
 
 import email
-import email.header
 import email.parser
-import email.policy
-import email.utils
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC
 from email.message import Message
 
+from lgsco_letters.mail.mail_text import (
+    ENCODED_STATUS,
+    RAW,
+    Parsed,
+    address,
+    looks_like_bounce,
+    message_ids,
+    parts,
+    text,
+    utc,
+    words,
+)
+
 MAX_BYTES = 1024 * 1024  # the report comes first; the letter returned after it may be cut
-MAX_PARTS = 100  # MIME parts looked at in one message
 MAX_DIAGNOSTIC = 500  # characters of a diagnostic kept
 MAX_REPORTS = 100  # recipients read from one notification
-MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
+HASHED = MAX_BYTES // 2  # of a message without a Message-ID, known by this much (see _digest)
 STATUS_CODE = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
-REPORT_TYPES = ("message/delivery-status", "message/global-delivery-status")
+REPORT_TYPES = ("message/delivery-status", "message/global-delivery-status", ENCODED_STATUS)
 RETURNED = ("message/rfc822", "text/rfc822-headers", "message/global",
             "message/global-headers")
 
 DSN, AUTO_REPLY, OTHER, UNREADABLE = "notification", "automatic reply", "other", "unreadable"
+
 
 
 @dataclass(frozen=True)
@@ -54,7 +69,7 @@ class RecipientReport:
 @dataclass(frozen=True)
 class Notice:
     kind: str  # notification, automatic reply, other or unreadable
-    notification_id: str  # its Message-ID, or the SHA-256 of its bytes when it has none
+    notification_id: str  # its Message-ID; a notification without one, its bytes' SHA-256
     sent_at: str  # its own time, UTC (ISO 8601), or empty when it gives none that can be read
     sender: str
     subject: str
@@ -63,60 +78,14 @@ class Notice:
     reports: tuple[RecipientReport, ...] = ()
     problem: str = ""  # for an unreadable one, or a notification missing what it needs
     truncated: bool = False
+    bounce_like: bool = False  # no report, but from a mail system, saying something failed
+    mentions: str = ""  # for one such: its words, to find the letter it names
 
     def describe(self) -> str:
         """Who sent it, when and about what: for the lists -v prints."""
         when = f" on {self.sent_at[:10]}" if self.sent_at else ""
         subject = f'"{self.subject[:80]}"' if self.subject else "(no subject)"
         return f"from {self.sender or '(no sender)'}{when}: {subject}"
-
-
-def text(value: object) -> str:
-    """A header's value as one line of text, encoded words decoded; never raises."""
-    if value is None:
-        return ""
-    try:
-        value = str(email.header.make_header(email.header.decode_header(value)))
-    except Exception:  # a malformed encoded word: the raw value is still worth showing
-        value = str(value)
-    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return " ".join(value.split())
-
-
-def address(value: str) -> str:
-    """The address in `rfc822; ce@example.org` (or `<ce@example.org>`), lower case kept."""
-    kind, _, rest = value.partition(";")
-    value = rest if rest else kind
-    return value.strip().strip("<>").strip()[:320]
-
-
-def message_ids(value: str) -> list[str]:
-    return MESSAGE_ID.findall(value)
-
-
-def _utc(value: str) -> str:
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return ""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC).isoformat(timespec="seconds")
-    except (OverflowError, ValueError):
-        return ""
-
-
-def _parts(message: Message) -> list[Message]:
-    """The message's MIME parts, at most MAX_PARTS of them, walking no further than that."""
-    found: list[Message] = []
-    for part in message.walk():
-        found.append(part)
-        if len(found) >= MAX_PARTS:
-            break
-    return found
 
 
 @dataclass
@@ -138,7 +107,7 @@ def _status_blocks(part: Message) -> _Blocks:
     else:
         raw = part.get_payload(decode=True) or b""
         chunks = re.split(r"\r?\n\s*\r?\n", raw.decode("utf-8", "replace"))
-        parser = email.parser.HeaderParser(policy=email.policy.compat32)
+        parser = email.parser.HeaderParser(policy=RAW)
         blocks = [_fields(parser.parsestr(chunk.strip() + "\n")) for chunk in chunks
                   if chunk.strip()]
     found = _Blocks()
@@ -168,7 +137,7 @@ def _returned(part: Message) -> Message | None:
     if isinstance(payload, list):
         return payload[0] if payload and isinstance(payload[0], Message) else None
     raw = part.get_payload(decode=True) or b""
-    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:65536])
+    return email.parser.BytesHeaderParser(policy=RAW).parsebytes(raw[:65536])
 
 
 def _automatic(message: Message) -> bool:
@@ -189,40 +158,52 @@ def _claims_status(message: Message) -> bool:
                                                                       "global-delivery-status"))
 
 
+def _digest(data: bytes) -> str:
+    """A message's identity when it has no Message-ID: its SHA-256, line ends and trailing
+    white space set aside (an IMAP server gives CRLF where a file holds LF), over as much of it
+    as any reader has of it (a reader keeps the first MAX_BYTES as stored, which is at least
+    HASHED once line ends are made alike)."""
+    alike = b"\n".join(line.rstrip(b" \t\r") for line in data.split(b"\n")).rstrip()
+    return "sha256:" + hashlib.sha256(alike[:HASHED]).hexdigest()
+
+
 def read_notice(data: bytes, truncated: bool = False) -> Notice:
     """What one message is, and for a notification, what it says. Never raises."""
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
     try:
-        return _read(data, digest, truncated)
+        return _read(data, truncated)
     except RecursionError:
-        return Notice(UNREADABLE, digest, "", "", "", problem="its parts are nested too deeply "
+        return Notice(UNREADABLE, "", "", "", "", problem="its parts are nested too deeply "
                       "to be read", truncated=truncated)
     except Exception as error:  # hostile or broken input: said, never a traceback
-        return Notice(UNREADABLE, digest, "", "", "", problem=f"it cannot be read as an email "
+        return Notice(UNREADABLE, "", "", "", "", problem=f"it cannot be read as an email "
                       f"message ({type(error).__name__})", truncated=truncated)
 
 
-def _read(data: bytes, digest: str, truncated: bool) -> Notice:
-    message = email.message_from_bytes(data[:MAX_BYTES], policy=email.policy.compat32)
+def _read(data: bytes, truncated: bool) -> Notice:
+    message = email.message_from_bytes(data[:MAX_BYTES], _class=Parsed,
+                                       policy=RAW)
     if not message.keys():
-        return Notice(UNREADABLE, digest, "", "", "", problem="it has no email headers",
+        return Notice(UNREADABLE, "", "", "", "", problem="it has no email headers",
                       truncated=truncated)
     ids = message_ids(text(message.get("Message-ID")))
-    base = dict(notification_id=ids[0] if ids else digest,
-                sent_at=_utc(text(message.get("Date"))),
+    base = dict(notification_id=ids[0] if ids else "",
+                sent_at=utc(text(message.get("Date"))),
                 sender=text(message.get("From"))[:200], subject=text(message.get("Subject"))[:300],
                 truncated=truncated)
-    parts = _parts(message)
-    reports = [part for part in parts if part.get_content_type() in REPORT_TYPES]
+    found = parts(message)
+    reports = [part for part in found if part.get_content_type() in REPORT_TYPES]
     if message.get_content_type() != "multipart/report" or not reports:
         if _claims_status(message):
             return Notice(UNREADABLE, problem="it says it is a delivery status notification, "
                           "but has no delivery-status part that can be read" + (
                               f" in its first {MAX_BYTES // 1024 // 1024} MB" if truncated
                               else ""), **base)
-        return Notice(AUTO_REPLY if _automatic(message) else OTHER, **base)
+        kind = AUTO_REPLY if _automatic(message) else OTHER
+        if looks_like_bounce(message):
+            return Notice(kind, bounce_like=True, mentions=words(message), **base)
+        return Notice(kind, **base)
     blocks = _status_blocks(reports[0])
-    returned = next((part for part in parts if part.get_content_type() in RETURNED), None)
+    returned = next((part for part in found if part.get_content_type() in RETURNED), None)
     original = _returned(returned) if returned is not None else None
     about = []
     if original is not None:
@@ -230,9 +211,10 @@ def _read(data: bytes, digest: str, truncated: bool) -> Notice:
     for name in ("In-Reply-To", "References"):
         about += message_ids(text(message.get(name)))
     if not base["sent_at"]:
-        base["sent_at"] = _utc(blocks.message_fields.get("arrival-date", ""))
+        base["sent_at"] = utc(blocks.message_fields.get("arrival-date", ""))
     recipients = tuple(_recipient(block) for block in blocks.recipients)
     problem = _missing(recipients)
+    base["notification_id"] = base["notification_id"] or _digest(data)
     return Notice(DSN, about_ids=tuple(dict.fromkeys(about)),
                   about_subject=text(original.get("Subject"))[:300] if original else "",
                   reports=recipients, problem=problem, **base)

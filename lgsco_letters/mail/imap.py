@@ -10,6 +10,7 @@ password or by OAuth 2.0 bearer token (XOAUTH2), sharing `send`'s token source.
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import imaplib
 import logging
@@ -18,6 +19,7 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.errors import LettersError
 from lgsco_letters.mail.dsn import MAX_BYTES
 from lgsco_letters.mail.mailboxes import HEAD_BYTES, Stored, needs_body
@@ -73,7 +75,18 @@ def quoted(name: str) -> str:
 
 def _said(data: list) -> str:
     words = b" ".join(item if isinstance(item, bytes) else b"" for item in data or [])
-    return " ".join(words.decode("utf-8", "replace").split())[:300]
+    return visible(" ".join(words.decode("utf-8", "replace").split())[:300])
+
+
+def _words(error: Exception, signin: SignIn | None = None) -> str:
+    """What an imaplib error says: the server's words (imaplib gives them as bytes), as they
+    were, secrets blanked out (before it is cut short), on one line, control characters made
+    visible."""
+    said = error.args[0] if len(error.args) == 1 else error
+    if isinstance(said, bytes):
+        said = said.decode("utf-8", "replace")
+    said = str(said) if signin is None else signin.hide(str(said))
+    return visible(" ".join(said.split())[:300]) or type(error).__name__
 
 
 class ImapMailbox:
@@ -98,8 +111,8 @@ class ImapMailbox:
                                "authority, name that authority's certificate with --cafile"
                                ) from None
         except (OSError, imaplib.IMAP4.error) as error:
-            raise LettersError(f"{server.where}: cannot read mail there: "
-                               f"{error or type(error).__name__}") from None
+            raise LettersError(f"{server.where}: cannot read mail there: {_words(error)}"
+                               ) from None
         return imap
 
     def _starttls(self, imap: imaplib.IMAP4, context: ssl.SSLContext) -> None:
@@ -121,7 +134,7 @@ class ImapMailbox:
         except imaplib.IMAP4.error as error:
             imap.shutdown()
             raise SignInError(f"{self.server.where} refused the login for {signin.user}: "
-                              f"{signin.hide(str(error))}") from None
+                              f"{_words(error, signin)}") from None
         return imap
 
     def _with_token(self, imap: imaplib.IMAP4, signin: SignIn) -> imaplib.IMAP4:
@@ -146,16 +159,22 @@ class ImapMailbox:
                            "OAuth, and the token's scope.")
 
     def _offer_token(self, imap: imaplib.IMAP4, signin: SignIn) -> str | None:
+        response = xoauth2(signin.user, signin.tokens.token()).encode()  # before AUTHENTICATE
+
         def respond(challenge: bytes) -> bytes:
             # The first answer is the token; a refusal's challenge (JSON) gets an empty one.
-            return b"" if challenge else xoauth2(signin.user, signin.tokens.token()).encode()
+            return b"" if challenge else response
 
         try:
             imap.authenticate("XOAUTH2", respond)
             return None
+        except (binascii.Error, ValueError):  # imaplib decodes the challenge, and fails
+            imap.shutdown()
+            raise SignInError(f"{self.server.where} refused the sign-in for {signin.user}: it "
+                              "answered the token with a challenge that is not base64") from None
         except imaplib.IMAP4.error as error:
             imap.shutdown()
-            said = signin.hide(str(error))
+            said = _words(error, signin)
             logger.info("%s refused the token: %s", self.server.where, said)
             return said
 
@@ -174,12 +193,13 @@ class ImapMailbox:
         try:
             imap = self._open()
         except (OSError, imaplib.IMAP4.abort) as error:
-            raise LettersError(f"{self.server.where}: the connection failed: {error}") from None
+            raise LettersError(f"{self.server.where}: the connection failed: {_words(error)}"
+                               ) from None
         try:
             yield from self._read(imap)
         except (OSError, imaplib.IMAP4.error) as error:
             raise LettersError(f"{self.server.where}: reading {self.server.folder!r} failed: "
-                               f"{error or type(error).__name__}; nothing was changed there, "
+                               f"{_words(error)}; nothing was changed there, "
                                "and what was read before is recorded: run this again") from None
         finally:
             with contextlib.suppress(OSError, imaplib.IMAP4.error):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lgsco_letters.mail.approvals import Approval
 from lgsco_letters.mail.claims import Claimant, is_live
 from lgsco_letters.mail.ledger_schema import COLUMNS, SendStatus, check_row
-from lgsco_letters.mail.notifications import FAILED, Notification, settled
+from lgsco_letters.mail.notifications import Notification, settled
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,14 @@ class LetterRecord:
         """What the notifications last said of the delivery's recipient (or `address`)."""
         return settled(self.notifications, delivery.id, address or delivery.recipient)
 
-    def copies_bounced(self, delivery: Delivery) -> list[Notification]:
-        """Failures reported for the delivery's addresses other than its recipient: its Cc's."""
-        return [n for n in self.notifications if n.delivery == delivery.id
-                and n.action == FAILED and n.recipient.casefold() != delivery.recipient.casefold()]
+    def copies_noticed(self, delivery: Delivery) -> list[Notification]:
+        """What the notifications last said of each of the delivery's addresses other than its
+        recipient (its Cc's): failed, delayed or delivered."""
+        copies = dict.fromkeys(n.recipient.casefold() for n in self.notifications
+                               if n.delivery == delivery.id
+                               and n.recipient.casefold() != delivery.recipient.casefold())
+        return [notice for copy in copies
+                if (notice := settled(self.notifications, delivery.id, copy)) is not None]
 
     @property
     def latest(self) -> Delivery | None:

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.mail.dsn import STATUS_CODE
 from lgsco_letters.mail.ledger_schema import COLUMNS, SendStatus, now
 
@@ -27,7 +28,8 @@ BY_MESSAGE_ID, BY_RECIPIENT_AND_SUBJECT = "message-id", "recipient and subject"
 
 def explained(status: str, diagnostic: str) -> str:
     """A diagnostic, with the status code before it where it gives none of its own."""
-    words = diagnostic or "no diagnostic given"
+    # Made visible when shown too: a ledger of an earlier release kept them as they came.
+    words = visible(diagnostic) or "no diagnostic given"
     return f"{status} {words}" if status and not STATUS_CODE.search(words) else words
 
 
@@ -56,9 +58,10 @@ class Notification:
         return explained(self.status, self.diagnostic)
 
     def as_dict(self) -> dict[str, str]:
-        return {"recipient": self.recipient, "action": self.action, "status": self.status,
-                "diagnostic": self.diagnostic, "at": self.notified_at,
-                "notification_id": self.notification_id, "matched_by": self.matched_by}
+        return {"recipient": visible(self.recipient), "action": self.action,
+                "status": self.status, "diagnostic": visible(self.diagnostic),
+                "at": self.notified_at, "notification_id": visible(self.notification_id),
+                "matched_by": self.matched_by}
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ def settled(notifications: tuple[Notification, ...], delivery: int,
 
 def record(ledger: Ledger, reports: list[Report]) -> list[Report]:
     """Record the reports not recorded before, in one transaction; a failure of a delivery's
-    own recipient makes it `bounced`. Returns the reports that are new."""
+    own recipient, recorded now, makes it `bounced` (a delivery's status never changes without
+    the notification that says why). Returns the reports that are new."""
     fresh = []
     with ledger.transaction() as db:
         for report in reports:
@@ -111,8 +115,9 @@ def record(ledger: Ledger, reports: list[Report]) -> list[Report]:
                 (report.delivery, report.slug, report.recipient, report.action, report.status,
                  report.diagnostic, report.notified_at, report.notification_id,
                  report.matched_by, now())).rowcount
-            if added:
-                fresh.append(report)
+            if not added:
+                continue
+            fresh.append(report)
             if report.action == FAILED:
                 # Only a delivery the server took can bounce; its own recipient, not a Cc.
                 db.execute("UPDATE deliveries SET status = ? WHERE id = ? AND status IN (?, ?) "

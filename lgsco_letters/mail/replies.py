@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+from collections.abc import Callable
 
 
 class TemporaryFailure(Exception):
@@ -37,14 +38,17 @@ def _failure(code: int, text: bytes | str, quoted: bool = False) -> Exception:
     return kind(str(text) if quoted else _reply(code, text))
 
 
-def _data(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
+def _data(smtp: smtplib.SMTP, payload: bytes,
+          lost: Callable[[int, bytes], Exception | None] = lambda code, text: None,
+          ) -> tuple[int, bytes]:
     """DATA, the message, then the reply. Once the message's end has gone, anything but a
     well-formed 2xx, 4xx or 5xx reply (no reply, a reply without a code, an error of any kind)
     means the server may have it: an unknown, never a failure to retry (smtplib's `data` cannot
-    tell the two apart)."""
+    tell the two apart). `lost` says whether a refusal is the sign-in's rather than the
+    message's."""
     code, text = smtp.docmd("data")
     if code != 354:
-        raise _failure(code, text)
+        raise lost(code, text) or _failure(code, text)
     body = LINE_START_DOT.sub(b"..", payload)
     smtp.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
     try:
@@ -56,7 +60,7 @@ def _data(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
                              ) from None
     if 200 <= code < 300:
         return code, text
-    raise _failure(code, text)
+    raise lost(code, text) or _failure(code, text)
 
 
 REPLY_LINE = re.compile(rb"([245][0-9][0-9])(?:([ -])(.*))?", re.DOTALL)

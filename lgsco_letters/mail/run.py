@@ -213,7 +213,10 @@ def _send_one(item: Planned, year: Year, options: SendOptions, ledger: Ledger,
         raise RunStopped(f"{authority.name}: not sent, and the run stopped: the ledger could "
                          f"not record its attempt: {error}", outcome) from None
     except LettersError as error:  # the login, the sender or the session: every letter's
-        _given_back(ledger, claimed, outcome, "the run stopped before it went (see below)")
+        if outcome.handed_over:  # its data refused, as a sign-in that ran out is: not sent
+            _record(ledger, claimed, outcome, Result(SendStatus.FAILED_TEMPORARY, str(error)))
+        else:
+            _given_back(ledger, claimed, outcome, "the run stopped before it went (see below)")
         raise RunStopped(str(error), outcome, error.exit_code) from None
     except Exception as error:  # a bug: this letter is not sent; the councils after it are
         logger.debug("sending to %s failed", authority.name, exc_info=True)

@@ -12,26 +12,23 @@ logs, `-v` output or an error message.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
 import shlex
-import subprocess
 from dataclasses import dataclass, field
 
-from lgsco_letters.errors import LettersError
+from lgsco_letters.data.addresses import visible
+from lgsco_letters.mail.token_command import SECRET_VARIABLES, SignInError, run_token_command
 
 logger = logging.getLogger(__name__)
 
 METHODS = ("plain", "login", "xoauth2")  # --auth; without it, whatever the server offers
-TOKEN_SECONDS = 120  # how long a token command may take (a browser sign-in is not for here)
 STDERR_SHOWN = 300  # characters of a failing token command's standard error that are shown
+MIN_SECRET = 4  # a shorter password in the environment is not blanked out of every message
 # A bearer token is printable ASCII without spaces (RFC 6750's b64token, and JWTs).
 BEARER = re.compile(r"[\x21-\x7e]+")
-
-
-class SignInError(LettersError):
-    """The credentials cannot be had, or the server keeps refusing them: nothing will go."""
 
 
 class TokenRefused(SignInError):
@@ -48,11 +45,14 @@ def _cut(text: str, limit: int = STDERR_SHOWN) -> str:
 @dataclass
 class TokenSource:
     """Where bearer tokens come from: `command` (split as a shell would, run without one), or
-    else the environment `variable`. The token is fetched when first needed, then kept."""
+    else the environment `variable`. The token is fetched when first needed, then kept; every
+    token the run has known is kept too, to be blanked out wherever it might be shown."""
 
     command: str | None
     variable: str
+    user: str = ""  # who signs in with it: its XOAUTH2 response is blanked out too
     _token: str | None = field(default=None, repr=False)
+    _known: list[str] = field(default_factory=list, repr=False)
 
     def describe(self) -> str:
         return f"--token-command {self.command!r}" if self.command else f"${self.variable}"
@@ -60,6 +60,7 @@ class TokenSource:
     def token(self) -> str:
         if self._token is None:
             self._token = self._from_command() if self.command else self._from_variable()
+            self._known.append(self._token)
         return self._token
 
     def refresh(self) -> bool:
@@ -67,12 +68,26 @@ class TokenSource:
         if not self.command:
             return False
         logger.info("asking %s for a fresh token", self.describe())
-        self._token = self._from_command()
+        self._token = None
+        self.token()
         return True
 
+    def secrets(self) -> dict[str, str]:
+        """Every token this run has known, as given and as base64 (alone, and in XOAUTH2's
+        client response), and the secrets kept from the command's environment."""
+        found = {secret: "[password]" for name in SECRET_VARIABLES
+                 if len(secret := os.environ.get(name, "")) >= MIN_SECRET}
+        for token in self._known:
+            found[token] = found[base64.b64encode(token.encode()).decode()] = "[token]"
+            if self.user:
+                response = xoauth2(self.user, token).encode()
+                found[base64.b64encode(response).decode()] = "[token]"
+        return found
+
     def hide(self, text: str) -> str:
-        """`text` with the token, should a server or a command have echoed it, blanked out."""
-        return text.replace(self._token, "[token]") if self._token else text
+        """`text` with every token the run has known, should a server or a command have echoed
+        one (as it is, or in base64), blanked out."""
+        return hidden(text, self.secrets())
 
     def _from_variable(self) -> str:
         token = os.environ.get(self.variable, "")
@@ -83,32 +98,19 @@ class TokenSource:
         return self._checked(token, f"${self.variable}")
 
     def _from_command(self) -> str:
+        named = f"--token-command {self.command!r}"
         try:
             argv = shlex.split(self.command)
         except ValueError as error:
-            raise SignInError(f"--token-command {self.command!r}: cannot be split into words "
-                              f"({error})") from None
+            raise SignInError(f"{named}: cannot be split into words ({error})") from None
         if not argv:
             raise SignInError("--token-command: the command is empty")
-        try:
-            done = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL,
-                                  timeout=TOKEN_SECONDS, check=False)
-        except FileNotFoundError:
-            raise SignInError(f"--token-command {self.command!r}: {argv[0]}: no such command"
-                              ) from None
-        except PermissionError:
-            raise SignInError(f"--token-command {self.command!r}: {argv[0]}: not allowed to run "
-                              "it (is it executable?)") from None
-        except subprocess.TimeoutExpired:
-            raise SignInError(f"--token-command {self.command!r}: gave no token within "
-                              f"{TOKEN_SECONDS} s (it may be waiting for a sign-in in a browser: "
-                              "sign in first, so that it can answer on its own)") from None
-        if done.returncode != 0:
-            stderr = _cut(done.stderr.decode("utf-8", "replace")) or "(nothing on standard error)"
-            raise SignInError(f"--token-command {self.command!r} failed with exit status "
-                              f"{done.returncode}: {stderr}")
-        return self._checked(done.stdout.decode("utf-8", "replace"), f"--token-command "
-                                                                     f"{self.command!r}")
+        status, stdout, stderr = run_token_command(argv, named)
+        if status != 0:
+            said = _cut(self.hide(stderr.decode("utf-8", "replace")))
+            raise SignInError(f"{named} failed with exit status {status}: "
+                              f"{visible(said) or '(nothing on standard error)'}")
+        return self._checked(stdout.decode("utf-8", "replace"), named)
 
     @staticmethod
     def _checked(token: str, source: str) -> str:
@@ -123,6 +125,14 @@ class TokenSource:
                               f"of printable ASCII without spaces; got {len(token)} characters, "
                               f"not shown){hint}")
         return token
+
+
+def hidden(text: str, secrets: dict[str, str]) -> str:
+    """`text` with each secret replaced by its label, longest first (one may hold another)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, secrets[secret])
+    return text
 
 
 def xoauth2(user: str, token: str) -> str:
@@ -146,8 +156,14 @@ class SignIn:
         return self.method == "xoauth2"
 
     def hide(self, text: str) -> str:
-        text = self.tokens.hide(text) if self.tokens else text
-        return text.replace(self.password, "[password]") if self.password else text
+        """`text` with the password and every token the run has known blanked out."""
+        secrets = self.tokens.secrets() if self.tokens else {}
+        if self.password:
+            secrets[self.password] = "[password]"
+            plain = f"\0{self.user}\0{self.password}".encode()
+            secrets[base64.b64encode(plain).decode()] = "[password]"
+            secrets[base64.b64encode(self.password.encode()).decode()] = "[password]"
+        return hidden(text, secrets)
 
 
 def sign_in(user: str | None, method: str | None, token_command: str | None, *,
@@ -167,7 +183,7 @@ def sign_in(user: str | None, method: str | None, token_command: str | None, *,
     if method == "xoauth2":
         variable = next((name for name in token_variables if os.environ.get(name)),
                         token_variables[0])
-        return SignIn(user, method, tokens=TokenSource(token_command, variable))
+        return SignIn(user, method, tokens=TokenSource(token_command, variable, user))
     password = next((os.environ[name] for name in password_variables if name in os.environ),
                     None)
     if password is None:

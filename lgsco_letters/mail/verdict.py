@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lgsco_letters.data.addresses import visible_address
+from lgsco_letters.data.addresses import visible, visible_address
 from lgsco_letters.data.models import Authority
 from lgsco_letters.mail.envelope import Envelope
 from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
-from lgsco_letters.mail.notifications import DELAYED
+from lgsco_letters.mail.notifications import DELAYED, FAILED
 from lgsco_letters.render.findings import failed_build
 
 
@@ -220,8 +220,14 @@ def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
     if notice is not None and notice.action == DELAYED:
         warnings.append(f"delivery delayed: {notice.explained()} (notified {notice.day}); a "
                         "later notification says whether it arrived")
-    warnings += [f"the Cc {copy.recipient} bounced: {copy.explained()} (notified {copy.day})"
-                 for copy in record.copies_bounced(sent)]
+    for copy in record.copies_noticed(sent):
+        if copy.action == FAILED:
+            warnings.append(f"the Cc {visible(copy.recipient)} bounced: {copy.explained()} "
+                            f"(notified {copy.day})")
+        elif copy.action == DELAYED:
+            warnings.append(f"delivery to the Cc {visible(copy.recipient)} delayed: "
+                            f"{copy.explained()} (notified {copy.day}); a later notification "
+                            "says whether it arrived")
     later = record.latest
     if later is not None and later.id != sent.id and not later.claimed_live:
         warnings.append(f"a resend on {later.last_attempt or later.first_attempt} was not "

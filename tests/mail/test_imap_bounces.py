@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,10 @@ import pytest
 from helpers import ROOT
 from helpers.dovecot import PASSWORD, USER, Dovecot
 from helpers.mail import NAMES, address, send
-from helpers.notifications import about, notification
+from helpers.notifications import about, notification, sent_letters, subject_of
 from helpers.oauth import make_certificate, runs, token, token_command
+from helpers.reports import plain_words_bounce
+from lgsco_letters.mail.imap import quoted
 
 ALPHA, BETA, GAMMA, DELTA = NAMES
 CHANGES = {"STORE", "EXPUNGE", "COPY", "MOVE", "UID STORE", "UID EXPUNGE", "UID COPY",
@@ -262,3 +265,47 @@ def test_a_mailbox_of_thousands_is_read_in_batches(run, year, smtp, dovecot, mon
 def without_secrets() -> dict[str, str]:
     return {key: value for key, value in os.environ.items()
             if not key.startswith(("LGSCO_SMTP", "LGSCO_IMAP"))}
+
+
+def test_what_the_server_says_is_shown_as_said(run, year, smtp, dovecot, monkeypatch):
+    assert send(run, year, smtp, "--only", BETA).exit_code == 0
+    monkeypatch.setenv("LGSCO_IMAP_PASSWORD", "wrong")
+    wrong = imap(run, year, dovecot)
+    assert wrong.exit_code == 2
+    assert (f"127.0.0.1:{dovecot.port} refused the login for {USER}: [AUTHENTICATIONFAILED] "
+            "Authentication failed.") in wrong.output  # the server's words, not a bytes repr
+    # A name with a quote and a backslash reaches the server as that name, quoted.
+    name = 'Bounced "2018" \\ old'
+    dovecot.append(about(year, BETA, "postfix"), folder=quoted(name))
+    monkeypatch.setenv("LGSCO_IMAP_PASSWORD", PASSWORD)
+    odd = imap(run, year, dovecot, "--folder", name)
+    assert odd.exit_code == 0, odd.output
+    assert "Bounced: 1, recorded now" in odd.output
+
+
+def test_a_bounce_in_plain_words_is_fetched_and_shown_to_check_by_hand(run, year, smtp,
+                                                                      dovecot, monkeypatch):
+    assert send(run, year, smtp, "--only", BETA).exit_code == 0
+    recipient, message_id = sent_letters(year)[BETA]
+    dovecot.append(plain_words_bounce(recipient, message_id, subject_of(BETA)))
+    monkeypatch.setenv("LGSCO_IMAP_PASSWORD", PASSWORD)
+    result = imap(run, year, dovecot)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1:] == [
+        "Check by hand: 1 message looks like a bounce but not a standard report, so nothing "
+        "was recorded from it",
+        f"  UID 1: from MAILER-DAEMON@mx.example.net on {time.strftime('%Y-%m-%d', time.gmtime())}"
+        f": \"failure notice\": it names the letter to {BETA} ({recipient})"]
+
+
+def test_a_token_command_that_cannot_be_run_stops_before_anything_is_read(
+        run, year, smtp, dovecot, tmp_path):
+    assert send(run, year, smtp, "--only", BETA).exit_code == 0
+    script = tmp_path / "get-token"
+    script.write_text("echo token\n")  # no #! line: the system cannot run it
+    script.chmod(0o755)
+    result = imap(run, year, dovecot, "--auth", "xoauth2", "--token-command", str(script))
+    assert result.exit_code == 2
+    assert (f"--token-command {str(script)!r}: {script} cannot be run: Exec format error (a "
+            "script needs a first line such as #!/bin/sh)") in result.output
+    assert "connection failed" not in result.output
