@@ -18,9 +18,10 @@ from typing import Any
 from lgsco_letters.build.manifest import BuildStatus, read_previous, write_manifest
 from lgsco_letters.build.pool import WorkerLost, run_jobs
 from lgsco_letters.build.progress import Progress
-from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
+from lgsco_letters.build.state import BuildState, Record, remove_stale_temporaries
 from lgsco_letters.build.workers import Job, RenderOutcome
 from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.digests import file_sha256
 from lgsco_letters.errors import DataError, LettersError, Problem, RenderError, access_denied
 from lgsco_letters.locking import holding
 from lgsco_letters.processes import interrupt_exit_code, stop_reason

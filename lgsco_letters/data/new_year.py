@@ -213,8 +213,8 @@ def start_year(label: str, old_dir: Path, register_path: Path | None, target: Pa
                         intended(raw, old.label, label, years), target)
     rows, schema = [row.values for row in councils.rows], old.format.schema
     if workbook:
-        write_folder(target, {YEAR_FILE: text},
-                     lambda folder: authorities_xlsx(rows, schema, folder / "authorities.xlsx"))
+        write_folder(target, {YEAR_FILE: text,
+                              "authorities.xlsx": authorities_xlsx(rows, schema)})
     else:
         write_folder(target, {YEAR_FILE: text, AUTHORITIES_CSV: authorities_csv(rows, schema)})
     return _told(old, councils, target, register_path, workbook)
