@@ -1,10 +1,26 @@
-"""The errors a user can act on. The CLI catches `LettersError` once and exits 2."""
+"""The errors a user can act on, and the one table of exit codes. The CLI catches
+`LettersError` once and exits with the error's code; a command that ends by itself returns its
+`ExitCode`, which the CLI exits with."""
 
 from __future__ import annotations
 
 import errno
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """What a command came to, as its exit code (README, "Exit codes"). Each error class
+    carries one (`LettersError.exit_code`); nothing else says a number."""
+
+    SUCCESS = 0
+    UNFINISHED = 1  # some letters failed or were left unsent (the rest written, the failures
+    #                 listed); a run the system stopped part-way; `inspect`: the letter changed
+    BAD_INPUT = 2  # bad usage or bad data: nothing written
+    BUG = 3  # a bug in lgsco-letters itself: one line names it, -v shows the traceback
+    INTERRUPTED = 130  # stopped by Ctrl-C (128 + SIGINT), what was written kept
+    TERMINATED = 143  # stopped by SIGTERM (128 + SIGTERM), what was written kept
 
 # What the system says when it will not let us at a file: a matter of permissions (or of a
 # read-only or immutable folder), never of the file's content or of the disk's room.
@@ -73,7 +89,14 @@ class Problem:
 class LettersError(Exception):
     """A problem with the user's input or request; reported without a traceback."""
 
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
+
+
+class Unfinished(LettersError):
+    """A run that stopped part-way, with some letters done and the rest not: what was done is
+    kept, and said."""
+
+    exit_code = ExitCode.UNFINISHED
 
 
 class DataError(LettersError):

@@ -22,7 +22,7 @@ from lgsco_letters.build.state import BuildState, Record, remove_stale_temporari
 from lgsco_letters.build.workers import Job, RenderOutcome
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.digests import file_sha256
-from lgsco_letters.errors import DataError, LettersError, Problem, RenderError, access_denied
+from lgsco_letters.errors import DataError, Problem, RenderError, Unfinished, access_denied
 from lgsco_letters.locking import holding
 from lgsco_letters.processes import interrupt_exit_code, stop_reason
 from lgsco_letters.render import variants
@@ -93,11 +93,9 @@ class BuildReport:
                 if letter.tried and letter.status == BuildStatus.BUILT]
 
 
-class BuildStopped(LettersError):
+class BuildStopped(Unfinished):
     """The build could not go on (a full disk, a lost worker) or was stopped (Ctrl-C,
     SIGTERM): what was written is listed, and kept; the next build carries on from there."""
-
-    exit_code = 1
 
     def __init__(self, report: BuildReport, cause: BaseException):
         written = [letter.authority.name for letter in report.written]

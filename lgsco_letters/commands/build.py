@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -21,7 +20,7 @@ from lgsco_letters.commands.options import (
 )
 from lgsco_letters.config import Config
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.errors import display_path
+from lgsco_letters.errors import ExitCode, display_path
 from lgsco_letters.render.findings import WARNINGS
 from lgsco_letters.render.variants import pdf_options
 from lgsco_letters.words import plural
@@ -42,7 +41,7 @@ from lgsco_letters.words import plural
                    "right-hand page, for duplex printing.")
 @click.pass_obj
 def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tuple[str, ...],
-          jobs: int | None, force: bool, variant: str, print_pack: bool) -> None:
+          jobs: int | None, force: bool, variant: str, print_pack: bool) -> ExitCode:
     """Build every letter of a year (or those named with --only)."""
     year = load_year_from(config, data_dir)
     selected = {a.slug for a in select_authorities(year, names)} if names else None
@@ -61,8 +60,7 @@ def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tu
         pack = write_print_pack(report, year, templates)
         click.echo(f"Print pack: {display_path(pack)}")
     _summarise(report)
-    if report.failed:
-        sys.exit(1)
+    return ExitCode.UNFINISHED if report.failed else ExitCode.SUCCESS
 
 
 def _summarise(report: BuildReport) -> None:

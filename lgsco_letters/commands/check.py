@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from lgsco_letters.commands.options import (
     year_folder,
 )
 from lgsco_letters.config import Config
+from lgsco_letters.errors import ExitCode
 
 
 @click.command()
@@ -29,7 +29,7 @@ from lgsco_letters.config import Config
 @format_option("text", "json")
 @click.pass_obj
 def check(config: Config, data_dir: Path | None, pdf: bool, jobs: int | None,
-          output: str) -> None:
+          output: str) -> ExitCode:
     """Check a year's data and templates, and every letter, without writing anything.
 
     Exit 0 only when there is no problem (warnings allowed), 2 otherwise. A layout finding
@@ -41,5 +41,4 @@ def check(config: Config, data_dir: Path | None, pdf: bool, jobs: int | None,
                         config.require(config.templates, "the templates folder"), pdf,
                         jobs_or_default(jobs))
     click.echo(as_json(report) if output == "json" else as_text(report, verbose()))
-    if not report.clean:
-        sys.exit(2)
+    return ExitCode.SUCCESS if report.clean else ExitCode.BAD_INPUT

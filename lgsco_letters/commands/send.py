@@ -13,7 +13,7 @@ from lgsco_letters.commands.options import data_option, load_year_from, year_out
 from lgsco_letters.commands.send_output import Reporter, describe, not_done, summary
 from lgsco_letters.commands.signin_options import host_and_port, security, signin_options
 from lgsco_letters.config import Config
-from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.errors import ExitCode, LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.delivery import Server
 from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
@@ -80,7 +80,7 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
          token_command: str | None, sender: str, cc: tuple[str, ...],
          rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
          allow_specimen: bool, dry_run: Path | None, retries: int, backoff: float,
-         timeout: float, yes: bool, new_ledger: bool) -> None:
+         timeout: float, yes: bool, new_ledger: bool) -> ExitCode:
     """Email every authority its built letter, exactly once, recorded in sent.sqlite."""
     if smtp is None and dry_run is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
@@ -93,7 +93,8 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
                           allow_specimen, dry_run, retries, backoff)
     templates = Templates(config.templates)
     if dry_run is not None:
-        return _dry_run(year, out_dir, options, templates)
+        _dry_run(year, out_dir, options, templates)
+        return ExitCode.SUCCESS
     read_letters(out_dir)  # a year never built: refused before anything is created
     # One run at a time, as a courtesy: the ledger's claims keep two runs from sending one
     # letter twice even when this lock is lost.
@@ -104,8 +105,8 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
             _stopped(stopped)
             raise
     summary(outcomes, plan)
-    if not_done(outcomes, plan):
-        sys.exit(1)  # only a year whose every chosen letter has gone is done
+    # only a year whose every chosen letter has gone is done
+    return ExitCode.UNFINISHED if not_done(outcomes, plan) else ExitCode.SUCCESS
 
 
 def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: bool,

@@ -19,7 +19,7 @@ import shlex
 import subprocess
 from dataclasses import dataclass, field
 
-from lgsco_letters.errors import LettersError
+from lgsco_letters.errors import ExitCode, LettersError
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class SignInError(LettersError):
 class TokenRefused(SignInError):
     """The server refused the token, and a fresh one too: the run stops with letters unsent."""
 
-    exit_code = 1
+    exit_code = ExitCode.UNFINISHED
 
 
 def _cut(text: str, limit: int = STDERR_SHOWN) -> str:
