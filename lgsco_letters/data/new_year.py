@@ -18,7 +18,7 @@ from lgsco_letters.data.register import Council, read_register
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.data.year import AUTHORITIES_CSV, YEAR_FILE, load_year
-from lgsco_letters.data.year_settings import REPORTING_YEAR
+from lgsco_letters.data.year_settings import is_reporting_year
 from lgsco_letters.data.year_writer import (
     authorities_csv,
     authorities_xlsx,
@@ -221,11 +221,10 @@ def start_year(label: str, old_dir: Path, register_path: Path | None, target: Pa
 
 
 def _years_after(old_label: str, label: str) -> int:
-    match = REPORTING_YEAR.fullmatch(label)
-    if not (match and (int(match[1]) + 1) % 100 == int(match[2])):
+    if not is_reporting_year(label):
         raise LettersError(f"LABEL: expected a reporting year such as 2019-20, found "
                            f'"{label}"')
-    years = int(match[1]) - int(old_label[:4])
+    years = int(label[:4]) - int(old_label[:4])
     if years < 1:
         raise LettersError(f"LABEL: expected a year after {old_label}, the year it starts "
                            f"from, found {label}")

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.addresses import address_problem
+from lgsco_letters.data.fields import EMAIL, FIELDS, FLAG, NAME, NAMES, TEXT, Field
 from lgsco_letters.data.models import Authority, Recipient
 from lgsco_letters.data.pending import Waiting, no_figures
-from lgsco_letters.data.schema import DEFAULT_TITLE, FIELD_KINDS, CountGroup
+from lgsco_letters.data.schema import CountGroup
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
 from lgsco_letters.data.values import COUNT, Refused, count_of, flag_of, found, text_of
@@ -77,15 +78,6 @@ def name_problem(raw: Any) -> str:
     return ""
 
 
-def read_successor(record: RawRecord, field: str, problems: list[Problem],
-                   missing: str = "") -> str:
-    successor = read_name(record, field, problems, missing)
-    if successor and successor == record.name:
-        problems.append(record.problem(field, "names the authority itself: expected the "
-                                              "council that took it over"))
-    return successor
-
-
 def read_predecessors(record: RawRecord, field: str, problems: list[Problem],
                       missing: str = "") -> tuple[str, ...]:
     """The councils this one took over: names separated by ";" in a CSV or workbook cell, a
@@ -150,18 +142,21 @@ def read_email(record: RawRecord, field: str, problems: list[Problem], missing: 
     return email
 
 
-# The rule for each kind of field (`schema.FIELD_KINDS`), and what a missing one should hold.
-READERS = {"name": read_name, "text": text_field, "email": read_email, "flag": read_flag,
-           "count": read_count, "names": read_predecessors}
-MISSING = {"authority": "the authority's official name",
-           "authority_type": "the kind of authority, e.g. district"}
-SPECIAL = {"successor": read_successor}  # a name, with a rule of its own
+# The rule for each kind of field (`fields.py`).
+READERS = {NAME: read_name, TEXT: text_field, EMAIL: read_email, FLAG: read_flag,
+           "count": read_count, NAMES: read_predecessors}
 
 
 def _shared_fields(record: RawRecord, problems: list[Problem]) -> dict[str, Any]:
-    return {field: SPECIAL.get(field, READERS[kind])(record, field, problems,
-                                                     MISSING.get(field, ""))
-            for field, kind in FIELD_KINDS.items()}
+    """Every shared field's value, read as its declaration says (`fields.FIELDS`)."""
+    return {field.name: _shared_field(record, field, problems) for field in FIELDS}
+
+
+def _shared_field(record: RawRecord, field: Field, problems: list[Problem]) -> Any:
+    value = READERS[field.kind](record, field.name, problems, field.missing)
+    if field.check is not None and (problem := field.check(value, record.name)):
+        problems.append(record.problem(field.name, problem))
+    return value or field.default
 
 
 def authority_from(record: RawRecord, letter_format: Format, problems: list[Problem],
@@ -176,7 +171,7 @@ def authority_from(record: RawRecord, letter_format: Format, problems: list[Prob
     counts = _all_counts(record, letter_format, problems, waiting)
     if len(problems) > before or any(v is ALREADY_REPORTED for v in record.values.values()):
         return None
-    recipient = Recipient(shared["recipient_name"], shared["recipient_title"] or DEFAULT_TITLE,
+    recipient = Recipient(shared["recipient_name"], shared["recipient_title"],
                           shared["recipient_email"])
     name = shared["authority"]
     return Authority(name, slugify(name), shared["authority_type"], recipient,

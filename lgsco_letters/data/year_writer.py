@@ -15,10 +15,11 @@ import yaml
 from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.values import MAX_COUNT
 from lgsco_letters.data.yamlfiles import Plain, read_yaml
+from lgsco_letters.data.year_keys import DATES
 from lgsco_letters.errors import LettersError, Problem, display_path
 from lgsco_letters.files import write_new_folder
 
-SHIFTED = ("letter_date", "period_end")  # moved on by the years between the two labels
+SHIFTED = DATES  # moved on by the years between the two labels
 WORKBOOK_SHEET = "authorities"
 
 

@@ -8,10 +8,11 @@ A format is one module in this package plus its templates: the module makes a `F
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lgsco_letters.data.schema import CountGroup, Schema
+from lgsco_letters.data.year_settings import Setting
 
 if TYPE_CHECKING:
     from lgsco_letters.data.models import Authority, Year
@@ -75,8 +76,9 @@ class Format:
     counts: tuple[CountGroup, ...]
     figures: Callable[[Year, Authority], Any]  # what the letter's `figures` holds
     rules: Callable[[RecordRules], None] = lambda rules: None
-    # Keys of year.yaml this format adds, each read by a function of the year's reader.
-    settings: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # Keys of year.yaml this format adds, each declared as the year's own keys are (a
+    # `Setting` of `data/year_settings.py`); their values are the year's `settings`, by key.
+    settings: tuple[Setting, ...] = ()
     # Rules across the year's authorities (e.g. every type in one comparison group).
     check_year: Callable[[dict[str, Any], list[Authority], list[Problem]], None] = (
         lambda settings, authorities, problems: None)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority
-from lgsco_letters.data.schema import COPY_ROLES
 
 CC_FIELDS = tuple(COPY_ROLES.values())  # data fields `send --cc` may name instead of an address
 

@@ -16,8 +16,8 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.data.schema import COPY_ROLES
 from lgsco_letters.errors import Problem, RenderError
 from lgsco_letters.render.assets import AssetError, data_uri, inline_css, resolve_asset
 from lgsco_letters.render.mistakes import LetterUndefined, MissingName, explain
