@@ -9,8 +9,8 @@ import click
 from lgsco_letters.build.workers import default_jobs
 from lgsco_letters.config import Config
 from lgsco_letters.data.models import Year
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.project import load_year
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.render.variants import DEFAULT_VARIANT, VARIANTS
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lgsco_letters.data.models import Authority, Recipient, Year
+from lgsco_letters.data.models import Authority, Formats, Recipient, Year
 from lgsco_letters.data.names import name_hint
 from lgsco_letters.data.register import Council, read_register
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.yamlfiles import read_yaml
-from lgsco_letters.data.year import AUTHORITIES_CSV, YEAR_FILE, load_year
+from lgsco_letters.data.year import AUTHORITIES_CSV, YEAR_FILE, read_year
 from lgsco_letters.data.year_settings import is_reporting_year
 from lgsco_letters.data.year_writer import (
     authorities_csv,
@@ -197,9 +197,10 @@ def describe(councils: Councils, old: Year) -> list[str]:
 
 
 def start_year(label: str, old_dir: Path, register_path: Path | None, target: Path | None,
-               workbook: bool) -> list[str]:
-    """Write the year `label` from the year in `old_dir`; return what to tell the user."""
-    old = load_year(old_dir)
+               workbook: bool, formats: Formats) -> list[str]:
+    """Write the year `label` from the year in `old_dir` (in its format among `formats`);
+    return what to tell the user."""
+    old = read_year(old_dir, formats)
     years = _years_after(old.label, label)
     target = target or old.folder.parent / label
     refuse_existing(target)

@@ -8,15 +8,15 @@ from typing import Any
 
 from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.fields import EMAIL, FIELDS, FLAG, NAME, NAMES, TEXT, Field
-from lgsco_letters.data.models import Authority, Recipient
+from lgsco_letters.data.models import Authority, LetterFormat, Recipient
 from lgsco_letters.data.pending import Waiting, no_figures
+from lgsco_letters.data.rules import RecordRules
 from lgsco_letters.data.schema import CountGroup
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
 from lgsco_letters.data.values import COUNT, Refused, count_of, flag_of, found, text_of
 from lgsco_letters.errors import Problem, display_path
 from lgsco_letters.findings import GROUP_ABOVE
-from lgsco_letters.formats.base import Format, RecordRules
 from lgsco_letters.words import examples
 
 MAX_NAME = 150  # characters in an authority's name, and in its file's name (its slug)
@@ -159,7 +159,7 @@ def _shared_field(record: RawRecord, field: Field, problems: list[Problem]) -> A
     return value or field.default
 
 
-def authority_from(record: RawRecord, letter_format: Format, problems: list[Problem],
+def authority_from(record: RawRecord, letter_format: LetterFormat, problems: list[Problem],
                    waiting: Waiting) -> Authority | None:
     """The typed authority, or None when the record has any problem (all of them reported,
     those its file's reader found among them). What it lacks but is not wrong (figures, a
@@ -181,7 +181,7 @@ def authority_from(record: RawRecord, letter_format: Format, problems: list[Prob
                      shared["successor"], shared["predecessors"])
 
 
-def _all_counts(record: RawRecord, letter_format: Format, problems: list[Problem],
+def _all_counts(record: RawRecord, letter_format: LetterFormat, problems: list[Problem],
                 waiting: Waiting) -> dict[str, dict[str, int]]:
     if no_figures(record, letter_format.counts):
         waiting.lacks_figures(record)  # not filled in yet: one finding for them all
@@ -191,7 +191,7 @@ def _all_counts(record: RawRecord, letter_format: Format, problems: list[Problem
     return counts
 
 
-def authorities_from(records: list[RawRecord], letter_format: Format,
+def authorities_from(records: list[RawRecord], letter_format: LetterFormat,
                      problems: list[Problem]) -> list[Authority]:
     """Typed authorities, with duplicates (by name or by file name) reported, and what the
     unfinished ones lack said once."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.limits import MAX_YAML_FILES
-from lgsco_letters.data.models import Year
+from lgsco_letters.data.models import Formats, LetterFormat, Year
 from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.sources import read_authority_yaml, read_csv
 from lgsco_letters.data.spreadsheets import read_workbook
@@ -16,8 +16,6 @@ from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.data.year_keys import FORMAT, TEMPLATE, YEAR_KEYS
 from lgsco_letters.data.year_settings import SettingReader
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
-from lgsco_letters.formats import DEFAULT_FORMAT, all_formats, get_format
-from lgsco_letters.formats.base import Format
 from lgsco_letters.words import suggest
 
 YEAR_FILE = "year.yaml"
@@ -27,9 +25,10 @@ WORKBOOKS = (".xlsx", ".ods")
 AUTHORITY_FILES = (".csv", *WORKBOOKS)
 
 
-def load_year(folder: Path, templates: Path | None = None) -> Year:
-    """Load and validate a whole year; raise `DataError` listing every problem found.
-    With `templates`, the letter template year.yaml names must be in that folder."""
+def read_year(folder: Path, formats: Formats, templates: Path | None = None) -> Year:
+    """Load and validate a whole year, in the format its year.yaml names among `formats`;
+    raise `DataError` listing every problem found. With `templates`, the letter template
+    year.yaml names must be in that folder."""
     folder = Path(folder)
     _refuse_a_folder_of_years(folder)
     if not folder.is_dir():
@@ -37,7 +36,7 @@ def load_year(folder: Path, templates: Path | None = None) -> Year:
                            f"holding {YEAR_FILE} and {AUTHORITIES_CSV} or {AUTHORITIES_DIR}/)")
     problems: list[Problem] = []
     reader = _read_year_yaml(folder / YEAR_FILE, problems, templates)
-    letter_format = _format_of(reader) if reader else None
+    letter_format = _format_of(reader, formats) if reader else None
     if letter_format is None:  # without its format, no authority can be read
         raise DataError(problems)
     settings = _year_settings(reader, letter_format)
@@ -138,18 +137,19 @@ def _read_year_yaml(path: Path, problems: list[Problem],
     return SettingReader(path, *loaded, problems, templates) if loaded is not None else None
 
 
-def _format_of(reader: SettingReader) -> Format | None:
-    """The year's format: `format:`, or the first format when the key is absent."""
-    name = FORMAT.read(reader, default=DEFAULT_FORMAT)
-    letter_format = get_format(name)
+def _format_of(reader: SettingReader, formats: Formats) -> LetterFormat | None:
+    """The year's format: `format:`, or the default format when the key is absent."""
+    name = FORMAT.read(reader, default=formats.default)
+    letter_format = formats.get(name)
     if letter_format is None and name:
-        known = ", ".join(sorted(all_formats()))
-        hint = suggest(name, list(all_formats()))
+        known = ", ".join(sorted(formats.names()))
+        hint = suggest(name, formats.names())
         reader.report("format", f'no format is called "{name}"{hint}; the formats are: {known}')
     return letter_format
 
 
-def _year_settings(reader: SettingReader, letter_format: Format) -> dict[str, Any] | None:
+def _year_settings(reader: SettingReader, letter_format: LetterFormat
+                   ) -> dict[str, Any] | None:
     """The year's values by their names on `Year`, its format's own by key under `settings`;
     None if any is wrong (each reported)."""
     before = len(reader.problems)

@@ -14,9 +14,10 @@ from pathlib import Path
 from jinja2 import meta, nodes
 
 from lgsco_letters.data.models import Year
-from lgsco_letters.data.year import YEAR_FILE, load_year
+from lgsco_letters.data.year import YEAR_FILE
 from lgsco_letters.errors import DataError, Problem, RenderError
 from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT
+from lgsco_letters.project import load_year
 from lgsco_letters.render.findings import Finding, usual_pages, with_page_count
 from lgsco_letters.render.templating import Templates, describe_parts, render_letter_html
 from lgsco_letters.words import suggest

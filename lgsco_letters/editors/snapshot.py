@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, RenderError
 from lgsco_letters.findings import group_problems
 from lgsco_letters.mail.ledger import open_ledger
 from lgsco_letters.mail.standing import in_words, standing_for
+from lgsco_letters.project import load_year
 from lgsco_letters.render.templating import Templates, fault_of, render_letter_html
 
 logger = logging.getLogger(__name__)

@@ -105,7 +105,7 @@ def test_an_ambiguous_name_lists_the_candidates(project, make_year):
 
 def test_typos_are_compared_word_by_word():
     from lgsco_letters.data.names import select_authorities
-    from lgsco_letters.data.year import load_year
+    from lgsco_letters.project import load_year
 
     year = load_year(BUNDLED_YEAR)
     for typed, meant in [("Kings Lyn", "Borough Council of Kings Lynn and West Norfolk"),

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from helpers import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, CSV_HEADER, TEMPLATES, csv_text
-from lgsco_letters.data.year import load_year
+from lgsco_letters.project import load_year
 from lgsco_letters.render.variants import VARIANTS
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import BROMSGROVE_ROW, copy_templates, csv_text, edit_file
-from lgsco_letters.data.year import load_year
+from lgsco_letters.project import load_year
 from lgsco_letters.render.templating import Templates, render_letter
 
 DOT = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><circle r="2" cx="2" cy="2" fill="{}"/></svg>\n'  # noqa: E501
