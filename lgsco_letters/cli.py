@@ -25,6 +25,7 @@ from lgsco_letters.commands.status import status
 from lgsco_letters.commands.summary import summary
 from lgsco_letters.config import load_config
 from lgsco_letters.errors import DataError, ExitCode, LettersError
+from lgsco_letters.project import Project
 
 
 class LettersGroup(click.Group):
@@ -67,7 +68,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     """Write the Ombudsman's Annual Review letters, one PDF per authority."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = load_config()
+    ctx.obj = Project(load_config())  # what every command works on, each part loaded once
 
 
 for command in (build, preview, check, diff, serve, inspect_letter, list_authorities, approve,

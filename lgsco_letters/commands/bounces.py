@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 
 from lgsco_letters.commands.bounces_output import report
-from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
+from lgsco_letters.commands.options import data_option
 from lgsco_letters.commands.signin_options import host_and_port, security, signin_options
-from lgsco_letters.config import Config
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.bounces import Matching, Tally
@@ -22,7 +21,7 @@ from lgsco_letters.mail.mailboxes import Stored, maildir, mbox
 from lgsco_letters.mail.message import subject
 from lgsco_letters.mail.notifications import record
 from lgsco_letters.mail.signin import sign_in
-from lgsco_letters.render.templating import Templates
+from lgsco_letters.project import Project
 
 PASSWORDS = ("LGSCO_IMAP_PASSWORD", "LGSCO_SMTP_PASSWORD")
 TOKENS = ("LGSCO_IMAP_TOKEN", "LGSCO_SMTP_TOKEN")
@@ -48,7 +47,7 @@ IMAP_ONLY = ("user", "auth", "token_command", "ssl", "starttls", "cafile")
 @click.option("--mbox", "mbox_file", type=click.Path(path_type=Path), metavar="FILE",
               help="Read this mbox file.")
 @click.pass_obj
-def bounces(config: Config, data_dir: Path | None, out_dir: Path | None, imap: str | None,
+def bounces(project: Project, out_dir: Path | None, imap: str | None,
             user: str | None, auth: str | None, token_command: str | None, folder: str,
             ssl: bool, starttls: bool, cafile: Path | None, timeout: float,
             maildir_dir: Path | None, mbox_file: Path | None) -> None:
@@ -66,9 +65,9 @@ def bounces(config: Config, data_dir: Path | None, out_dir: Path | None, imap: s
                                "and --cafile are for --imap")
     if imap is not None and not user:
         raise click.UsageError("--imap needs --user (the mailbox to sign in as)")
-    year = load_year_from(config, data_dir)
-    out_dir = year_out_dir(config, year, out_dir)
-    templates = Templates(config.templates)
+    year = project.year
+    out_dir = project.out_dir(out_dir)
+    templates = project.templates
     subjects = {authority.slug: subject(templates, year, authority)
                 for authority in year.authorities}
     messages, source = _source(imap, maildir_dir, mbox_file, options, folder, timeout)

@@ -14,13 +14,10 @@ from lgsco_letters.commands.options import (
     data_option,
     jobs_option,
     jobs_or_default,
-    load_year_from,
-    templates_of,
-    year_out_dir,
 )
-from lgsco_letters.config import Config
 from lgsco_letters.errors import ExitCode, display_path
 from lgsco_letters.locking import holding
+from lgsco_letters.project import Project
 from lgsco_letters.words import plural
 
 
@@ -30,16 +27,16 @@ from lgsco_letters.words import plural
               help="Where the site goes. Default: out/<year>/site.")
 @jobs_option("for the build")
 @click.pass_obj
-def publish(config: Config, data_dir: Path | None, site_dir: Path | None,
+def publish(project: Project, site_dir: Path | None,
             jobs: int | None) -> ExitCode:
     """Bring the year's build up to date, then write the year as a static site: an index of
     every authority, a page per letter with its PDF, the figures and the data files."""
     from lgsco_letters.publish.static_site import Built, publish_site
 
     started = time.monotonic()
-    year = load_year_from(config, data_dir)
-    out_dir = year_out_dir(config, year, None)
-    templates = templates_of(config)
+    year = project.year
+    out_dir = project.out_dir()
+    templates = project.templates
     progress = Progress(0)
     report = build_year(year, templates, BuildOptions(out_dir, jobs=jobs_or_default(jobs)),
                         progress)

@@ -9,10 +9,9 @@ from pathlib import Path
 import click
 
 from lgsco_letters.build.manifest import read_letters
-from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
+from lgsco_letters.commands.options import data_option
 from lgsco_letters.commands.send_output import Reporter, describe, not_done, summary
 from lgsco_letters.commands.signin_options import host_and_port, security, signin_options
-from lgsco_letters.config import Config
 from lgsco_letters.errors import ExitCode, LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.delivery import Server
@@ -26,6 +25,7 @@ from lgsco_letters.mail.mailing import (
     write_eml_files,
 )
 from lgsco_letters.mail.signin import SignIn, TokenRefused, sign_in
+from lgsco_letters.project import Project
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import plural
 
@@ -75,7 +75,7 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, signin: SignIn | None,
               help="Set the year's ledger aside and start a new one: every letter not in it is "
                    "sent again. Only for a ledger that is lost and cannot be restored.")
 @click.pass_obj
-def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str | None,
+def send(project: Project, out_dir: Path | None, smtp: str | None,
          starttls: bool, ssl: bool, cafile: Path | None, user: str | None, auth: str | None,
          token_command: str | None, sender: str, cc: tuple[str, ...],
          rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
@@ -84,14 +84,14 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
     """Email every authority its built letter, exactly once, recorded in sent.sqlite."""
     if smtp is None and dry_run is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
-    year = load_year_from(config, data_dir)
-    out_dir = year_out_dir(config, year, out_dir)
+    year = project.year
+    out_dir = project.out_dir(out_dir)
     signin = sign_in(user, auth, token_command, password_variables=(PASSWORD_VARIABLE,),
                      token_variables=(TOKEN_VARIABLE,)) if smtp else None
     server = _server(smtp, starttls, ssl, signin, timeout, cafile)
     options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
                           allow_specimen, dry_run, retries, backoff)
-    templates = Templates(config.templates)
+    templates = project.templates
     if dry_run is not None:
         _dry_run(year, out_dir, options, templates)
         return ExitCode.SUCCESS

@@ -305,14 +305,14 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
 
 
 def test_a_bug_is_one_line_and_exit_3(project, monkeypatch):
-    from lgsco_letters.commands import list_authorities
+    from lgsco_letters.project import Project
 
     project()
 
     def broken(*args):
         raise KeyError("nobody expected this")
 
-    monkeypatch.setattr(list_authorities, "load_year_from", broken)  # a bug, made to order
+    monkeypatch.setattr(Project, "year", property(broken))  # a bug, made to order
     result = invoke("list")
     assert result.exit_code == 3
     assert result.output == ("Unexpected error: KeyError: 'nobody expected this'. This is a bug "
