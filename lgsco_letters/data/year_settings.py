@@ -91,6 +91,17 @@ class Setting:
         return reader.text(self.key)
 
 
+class ReadBy(Setting):
+    """A key read by a function of the reader: a kind of value a format has of its own."""
+
+    def __init__(self, key: str, doc: str, kind: str, read: Any, **options: Any):
+        super().__init__(key, doc, **options)
+        self.kind, self._read = kind, read
+
+    def read(self, reader: SettingReader) -> Any:
+        return self._read(reader)
+
+
 class Text(Setting):
     def __init__(self, key: str, doc: str, default: str | None = None, **options: Any):
         super().__init__(key, doc, **options)

@@ -15,7 +15,7 @@ from typing import Any
 
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.schema import CountGroup
-from lgsco_letters.data.year_settings import Setting
+from lgsco_letters.data.year_settings import ReadBy
 from lgsco_letters.errors import Problem
 from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats import tables_2018
@@ -116,20 +116,6 @@ def read_groups(reader: Any) -> Groups:
             owner.setdefault(kind, key)
         groups[key] = ComparisonGroup(key, reader.text(f"{where}.label"), tuple(types))
     return groups
-
-
-class ComparisonGroups(Setting):
-    """`comparison_groups:`, read by `read_groups`."""
-
-    kind = "comparison groups"
-
-    def read(self, reader: Any) -> Groups:
-        return read_groups(reader)
-
-
-GROUPS_KEY = ComparisonGroups(
-    "comparison_groups", "the groups of similar authorities whose averages each letter quotes: "
-                         "each with the `label` the prose uses and its authority `types`")
 
 
 def group_of(groups: dict[str, ComparisonGroup], authority_type: str) -> ComparisonGroup | None:
@@ -315,7 +301,8 @@ FORMAT = Format(
     counts=(*tables_2018.FORMAT.counts, RECOMMENDATIONS),
     rules=rules,
     figures=figures,
-    settings=(GROUPS_KEY,),
+    settings=(ReadBy("comparison_groups", "the groups of similar authorities whose averages "
+                     "each letter quotes", "comparison groups", read_groups),),
     check_year=check_types,
     year_figures=year_figures,
     quoted=quoted,
