@@ -23,6 +23,8 @@ def load_year(folder: Path, templates: Path | None = None) -> Year:
 
 
 class Project:
+    """One run's config, year and templates (see above)."""
+
     def __init__(self, config: Config, data_dir: Path | None = None,
                  templates_dir: Path | None = None):
         self.config = config
@@ -32,7 +34,8 @@ class Project:
     @classmethod
     def at(cls, data: Path, templates: Path) -> Project:
         """The year in `data` with the templates in `templates`, as `check` and the live
-        preview are given them."""
+        preview are given them (with no output folder of their own: `out_dir` is not for
+        them)."""
         return cls(Config(data=data, out=data.parent, templates=templates), data, templates)
 
     @property
