@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lgsco_letters.data.year import load_year  # noqa: E402
+from lgsco_letters.project import load_year  # noqa: E402
 from lgsco_letters.render.templating import Templates  # noqa: E402
 
 JOBS = 2

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from build_year import warm_times  # noqa: E402
 
-from lgsco_letters.data.year import load_year  # noqa: E402
+from lgsco_letters.project import load_year  # noqa: E402
 from lgsco_letters.render.templating import Templates, render_letter_html  # noqa: E402
 
 YEARS = {"tables-2018": ROOT / "data" / "2017-18", "headline-2019": ROOT / "data" / "2018-19"}

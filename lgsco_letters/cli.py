@@ -24,16 +24,18 @@ from lgsco_letters.commands.serve import serve
 from lgsco_letters.commands.status import status
 from lgsco_letters.commands.summary import summary
 from lgsco_letters.config import load_config
-from lgsco_letters.errors import EXIT_BUG, DataError, LettersError
+from lgsco_letters.errors import DataError, ExitCode, LettersError
+from lgsco_letters.project import Project
 
 
 class LettersGroup(click.Group):
-    """Reports every error once, in words, with its exit code and no traceback: 2 for the
-    user's input, 3 for a bug in the engine (-v shows its traceback)."""
+    """Where every command's end becomes its exit code (`errors.ExitCode`), the one place: the
+    code a command returns, or its error's, said once in words with no traceback; 3 for a bug
+    in the engine (-v shows its traceback)."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: click.Context) -> None:
         try:
-            return super().invoke(ctx)
+            outcome = super().invoke(ctx)
         except LettersError as error:
             every = isinstance(error, DataError) and ctx.params.get("verbose")
             click.echo(error.report(every=True) if every else str(error), err=True)
@@ -41,11 +43,11 @@ class LettersGroup(click.Group):
         except BrokenPipeError:
             # `lgsco-letters list | head`: the reader has all it wants, which is no error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(0)
+            ctx.exit(ExitCode.SUCCESS)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"{where}{error.strerror or error}", err=True)
-            ctx.exit(2)
+            ctx.exit(ExitCode.BAD_INPUT)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
@@ -54,7 +56,8 @@ class LettersGroup(click.Group):
             click.echo(f"Unexpected error: {type(error).__name__}: {error}. This is a bug in "
                        "lgsco-letters, not in your data: run again with -v to see where it "
                        "happened.", err=True)
-            ctx.exit(EXIT_BUG)
+            ctx.exit(ExitCode.BUG)
+        ctx.exit(outcome if isinstance(outcome, ExitCode) else ExitCode.SUCCESS)
 
 
 @click.group(cls=LettersGroup)
@@ -65,7 +68,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     """Write the Ombudsman's Annual Review letters, one PDF per authority."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = load_config()
+    ctx.obj = Project(load_config())  # what every command works on, each part loaded once
 
 
 def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:

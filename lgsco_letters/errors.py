@@ -1,80 +1,52 @@
-"""The errors a user can act on. The CLI catches `LettersError` once and exits 2."""
+"""The errors a user can act on, and the one table of exit codes. The CLI catches
+`LettersError` once and exits with the error's code; a command that ends by itself returns its
+`ExitCode`, which the CLI exits with."""
 
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
+
+from lgsco_letters.findings import group_problems
+from lgsco_letters.problems import Problem, display_path
+
+
+class ExitCode(IntEnum):
+    """What a command came to, as its exit code (README, "Exit codes"). Each error class
+    carries one (`LettersError.exit_code`); nothing else says a number."""
+
+    SUCCESS = 0
+    UNFINISHED = 1  # some letters failed or were left unsent (the rest written, the failures
+    #                 listed); a run the system stopped part-way; `inspect`: the letter changed
+    BAD_INPUT = 2  # bad usage or bad data: nothing written
+    BUG = 3  # a bug in lgsco-letters itself: one line names it, -v shows the traceback
+    INTERRUPTED = 130  # stopped by Ctrl-C (128 + SIGINT), what was written kept
+    TERMINATED = 143  # stopped by SIGTERM (128 + SIGTERM), what was written kept
 
 # What the system says when it will not let us at a file: a matter of permissions (or of a
 # read-only or immutable folder), never of the file's content or of the disk's room.
 ACCESS_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
-EXIT_BUG = 3  # the exit code of a bug in lgsco-letters (2 is the user's input)
+# `Problem` and `display_path` are problems.py's, given here too: what every stage reports with
+__all__ = ["ACCESS_ERRNOS", "DataError", "ExitCode", "LettersError", "Problem", "RenderError",
+           "Unfinished", "access_denied", "display_path"]
 
 
 def access_denied(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in ACCESS_ERRNOS
 
 
-def display_path(path: Path | str) -> str:
-    """A path as the user would type it: relative to the current folder when inside it."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the input, located as precisely as the input allows."""
-
-    file: Path
-    message: str
-    line: int | None = None
-    authority: str | None = None
-    field: str | None = None
-    sheet: str | None = None  # in a workbook: the sheet, and the cell (else `line` is the row)
-    cell: str | None = None
-    code: str | None = None  # a stable name for the kind of finding (the layout check's)
-
-    def __str__(self) -> str:
-        return f"{display_path(self.file)}{self._where()}: {self.message}"
-
-    def located(self) -> str:
-        """Where in its file, and what: everything but the file's name (just what, for a
-        problem with the whole file)."""
-        where = self._where()
-        return f"{where}: {self.message}" if where else self.message
-
-    def _where(self) -> str:
-        if self.sheet is not None:
-            return self._in_sheet()
-        where = ""
-        if self.line is not None:
-            where += f", line {self.line}"
-        if self.authority:
-            where += f" ({self.authority})"
-        if self.field:
-            where += f", {self.field}"
-        return where
-
-    def _in_sheet(self) -> str:
-        where = f", sheet {self.sheet}"
-        where += f", cell {self.cell}" if self.cell else (f", row {self.line}" if self.line else "")
-        return where + (f" ({self.field})" if self.field else "")
-
-    def as_dict(self) -> dict:
-        found = {"file": display_path(self.file), "line": self.line, "authority": self.authority,
-                 "field": self.field, "sheet": self.sheet, "cell": self.cell,
-                 "message": self.message}
-        return {**found, "code": self.code} if self.code else found
-
-
 class LettersError(Exception):
     """A problem with the user's input or request; reported without a traceback."""
 
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
+
+
+class Unfinished(LettersError):
+    """A run that stopped part-way, with some letters done and the rest not: what was done is
+    kept, and said."""
+
+    exit_code = ExitCode.UNFINISHED
 
 
 class DataError(LettersError):
@@ -87,8 +59,6 @@ class DataError(LettersError):
     def report(self, every: bool = False) -> str:
         """Every problem, those alike in many records counted (see `findings`) unless
         `every`."""
-        from lgsco_letters.findings import group_problems
-
         count = len(self.problems)
         heading = f"Found {count} problem{'s' if count != 1 else ''}; nothing was written:"
         return "\n".join([heading, *(f"  {problem}"

@@ -54,6 +54,70 @@ def copy_atomic(source: Path, path: Path, within: Path | None = None) -> None:
         _write_in(folder, path, lambda stream: shutil.copyfileobj(reading, stream))
 
 
+def write_new_folder(target: Path, files: dict[str, bytes | str]) -> None:
+    """Make the folder `target` holding `files` (by name), whole or not at all: each file is
+    written as `write_atomic` writes, into a new hidden folder beside `target`, which is then
+    renamed into place. Nothing is made or written through a link: the hidden folder is new
+    (made, never found), its files are new names in it, and both are reached through
+    descriptors. `target`'s own folder is the user's, taken as it is. `FileExistsError` if
+    `target` is there, before or (made by another program) meanwhile: it is never replaced."""
+    if target.exists() or target.is_symlink():
+        raise _already_there(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    parent = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    scratch = f".{target.name}.{secrets.token_hex(6)}.new"
+    try:
+        os.mkdir(scratch, 0o700, dir_fd=parent)  # its owner's alone until it is whole
+        try:
+            _fill_folder(parent, scratch, target, files)
+        except BaseException:
+            _remove_folder(parent, scratch)
+            raise
+    finally:
+        os.close(parent)
+
+
+def _fill_folder(parent: int, scratch: str, target: Path, files: dict[str, bytes | str]
+                 ) -> None:
+    folder = os.open(scratch, FOLDER, dir_fd=parent)
+    try:
+        for name, data in files.items():
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            _write_in(folder, target / name, lambda stream, payload=payload: stream.write(payload))
+        os.fchmod(folder, DIR_MODE)
+    finally:
+        os.close(folder)
+    if _present(target.name, parent):
+        raise _already_there(target)
+    os.rename(scratch, target.name, src_dir_fd=parent, dst_dir_fd=parent)
+
+
+def _already_there(target: Path) -> FileExistsError:
+    return FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
+
+
+def _present(name: str, folder: int) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _remove_folder(parent: int, name: str) -> None:
+    """A hidden folder this process made, and the plain files in it (a link is unlinked, never
+    followed)."""
+    with contextlib.suppress(OSError):
+        folder = os.open(name, FOLDER, dir_fd=parent)
+        try:
+            for entry in os.listdir(folder):
+                os.unlink(entry, dir_fd=folder)
+        finally:
+            os.close(folder)
+    with contextlib.suppress(OSError):
+        os.rmdir(name, dir_fd=parent)
+
+
 def _write_in(folder: int, path: Path, write) -> None:
     temporary = f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:

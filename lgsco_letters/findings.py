@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from lgsco_letters.errors import Problem, display_path
+from lgsco_letters.problems import Problem, display_path
 from lgsco_letters.words import plural
 
 GROUP_ABOVE = 3  # more findings alike than this are counted, with this many examples

@@ -18,6 +18,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 
+from lgsco_letters.errors import ExitCode
+
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -30,9 +32,9 @@ def stop_reason(interrupt: BaseException) -> str:
     return "SIGTERM" if isinstance(interrupt, Terminated) else "Ctrl-C"
 
 
-def interrupt_exit_code(interrupt: BaseException) -> int:
+def interrupt_exit_code(interrupt: BaseException) -> ExitCode:
     """The shell's convention: 128 and the signal's number."""
-    return 128 + (signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT)
+    return ExitCode.TERMINATED if isinstance(interrupt, Terminated) else ExitCode.INTERRUPTED
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
@@ -67,7 +69,7 @@ def die_with_parent(parent_pid: int, death_signal: bool) -> None:
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     if os.getppid() != parent_pid:
-        raise SystemExit(0)
+        raise SystemExit(ExitCode.SUCCESS)  # nothing to do: the run it was for is over
 
 
 def exit_on_sigterm(clean_up: Callable[[], None]) -> None:
@@ -82,7 +84,7 @@ def exit_on_sigterm(clean_up: Callable[[], None]) -> None:
         try:
             clean_up()
         finally:
-            os._exit(128 + signum)
+            os._exit(ExitCode.TERMINATED)
 
     signal.signal(signal.SIGTERM, leave)
     signal.signal(signal.SIGINT, signal.SIG_IGN)

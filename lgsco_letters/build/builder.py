@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,14 +22,14 @@ from lgsco_letters.build.manifest import (
 )
 from lgsco_letters.build.pool import WorkerLost, run_jobs
 from lgsco_letters.build.progress import Progress
-from lgsco_letters.build.state import BuildState, Record, file_sha256, remove_stale_temporaries
+from lgsco_letters.build.state import BuildState, Record, remove_stale_temporaries
 from lgsco_letters.build.workers import Job, RenderOutcome
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.errors import DataError, LettersError, Problem, RenderError, access_denied
+from lgsco_letters.digests import file_sha256
+from lgsco_letters.errors import DataError, Problem, RenderError, Unfinished, access_denied
 from lgsco_letters.locking import holding
 from lgsco_letters.processes import interrupt_exit_code, stop_reason
 from lgsco_letters.render import variants
-from lgsco_letters.render.assets import css_dependencies, resolve_asset
 from lgsco_letters.render.findings import (
     LAYOUT_FAILED,
     PAGE_COUNT,
@@ -38,11 +37,10 @@ from lgsco_letters.render.findings import (
     usual_pages,
     with_page_count,
 )
-from lgsco_letters.render.provenance import document_identifier, engine_version
-from lgsco_letters.render.templating import STYLESHEETS, Templates, render_letter_html
+from lgsco_letters.render.provenance import document_identifier
+from lgsco_letters.render.shape import Shape
+from lgsco_letters.render.templating import Templates, render_letter
 from lgsco_letters.words import plural
-
-RELATIVE_REFERENCE = re.compile(r'(?:src|href)="(?![a-z][a-z0-9+.-]*:|#)([^"]+)"', re.I)
 
 
 @dataclass
@@ -110,11 +108,9 @@ class BuildReport:
         return [letter for letter in self.letters if letter.written]
 
 
-class BuildStopped(LettersError):
+class BuildStopped(Unfinished):
     """The build could not go on (a full disk, a lost worker) or was stopped (Ctrl-C,
     SIGTERM): what was written is listed, and kept; the next build carries on from there."""
-
-    exit_code = 1
 
     def __init__(self, report: BuildReport, cause: BaseException):
         written = [letter.authority.name for letter in report.written]
@@ -143,32 +139,11 @@ def _cause(error: BaseException) -> str:
     return str(error)
 
 
-class AssetDigests:
-    """Hashes of the files a letter uses, each file read once per build."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self._hashes: dict[str, str] = {}
-        sheets = [*STYLESHEETS, *(d for s in STYLESHEETS for d in css_dependencies(root, s))]
-        self.stylesheets = self._combine(sheets)
-
-    def _hash(self, relative: str) -> str:
-        if relative not in self._hashes:
-            data = resolve_asset(self.root, relative).read_bytes()
-            self._hashes[relative] = hashlib.sha256(data).hexdigest()
-        return self._hashes[relative]
-
-    def _combine(self, names: list[str]) -> str:
-        return "".join(f"{name}:{self._hash(name)};" for name in sorted(set(names)))
-
-    def of(self, html: str) -> str:
-        return self.stylesheets + self._combine(RELATIVE_REFERENCE.findall(html))
-
-
-def fingerprint(html: str, assets: str, pdf_options: dict[str, Any]) -> str:
-    """Everything that decides a letter's bytes: engine, PDF options, assets and HTML."""
+def fingerprint(html: str, shape: Shape, pdf_options: dict[str, Any]) -> str:
+    """Everything that decides a letter's bytes: its shape (the engine, and the templates and
+    assets it uses: the definition `inspect` uses too), the PDF options, and its HTML."""
     digest = hashlib.sha256()
-    for part in (engine_version(), json.dumps(pdf_options, sort_keys=True), assets, html):
+    for part in (shape.fingerprint, json.dumps(pdf_options, sort_keys=True), html):
         digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()
 
@@ -181,27 +156,26 @@ def prepare_letters(year: Year, templates: Templates, out_dir: Path,
     problems = templates.compile_all()
     if problems:
         raise DataError(problems)
-    assets = AssetDigests(templates.folder)
     letters = []
     for authority in year.authorities:
         letter = Letter(authority, out_dir / f"{authority.slug}.pdf",
                         identifier=document_identifier(year, authority))
         letter.kept = selected is not None and authority.slug not in selected
         if not letter.kept:
-            _prepare(letter, year, templates, assets, pdf_options)
+            _prepare(letter, year, templates, pdf_options)
         letters.append(letter)
     _refuse_shared_failure([letter for letter in letters if letter.html or letter.error])
     return letters
 
 
-def _prepare(letter: Letter, year: Year, templates: Templates, assets: AssetDigests,
+def _prepare(letter: Letter, year: Year, templates: Templates,
              pdf_options: dict[str, Any]) -> None:
     try:
-        letter.html = render_letter_html(templates, year, letter.authority)
+        letter.html, shape = render_letter(templates, year, letter.authority)
     except RenderError as error:  # whatever its data makes a template do, only it fails
         letter.status, letter.error, letter.fault = BuildStatus.FAILED, str(error), error.where
         return
-    letter.fingerprint = fingerprint(letter.html, assets.of(letter.html), pdf_options)
+    letter.fingerprint = fingerprint(letter.html, shape, pdf_options)
 
 
 def _refuse_shared_failure(tried: list[Letter]) -> None:

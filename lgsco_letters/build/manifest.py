@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.cells import spreadsheet_safe
 from lgsco_letters.data.year_settings import REPORTING_YEAR
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
@@ -30,18 +31,6 @@ class BuildStatus(StrEnum):
 
 
 SENDABLE = (BuildStatus.BUILT, BuildStatus.UNCHANGED)
-# A cell starting with one of these is a formula to a spreadsheet program.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """The value as text that a spreadsheet shows as text, never runs as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def write_manifest(out_dir: Path, rows: list[dict[str, Any]]) -> tuple[Path, Path]:

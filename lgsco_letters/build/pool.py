@@ -32,7 +32,7 @@ from typing import Any
 
 from lgsco_letters.build import workers
 from lgsco_letters.build.workers import Job, RenderOutcome
-from lgsco_letters.errors import LettersError
+from lgsco_letters.errors import Unfinished
 from lgsco_letters.processes import (
     die_with_parent,
     exit_on_sigterm,
@@ -47,10 +47,8 @@ FINISH_SECONDS = 30.0  # for an idle worker to end once its pipe is closed
 CONTEXT = multiprocessing.get_context("fork")
 
 
-class WorkerLost(LettersError):
+class WorkerLost(Unfinished):
     """A worker ended without being asked to (killed, or out of memory)."""
-
-    exit_code = 1
 
     def __init__(self, key: str, exitcode: int | None):
         how = (f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0

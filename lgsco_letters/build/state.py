@@ -9,13 +9,13 @@ into a compact state file.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from lgsco_letters.digests import file_sha256
 from lgsco_letters.files import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -33,13 +33,6 @@ class Record:
     pages: int
     size: int
     layout: str = ""  # the layout check's warnings, by code (a letter with problems is not kept)
-
-
-def file_sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
 
 
 class BuildState:

@@ -9,8 +9,7 @@ import click
 
 from lgsco_letters.build.manifest import read_letters, refuse_another_year
 from lgsco_letters.commands.grouping import verbose
-from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
-from lgsco_letters.config import Config
+from lgsco_letters.commands.options import data_option
 from lgsco_letters.data.addresses import control_problem
 from lgsco_letters.data.models import Authority
 from lgsco_letters.data.names import select_authorities
@@ -20,6 +19,7 @@ from lgsco_letters.mail.approvals import approve as record_approvals
 from lgsco_letters.mail.approvals import revoke as record_revocations
 from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
 from lgsco_letters.mail.mailing import letter_problem
+from lgsco_letters.project import Project
 from lgsco_letters.words import plural
 
 
@@ -34,17 +34,17 @@ from lgsco_letters.words import plural
               help="The built letters. Default: out/<year>.")
 @click.option("--revoke", is_flag=True, help="Withdraw the approval instead.")
 @click.pass_obj
-def approve(config: Config, names: tuple[str, ...], every: bool, person: str,
-            data_dir: Path | None, out_dir: Path | None, revoke: bool) -> None:
+def approve(project: Project, names: tuple[str, ...], every: bool, person: str,
+            out_dir: Path | None, revoke: bool) -> None:
     """Approve built letters for sending (NAME... or --all), each for its bytes and its
     addresses as they are now; send mails only letters approved as they are."""
     if bool(names) == every:
         raise click.UsageError("name the letters to approve, or give --all (not both)")
     if not person.strip() or control_problem(person):
         raise click.BadParameter("expected the name of the person approving", param_hint="--as")
-    year = load_year_from(config, data_dir)
+    year = project.year
     chosen = list(year.authorities) if every else select_authorities(year, names)
-    out_dir = year_out_dir(config, year, out_dir)
+    out_dir = project.out_dir(out_dir)
     if not out_dir.is_dir():
         raise LettersError(f"{display_path(out_dir)} does not exist: build the letters first "
                            "(lgsco-letters build)")

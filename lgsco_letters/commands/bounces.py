@@ -3,18 +3,16 @@ maildir or an mbox file) and recorded in the year's ledger. Changes nothing in t
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from lgsco_letters.commands.bounces_output import report
-from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
+from lgsco_letters.commands.options import data_option
 from lgsco_letters.commands.signin_options import host_and_port, security, signin_options
-from lgsco_letters.config import Config
 from lgsco_letters.data.addresses import visible
-from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.errors import ExitCode, LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.bounces import Matching, Tally
 from lgsco_letters.mail.dsn import read_notice
@@ -24,7 +22,7 @@ from lgsco_letters.mail.mailboxes import Quietly, Stored, maildir, mbox
 from lgsco_letters.mail.message import subject
 from lgsco_letters.mail.notifications import record
 from lgsco_letters.mail.signin import sign_in
-from lgsco_letters.render.templating import Templates
+from lgsco_letters.project import Project
 
 PASSWORDS = ("LGSCO_IMAP_PASSWORD", "LGSCO_SMTP_PASSWORD")
 TOKENS = ("LGSCO_IMAP_TOKEN", "LGSCO_SMTP_TOKEN")
@@ -51,10 +49,10 @@ IMAP_ONLY = ("user", "auth", "token_command", "ssl", "starttls", "cafile")
 @click.option("--mbox", "mbox_file", type=click.Path(path_type=Path), metavar="FILE",
               help="Read this mbox file.")
 @click.pass_obj
-def bounces(config: Config, data_dir: Path | None, out_dir: Path | None, imap: str | None,
+def bounces(project: Project, out_dir: Path | None, imap: str | None,
             user: str | None, auth: str | None, token_command: str | None, folder: str,
             ssl: bool, starttls: bool, cafile: Path | None, timeout: float,
-            maildir_dir: Path | None, mbox_file: Path | None) -> None:
+            maildir_dir: Path | None, mbox_file: Path | None) -> ExitCode:
     """Record which sent letters came back: delivery status notifications (RFC 3464) matched
     to the letters they return, each recorded once as bounced (or delayed) in the year's
     ledger. Reads the mailbox only: nothing in it is deleted, moved or marked."""
@@ -69,9 +67,9 @@ def bounces(config: Config, data_dir: Path | None, out_dir: Path | None, imap: s
                                "and --cafile are for --imap")
     if imap is not None and not user:
         raise click.UsageError("--imap needs --user (the mailbox to sign in as)")
-    year = load_year_from(config, data_dir)
-    out_dir = year_out_dir(config, year, out_dir)
-    templates = Templates(config.templates)
+    year = project.year
+    out_dir = project.out_dir(out_dir)
+    templates = project.templates
     subjects = {authority.slug: subject(templates, year, authority)
                 for authority in year.authorities}
     opener = Quietly()
@@ -80,8 +78,8 @@ def bounces(config: Config, data_dir: Path | None, out_dir: Path | None, imap: s
     with holding(out_dir, "bounces"):
         tally, fresh = _read_and_record(out_dir, messages, subjects)
     report(tally, fresh, source, opener.hedge())
-    if tally.not_read:
-        sys.exit(1)  # the mailbox was not read whole: what it holds is not all known
+    # a mailbox not read whole: what it holds is not all known
+    return ExitCode.UNFINISHED if tally.not_read else ExitCode.SUCCESS
 
 
 def _folder(value: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -14,14 +13,11 @@ from lgsco_letters.commands.options import (
     data_option,
     jobs_option,
     jobs_or_default,
-    load_year_from,
-    templates_of,
     variant_option,
-    year_out_dir,
 )
-from lgsco_letters.config import Config
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.errors import display_path
+from lgsco_letters.errors import ExitCode, display_path
+from lgsco_letters.project import Project
 from lgsco_letters.render.findings import WARNINGS
 from lgsco_letters.render.variants import pdf_options
 from lgsco_letters.words import plural
@@ -41,14 +37,14 @@ from lgsco_letters.words import plural
               help="Also write print-pack.pdf: a contents page, then every letter from a "
                    "right-hand page, for duplex printing.")
 @click.pass_obj
-def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tuple[str, ...],
-          jobs: int | None, force: bool, variant: str, print_pack: bool) -> None:
+def build(project: Project, out_dir: Path | None, names: tuple[str, ...],
+          jobs: int | None, force: bool, variant: str, print_pack: bool) -> ExitCode:
     """Build every letter of a year (or those named with --only)."""
-    year = load_year_from(config, data_dir)
+    year = project.year
     selected = {a.slug for a in select_authorities(year, names)} if names else None
-    options = BuildOptions(year_out_dir(config, year, out_dir), selected,
+    options = BuildOptions(project.out_dir(out_dir), selected,
                            jobs_or_default(jobs), force, pdf_options(variant))
-    templates = templates_of(config)
+    templates = project.templates
     count = len(selected) if selected is not None else len(year.authorities)
     progress = Progress(0)
     report = build_year(year, templates, options, progress, on_ready=lambda: click.echo(
@@ -61,8 +57,7 @@ def build(config: Config, data_dir: Path | None, out_dir: Path | None, names: tu
         pack = write_print_pack(report, year, templates)
         click.echo(f"Print pack: {display_path(pack)}")
     _summarise(report)
-    if report.failed:
-        sys.exit(1)
+    return ExitCode.UNFINISHED if report.failed else ExitCode.SUCCESS
 
 
 def _summarise(report: BuildReport) -> None:

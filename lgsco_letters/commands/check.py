@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 
 from lgsco_letters.commands.grouping import verbose
@@ -13,9 +10,9 @@ from lgsco_letters.commands.options import (
     format_option,
     jobs_option,
     jobs_or_default,
-    year_folder,
 )
-from lgsco_letters.config import Config
+from lgsco_letters.errors import ExitCode
+from lgsco_letters.project import Project
 
 
 @click.command()
@@ -28,18 +25,15 @@ from lgsco_letters.config import Config
 @jobs_option("for --pdf")
 @format_option("text", "json")
 @click.pass_obj
-def check(config: Config, data_dir: Path | None, pdf: bool, jobs: int | None,
-          output: str) -> None:
+def check(project: Project, pdf: bool, jobs: int | None,
+          output: str) -> ExitCode:
     """Check a year's data and templates, and every letter, without writing anything.
 
     Exit 0 only when there is no problem (warnings allowed), 2 otherwise. A layout finding
     that many letters share is said once with the count; -v lists every letter."""
-    from lgsco_letters.editors.check import check_year
+    from lgsco_letters.editors.check import check_project
     from lgsco_letters.editors.check_output import as_json, as_text
 
-    report = check_year(year_folder(config, data_dir),
-                        config.require(config.templates, "the templates folder"), pdf,
-                        jobs_or_default(jobs))
+    report = check_project(project, pdf, jobs_or_default(jobs))
     click.echo(as_json(report) if output == "json" else as_text(report, verbose()))
-    if not report.clean:
-        sys.exit(2)
+    return ExitCode.SUCCESS if report.clean else ExitCode.BAD_INPUT

@@ -12,10 +12,8 @@ from lgsco_letters.commands.options import (
     format_option,
     jobs_option,
     jobs_or_default,
-    load_year_from,
-    templates_of,
 )
-from lgsco_letters.config import Config
+from lgsco_letters.project import Project
 from lgsco_letters.render.templating import Templates
 
 
@@ -27,16 +25,16 @@ from lgsco_letters.render.templating import Templates
 @jobs_option("for --pages")
 @format_option("text", "json")
 @click.pass_obj
-def diff(config: Config, ref: str, data_dir: Path | None, pages: bool, jobs: int | None,
+def diff(project: Project, ref: str, pages: bool, jobs: int | None,
          output: str) -> None:
     """Show what the working templates change in every letter, compared with REF."""
     from lgsco_letters.editors.diff import compare_pages, diff_year, templates_at
     from lgsco_letters.editors.diff_output import as_json, as_text
 
-    year = load_year_from(config, data_dir)
+    year = project.year
     with tempfile.TemporaryDirectory(prefix="lgsco-diff-") as scratch:
-        before = Templates(templates_at(ref, config.templates, Path(scratch)))
-        after = templates_of(config)
+        before = Templates(templates_at(ref, project.templates_folder, Path(scratch)))
+        after = project.templates
         report = diff_year(year, before, after, ref)
         if pages:
             compare_pages(before, after, report, jobs_or_default(jobs))

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from lgsco_letters.commands.options import data_option, load_year_from
-from lgsco_letters.config import Config
+from lgsco_letters.commands.options import data_option
 from lgsco_letters.errors import display_path
+from lgsco_letters.project import Project
 from lgsco_letters.words import plural
 
 
 @click.command("list")
 @data_option
 @click.pass_obj
-def list_authorities(config: Config, data_dir: Path | None) -> None:
+def list_authorities(project: Project) -> None:
     """List the year's authorities: name, file name, type, whether the figures are specimen,
     and the successor of an abolished one."""
-    year = load_year_from(config, data_dir)
+    year = project.year
     width = max(len(authority.name) for authority in year.authorities)
     for authority in year.authorities:
         mark = "specimen" if authority.specimen else "real"

@@ -28,6 +28,7 @@ def new_year(label: str, from_dir: Path, register: Path | None, to_dir: Path | N
 
     Exit 2, writing nothing, when the folder exists or anything is wrong."""
     from lgsco_letters.data.new_year import start_year
+    from lgsco_letters.formats import INSTALLED
 
-    for line in start_year(label, from_dir, register, to_dir, workbook):
+    for line in start_year(label, from_dir, register, to_dir, workbook, INSTALLED):
         click.echo(line)

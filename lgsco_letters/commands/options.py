@@ -7,11 +7,7 @@ from pathlib import Path
 import click
 
 from lgsco_letters.build.workers import default_jobs
-from lgsco_letters.config import Config
-from lgsco_letters.data.models import Year
-from lgsco_letters.data.year import load_year
-from lgsco_letters.errors import LettersError, display_path
-from lgsco_letters.render.templating import Templates
+from lgsco_letters.project import Project
 from lgsco_letters.render.variants import DEFAULT_VARIANT, VARIANTS
 
 variant_option = click.option(
@@ -19,8 +15,16 @@ variant_option = click.option(
     show_default=True, help="The PDF variant: " + "; ".join(
         f"{name}: {what}" for name, what in VARIANTS.items()) + ".")
 
+
+def _use_data(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.find_object(Project).data_dir = value
+
+
+# --data chooses the project's year folder, before the command asks the project for its year
 data_option = click.option(
-    "--data", "data_dir", type=click.Path(path_type=Path),
+    "--data", "data_dir", type=click.Path(path_type=Path), expose_value=False,
+    callback=_use_data,
     help="The year's folder (year.yaml and the authorities). Default: from lgsco-letters.yml.")
 
 
@@ -37,30 +41,3 @@ def format_option(*formats: str) -> click.decorators.FC:
 
 def jobs_or_default(jobs: int | None) -> int:
     return jobs or default_jobs()
-
-
-def year_folder(config: Config, data_dir: Path | None) -> Path:
-    return data_dir or config.require(config.data, "the year's folder", "--data")
-
-
-def load_year_from(config: Config, data_dir: Path | None) -> Year:
-    # The letter template year.yaml names is checked wherever the templates folder is known;
-    # a command that needs no templates (`list`) runs without one outside a project.
-    known = config.file is not None or config.templates.is_dir()
-    return load_year(year_folder(config, data_dir), config.templates if known else None)
-
-
-def templates_of(config: Config) -> Templates:
-    return Templates(config.require(config.templates, "the templates folder"))
-
-
-def year_out_dir(config: Config, year: Year, out_dir: Path | None) -> Path:
-    """The year's output folder: the one given, or `<out>/<year label>`, always inside it
-    (the label is checked as a reporting year; this holds even if that check were lost)."""
-    if out_dir is not None:
-        return out_dir
-    folder = config.out / year.label
-    if not folder.resolve().is_relative_to(config.out.resolve()) or folder == config.out:
-        raise LettersError(f"year: {year.label!r} would put the letters outside "
-                           f"{display_path(config.out)}")
-    return folder

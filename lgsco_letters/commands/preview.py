@@ -8,14 +8,11 @@ import click
 
 from lgsco_letters.commands.options import (
     data_option,
-    load_year_from,
-    templates_of,
     variant_option,
-    year_out_dir,
 )
-from lgsco_letters.config import Config
 from lgsco_letters.data.names import select_authorities
 from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.project import Project
 
 PREVIEW_FOLDER = "preview"
 # What marks a folder as a year's output, wherever `--out` put it.
@@ -51,17 +48,17 @@ def check_target(target: Path, out_root: Path) -> None:
                    "Default: out/<year>/preview/<slug>.pdf.")
 @variant_option
 @click.pass_obj
-def preview(config: Config, name: str, data_dir: Path | None, out_file: Path | None,
+def preview(project: Project, name: str, out_file: Path | None,
             variant: str) -> None:
     """Write one authority's letter, as PDF or as self-contained HTML."""
     from lgsco_letters.editors.preview import write_preview
 
-    year = load_year_from(config, data_dir)
+    year = project.year
     (authority,) = select_authorities(year, [name])
     # A draft never replaces the built letter, which the manifest and the ledger vouch for.
-    out_dir = year_out_dir(config, year, None)
+    out_dir = project.out_dir()
     draft = out_dir / PREVIEW_FOLDER / f"{authority.slug}.pdf"
-    check_target(out_file or draft, config.out)
-    path = write_preview(year, authority, templates_of(config), out_file or draft, variant,
+    check_target(out_file or draft, project.config.out)
+    path = write_preview(year, authority, project.templates, out_file or draft, variant,
                          None if out_file else out_dir)
     click.echo(display_path(path))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -15,13 +14,10 @@ from lgsco_letters.commands.options import (
     data_option,
     jobs_option,
     jobs_or_default,
-    load_year_from,
-    templates_of,
-    year_out_dir,
 )
-from lgsco_letters.config import Config
-from lgsco_letters.errors import display_path
+from lgsco_letters.errors import ExitCode, display_path
 from lgsco_letters.locking import holding
+from lgsco_letters.project import Project
 from lgsco_letters.words import plural
 
 
@@ -31,16 +27,16 @@ from lgsco_letters.words import plural
               help="Where the site goes. Default: out/<year>/site.")
 @jobs_option("for the build")
 @click.pass_obj
-def publish(config: Config, data_dir: Path | None, site_dir: Path | None,
-            jobs: int | None) -> None:
+def publish(project: Project, site_dir: Path | None,
+            jobs: int | None) -> ExitCode:
     """Bring the year's build up to date, then write the year as a static site: an index of
     every authority, a page per letter with its PDF, the figures and the data files."""
     from lgsco_letters.publish.static_site import Built, publish_site
 
     started = time.monotonic()
-    year = load_year_from(config, data_dir)
-    out_dir = year_out_dir(config, year, None)
-    templates = templates_of(config)
+    year = project.year
+    out_dir = project.out_dir()
+    templates = project.templates
     progress = Progress(0)
     report = build_year(year, templates, BuildOptions(out_dir, jobs=jobs_or_default(jobs)),
                         progress)
@@ -50,7 +46,7 @@ def publish(config: Config, data_dir: Path | None, site_dir: Path | None,
                    "left as it was:", err=True)
         for letter in report.failed:
             click.echo(f"  {letter.authority.name}: {letter.error}", err=True)
-        sys.exit(1)
+        return ExitCode.UNFINISHED
     built = {letter.authority.slug: Built(letter.path, letter.sha256)
              for letter in report.letters if letter.status in SENDABLE}
     site_dir = site_dir or out_dir / "site"
@@ -61,3 +57,4 @@ def publish(config: Config, data_dir: Path | None, site_dir: Path | None,
                + (f", {len(site.removed)} removed" if site.removed else "")
                + f", in {time.monotonic() - started:.1f} s. Open "
                f"{display_path(site_dir / 'index.html')}.")
+    return ExitCode.SUCCESS

@@ -10,18 +10,18 @@ from pathlib import Path
 import click
 
 from lgsco_letters.build.manifest import read_letters, refuse_another_year
-from lgsco_letters.commands.options import data_option, load_year_from, year_out_dir
+from lgsco_letters.commands.options import data_option
 from lgsco_letters.commands.send_output import Reporter, describe, exit_code, summary
 from lgsco_letters.commands.send_release import release_claims
 from lgsco_letters.commands.signin_options import host_and_port, security, signin_options
-from lgsco_letters.config import Config
-from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.errors import ExitCode, LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.delivery import Server
 from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
 from lgsco_letters.mail.mailing import Plan, SendOptions, make_plan, write_eml_files
 from lgsco_letters.mail.run import RunReport, StopSwitch, send_all
 from lgsco_letters.mail.signin import SignIn, sign_in
+from lgsco_letters.project import Project
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import plural
 
@@ -75,29 +75,28 @@ def _server(smtp: str | None, starttls: bool, ssl: bool, signin: SignIn | None,
               help="Set the year's ledger aside and start a new one: every letter not in it is "
                    "sent again. Only for a ledger that is lost and cannot be restored.")
 @click.pass_obj
-def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str | None,
+def send(project: Project, out_dir: Path | None, smtp: str | None,
          starttls: bool, ssl: bool, cafile: Path | None, user: str | None, auth: str | None,
          token_command: str | None, sender: str, cc: tuple[str, ...],
          rate: float | None, only: tuple[str, ...], resend: tuple[str, ...],
          allow_specimen: bool, dry_run: Path | None, retries: int, backoff: float,
-         timeout: float, yes: bool, release: tuple[str, ...], new_ledger: bool) -> None:
+         timeout: float, yes: bool, release: tuple[str, ...], new_ledger: bool) -> ExitCode:
     """Email every authority its built letter, exactly once, recorded in sent.sqlite."""
     if release:
-        year = load_year_from(config, data_dir)
-        return release_claims(year, year_out_dir(config, year, out_dir), release, yes)
+        return release_claims(project.year, project.out_dir(out_dir), release, yes)
     if sender is None:
         raise click.UsageError("Missing option '--from'.")
     if smtp is None and dry_run is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
-    year = load_year_from(config, data_dir)
-    out_dir = year_out_dir(config, year, out_dir)
+    year = project.year
+    out_dir = project.out_dir(out_dir)
     refuse_another_year(out_dir, year.label, year.folder)
     signin = sign_in(user, auth, token_command, password_variables=(PASSWORD_VARIABLE,),
                      token_variables=(TOKEN_VARIABLE,)) if smtp else None
     server = _server(smtp, starttls, ssl, signin, timeout, cafile)
     options = SendOptions(sender, server, list(cc), rate, list(only), list(resend),
                           allow_specimen, dry_run, retries, backoff)
-    templates = Templates(config.templates)
+    templates = project.templates
     if dry_run is not None:
         return _dry_run(year, out_dir, options, templates)
     read_letters(out_dir)  # a year never built: refused before anything is created
@@ -112,9 +111,7 @@ def send(config: Config, data_dir: Path | None, out_dir: Path | None, smtp: str 
         click.echo("A letter was not sent because of an unexpected error in lgsco-letters (a "
                    "bug, not the server's answer, and not recorded as one): run again with -v "
                    "to see where it happened.", err=True)
-    code = exit_code(run, plan)
-    if code:
-        sys.exit(code)  # only a year whose every chosen letter has gone is done
+    return exit_code(run, plan)  # only a year whose every chosen letter has gone is done
 
 
 def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: bool,
@@ -161,7 +158,7 @@ def _close(ledger) -> None:
                    f"{error}", err=True)
 
 
-def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) -> None:
+def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) -> ExitCode:
     ledger = open_ledger(out_dir)
     try:
         plan = make_plan(year, out_dir, options, ledger, templates)
@@ -173,8 +170,8 @@ def _dry_run(year, out_dir: Path, options: SendOptions, templates: Templates) ->
         click.echo(f"  held back: {item.authority}: {item.why}")
     click.echo(f"Wrote {plural(len(written), 'message')} to {display_path(options.dry_run)}; "
                "nothing was sent.")
-    if plan.held or held:
-        sys.exit(1)  # as a real run would: not every chosen letter would go
+    # as a real run would: unfinished when not every chosen letter would go
+    return ExitCode.UNFINISHED if plan.held or held else ExitCode.SUCCESS
 
 
 def _report_interrupted(names: list[str]) -> None:

@@ -13,7 +13,7 @@ import click
 from lgsco_letters.build.progress import duration
 from lgsco_letters.commands.grouping import grouped, verbose
 from lgsco_letters.data.addresses import visible_address
-from lgsco_letters.errors import EXIT_BUG, display_path
+from lgsco_letters.errors import ExitCode, display_path
 from lgsco_letters.mail.ledger import SendStatus
 from lgsco_letters.mail.mailing import Plan, SendOptions
 from lgsco_letters.mail.run import RunReport, SendOutcome
@@ -161,14 +161,14 @@ def not_done(run: RunReport, plan: Plan) -> bool:
         _held_now(o) or _failed(o) or o.not_sent or o.unrecorded for o in run.outcomes))
 
 
-def exit_code(run: RunReport, plan: Plan) -> int:
+def exit_code(run: RunReport, plan: Plan) -> ExitCode:
     """3 when a bug kept a letter back; the stop's own code when the run stopped early; else
     0 only when every chosen letter has gone."""
     if run.bug:
-        return EXIT_BUG
+        return ExitCode.BUG
     if run.stopped is not None:
         return run.stopped.exit_code
-    return 1 if not_done(run, plan) else 0
+    return ExitCode.UNFINISHED if not_done(run, plan) else ExitCode.SUCCESS
 
 
 def summary(run: RunReport, plan: Plan) -> None:

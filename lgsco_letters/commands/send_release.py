@@ -10,7 +10,7 @@ import click
 
 from lgsco_letters.data.models import Year
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.errors import LettersError, display_path
+from lgsco_letters.errors import ExitCode, LettersError, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
 from lgsco_letters.mail.releases import releasable
@@ -18,7 +18,7 @@ from lgsco_letters.mail.releases import release_claims as release_in_ledger
 from lgsco_letters.words import plural
 
 
-def release_claims(year: Year, out_dir: Path, names: tuple[str, ...], yes: bool) -> None:
+def release_claims(year: Year, out_dir: Path, names: tuple[str, ...], yes: bool) -> ExitCode:
     chosen = {authority.slug: authority.name for authority in select_authorities(year, names)}
     if not os.path.lexists(out_dir / LEDGER_FILE):
         raise LettersError(f"{display_path(out_dir / LEDGER_FILE)} does not exist: no letter of "
@@ -34,6 +34,7 @@ def release_claims(year: Year, out_dir: Path, names: tuple[str, ...], yes: bool)
             ledger.close(checkpoint=True)
     click.echo(f"Released {plural(len(released), 'claim')}; each letter's outcome is now "
                "unknown: check with the recipient, then send --resend NAME to send it again.")
+    return ExitCode.SUCCESS
 
 
 def _show(ledger, chosen: dict[str, str]) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from lgsco_letters.commands.options import data_option, year_folder
-from lgsco_letters.config import Config
+from lgsco_letters.commands.options import data_option
 from lgsco_letters.errors import LettersError
 from lgsco_letters.processes import sigterm_as_interrupt
+from lgsco_letters.project import Project
 
 
 @click.command()
@@ -18,14 +16,13 @@ from lgsco_letters.processes import sigterm_as_interrupt
               help="The address to listen on; keep 127.0.0.1 unless you mean to share it.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.pass_obj
-def serve(config: Config, data_dir: Path | None, host: str, port: int) -> None:
+def serve(project: Project, host: str, port: int) -> None:
     """Preview the letters in a browser; pages follow template and data edits as you save."""
     from lgsco_letters.editors.access import is_loopback, new_token, reachable_names
     from lgsco_letters.editors.server import PreviewServer
     from lgsco_letters.editors.snapshot import Site
 
-    site = Site(year_folder(config, data_dir),
-                config.require(config.templates, "the templates folder"), config.out)
+    site = Site(project.year_folder, project.templates_folder, project.config.out)
     token = None if is_loopback(host) else new_token()
     try:
         server = PreviewServer((host, port), site, token=token)

@@ -11,12 +11,12 @@ import click
 
 from lgsco_letters.build.manifest import read_previous, refuse_another_year
 from lgsco_letters.commands.grouping import grouped
-from lgsco_letters.commands.options import data_option, format_option, load_year_from, year_out_dir
-from lgsco_letters.config import Config
+from lgsco_letters.commands.options import data_option, format_option
 from lgsco_letters.errors import display_path
 from lgsco_letters.mail.ledger import SendStatus, open_ledger
 from lgsco_letters.mail.standing import LetterState, Standing, standings
 from lgsco_letters.mail.verdict import Reason
+from lgsco_letters.project import Project
 from lgsco_letters.render.findings import CODES, LAYOUT_ADVICE, problem_codes
 from lgsco_letters.words import plural
 
@@ -62,12 +62,12 @@ SUMMARIES = {
 @click.option("--all", "every", is_flag=True, help="List every letter not yet sent.")
 @format_option("text", "json")
 @click.pass_obj
-def status(config: Config, data_dir: Path | None, out_dir: Path | None, every: bool,
+def status(project: Project, out_dir: Path | None, every: bool,
            output: str) -> None:
     """How the mailing stands: each letter's state (draft, approved, sent, held back, failed
     or bounced) and why, with the counts. Opens the ledger read-only."""
-    year = load_year_from(config, data_dir)
-    out_dir = year_out_dir(config, year, out_dir)
+    year = project.year
+    out_dir = project.out_dir(out_dir)
     refuse_another_year(out_dir, year.label, year.folder)
     ledger = open_ledger(out_dir)
     try:

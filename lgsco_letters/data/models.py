@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from lgsco_letters.formats.base import Format
+    from lgsco_letters.data.rules import RecordRules
+    from lgsco_letters.data.schema import CountGroup, Schema
+    from lgsco_letters.data.year_settings import Setting
+    from lgsco_letters.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,32 @@ class Signatory:
     titles: tuple[str, ...]
 
 
+class LetterFormat(Protocol):
+    """What reading a year asks of its format (`formats.base.Format` is one). The formats are
+    the stage after this one, so the year's format comes in from there (`Formats`)."""
+
+    name: str
+    template: str
+    counts: tuple[CountGroup, ...]
+    settings: tuple[Setting, ...]
+    rules: Callable[[RecordRules], None]
+    check_year: Callable[[dict[str, Any], list[Authority], list[Problem]], None]
+    year_figures: Callable[[Year], Any]
+
+    @property
+    def schema(self) -> Schema: ...
+
+
+class Formats(Protocol):
+    """The formats a year may name, by name (`formats.INSTALLED` is the engine's)."""
+
+    default: str  # the format of a year.yaml without `format:`
+
+    def get(self, name: str) -> LetterFormat | None: ...
+
+    def names(self) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Year:
     """A year's folder: the year-wide values from `year.yaml` and every authority."""
@@ -65,7 +95,7 @@ class Year:
     signatory: Signatory
     prose: dict[str, Any]
     authorities: tuple[Authority, ...]
-    format: Format = field(default=None, compare=False)  # type: ignore[assignment]
+    format: LetterFormat = field(default=None, compare=False)  # type: ignore[assignment]
     settings: dict[str, Any] = field(default_factory=dict)  # the format's own year.yaml keys
     shared: Any = field(default=None, compare=False)  # the format's year-wide figures
     previous: str = ""  # the label of the year before, a year folder beside this one

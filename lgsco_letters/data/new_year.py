@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lgsco_letters.data.models import Authority, Recipient, Year
+from lgsco_letters.data.models import Authority, Formats, Recipient, Year
 from lgsco_letters.data.names import name_hint
 from lgsco_letters.data.register import Council, read_register
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.yamlfiles import read_yaml
-from lgsco_letters.data.year import AUTHORITIES_CSV, YEAR_FILE, load_year
-from lgsco_letters.data.year_settings import REPORTING_YEAR
+from lgsco_letters.data.year import AUTHORITIES_CSV, YEAR_FILE, read_year
+from lgsco_letters.data.year_settings import is_reporting_year
 from lgsco_letters.data.year_writer import (
     authorities_csv,
     authorities_xlsx,
@@ -197,9 +197,10 @@ def describe(councils: Councils, old: Year) -> list[str]:
 
 
 def start_year(label: str, old_dir: Path, register_path: Path | None, target: Path | None,
-               workbook: bool) -> list[str]:
-    """Write the year `label` from the year in `old_dir`; return what to tell the user."""
-    old = load_year(old_dir)
+               workbook: bool, formats: Formats) -> list[str]:
+    """Write the year `label` from the year in `old_dir` (in its format among `formats`);
+    return what to tell the user."""
+    old = read_year(old_dir, formats)
     years = _years_after(old.label, label)
     target = target or old.folder.parent / label
     refuse_existing(target)
@@ -213,19 +214,18 @@ def start_year(label: str, old_dir: Path, register_path: Path | None, target: Pa
                         intended(raw, old.label, label, years), target)
     rows, schema = [row.values for row in councils.rows], old.format.schema
     if workbook:
-        write_folder(target, {YEAR_FILE: text},
-                     lambda folder: authorities_xlsx(rows, schema, folder / "authorities.xlsx"))
+        write_folder(target, {YEAR_FILE: text,
+                              "authorities.xlsx": authorities_xlsx(rows, schema)})
     else:
         write_folder(target, {YEAR_FILE: text, AUTHORITIES_CSV: authorities_csv(rows, schema)})
     return _told(old, councils, target, register_path, workbook)
 
 
 def _years_after(old_label: str, label: str) -> int:
-    match = REPORTING_YEAR.fullmatch(label)
-    if not (match and (int(match[1]) + 1) % 100 == int(match[2])):
+    if not is_reporting_year(label):
         raise LettersError(f"LABEL: expected a reporting year such as 2019-20, found "
                            f'"{label}"')
-    years = int(match[1]) - int(old_label[:4])
+    years = int(label[:4]) - int(old_label[:4])
     if years < 1:
         raise LettersError(f"LABEL: expected a year after {old_label}, the year it starts "
                            f"from, found {label}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.fields import REQUIRED, TOP_LEVEL
 from lgsco_letters.data.limits import (
     MAX_COLUMNS,
     MAX_ROWS,
@@ -19,7 +20,7 @@ from lgsco_letters.data.limits import (
     LimitPassed,
     read_text,
 )
-from lgsco_letters.data.schema import REQUIRED_TEXT, TOP_LEVEL, Schema
+from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.values import found
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.errors import Problem
@@ -145,7 +146,7 @@ def header_is_usable(path: Path, header: list[str], schema: Schema, problems: li
     if not any(header):
         report("has no header row naming the columns")
         return False
-    if len(header) == 1 and header[0].count(";") >= len(REQUIRED_TEXT):
+    if len(header) == 1 and header[0].count(";") >= len(REQUIRED):
         report("looks semicolon-separated (;): save it comma-separated (in Excel: 'CSV UTF-8 "
                "(Comma delimited)')")
         return False

@@ -7,15 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.addresses import address_problem
-from lgsco_letters.data.models import Authority, Recipient
+from lgsco_letters.data.fields import EMAIL, FIELDS, FLAG, NAME, NAMES, TEXT, Field
+from lgsco_letters.data.models import Authority, LetterFormat, Recipient
 from lgsco_letters.data.pending import Waiting, no_figures
-from lgsco_letters.data.schema import DEFAULT_TITLE, FIELD_KINDS, CountGroup
+from lgsco_letters.data.rules import RecordRules
+from lgsco_letters.data.schema import CountGroup
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
 from lgsco_letters.data.values import COUNT, Refused, count_of, flag_of, found, text_of
 from lgsco_letters.errors import Problem, display_path
 from lgsco_letters.findings import GROUP_ABOVE
-from lgsco_letters.formats.base import Format, RecordRules
 from lgsco_letters.words import examples
 
 MAX_NAME = 150  # characters in an authority's name, and in its file's name (its slug)
@@ -75,15 +76,6 @@ def name_problem(raw: Any) -> str:
         return (f"expected a name whose file name is at most {MAX_NAME} characters, found "
                 f"{len(slug)} ({found(slug)}): its letters spelt out in plain ASCII")
     return ""
-
-
-def read_successor(record: RawRecord, field: str, problems: list[Problem],
-                   missing: str = "") -> str:
-    successor = read_name(record, field, problems, missing)
-    if successor and successor == record.name:
-        problems.append(record.problem(field, "names the authority itself: expected the "
-                                              "council that took it over"))
-    return successor
 
 
 def read_predecessors(record: RawRecord, field: str, problems: list[Problem],
@@ -150,21 +142,24 @@ def read_email(record: RawRecord, field: str, problems: list[Problem], missing: 
     return email
 
 
-# The rule for each kind of field (`schema.FIELD_KINDS`), and what a missing one should hold.
-READERS = {"name": read_name, "text": text_field, "email": read_email, "flag": read_flag,
-           "count": read_count, "names": read_predecessors}
-MISSING = {"authority": "the authority's official name",
-           "authority_type": "the kind of authority, e.g. district"}
-SPECIAL = {"successor": read_successor}  # a name, with a rule of its own
+# The rule for each kind of field (`fields.py`).
+READERS = {NAME: read_name, TEXT: text_field, EMAIL: read_email, FLAG: read_flag,
+           "count": read_count, NAMES: read_predecessors}
 
 
 def _shared_fields(record: RawRecord, problems: list[Problem]) -> dict[str, Any]:
-    return {field: SPECIAL.get(field, READERS[kind])(record, field, problems,
-                                                     MISSING.get(field, ""))
-            for field, kind in FIELD_KINDS.items()}
+    """Every shared field's value, read as its declaration says (`fields.FIELDS`)."""
+    return {field.name: _shared_field(record, field, problems) for field in FIELDS}
 
 
-def authority_from(record: RawRecord, letter_format: Format, problems: list[Problem],
+def _shared_field(record: RawRecord, field: Field, problems: list[Problem]) -> Any:
+    value = READERS[field.kind](record, field.name, problems, field.missing)
+    if field.check is not None and (problem := field.check(value, record.name)):
+        problems.append(record.problem(field.name, problem))
+    return value or field.default
+
+
+def authority_from(record: RawRecord, letter_format: LetterFormat, problems: list[Problem],
                    waiting: Waiting) -> Authority | None:
     """The typed authority, or None when the record has any problem (all of them reported,
     those its file's reader found among them). What it lacks but is not wrong (figures, a
@@ -176,7 +171,7 @@ def authority_from(record: RawRecord, letter_format: Format, problems: list[Prob
     counts = _all_counts(record, letter_format, problems, waiting)
     if len(problems) > before or any(v is ALREADY_REPORTED for v in record.values.values()):
         return None
-    recipient = Recipient(shared["recipient_name"], shared["recipient_title"] or DEFAULT_TITLE,
+    recipient = Recipient(shared["recipient_name"], shared["recipient_title"],
                           shared["recipient_email"])
     name = shared["authority"]
     return Authority(name, slugify(name), shared["authority_type"], recipient,
@@ -186,7 +181,7 @@ def authority_from(record: RawRecord, letter_format: Format, problems: list[Prob
                      shared["successor"], shared["predecessors"])
 
 
-def _all_counts(record: RawRecord, letter_format: Format, problems: list[Problem],
+def _all_counts(record: RawRecord, letter_format: LetterFormat, problems: list[Problem],
                 waiting: Waiting) -> dict[str, dict[str, int]]:
     if no_figures(record, letter_format.counts):
         waiting.lacks_figures(record)  # not filled in yet: one finding for them all
@@ -196,7 +191,7 @@ def _all_counts(record: RawRecord, letter_format: Format, problems: list[Problem
     return counts
 
 
-def authorities_from(records: list[RawRecord], letter_format: Format,
+def authorities_from(records: list[RawRecord], letter_format: LetterFormat,
                      problems: list[Problem]) -> list[Authority]:
     """Typed authorities, with duplicates (by name or by file name) reported, and what the
     unfinished ones lack said once."""

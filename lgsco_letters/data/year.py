@@ -7,16 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.limits import MAX_YAML_FILES
-from lgsco_letters.data.models import Year
-from lgsco_letters.data.schema import YEAR_KINDS, Schema
+from lgsco_letters.data.models import Formats, LetterFormat, Year
+from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.sources import read_authority_yaml, read_csv
 from lgsco_letters.data.spreadsheets import read_workbook
 from lgsco_letters.data.validate import authorities_from
 from lgsco_letters.data.yamlfiles import read_yaml
+from lgsco_letters.data.year_keys import FORMAT, TEMPLATE, YEAR_KEYS
 from lgsco_letters.data.year_settings import SettingReader
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
-from lgsco_letters.formats import DEFAULT_FORMAT, all_formats, get_format
-from lgsco_letters.formats.base import Format
 from lgsco_letters.words import suggest
 
 YEAR_FILE = "year.yaml"
@@ -24,23 +23,23 @@ AUTHORITIES_CSV = "authorities.csv"
 AUTHORITIES_DIR = "authorities"
 WORKBOOKS = (".xlsx", ".ods")
 AUTHORITY_FILES = (".csv", *WORKBOOKS)
-YEAR_KEYS = tuple(dict.fromkeys(key.partition(".")[0] for key in YEAR_KINDS))
 
 
-def load_year(folder: Path, templates: Path | None = None) -> Year:
-    """Load and validate a whole year; raise `DataError` listing every problem found.
-    With `templates`, the letter template year.yaml names must be in that folder."""
+def read_year(folder: Path, formats: Formats, templates: Path | None = None) -> Year:
+    """Load and validate a whole year, in the format its year.yaml names among `formats`;
+    raise `DataError` listing every problem found. With `templates`, the letter template
+    year.yaml names must be in that folder."""
     folder = Path(folder)
     _refuse_a_folder_of_years(folder)
     if not folder.is_dir():
         raise LettersError(f"{display_path(folder)}: no such year folder (expected a folder "
                            f"holding {YEAR_FILE} and {AUTHORITIES_CSV} or {AUTHORITIES_DIR}/)")
     problems: list[Problem] = []
-    reader = _read_year_yaml(folder / YEAR_FILE, problems)
-    letter_format = _format_of(reader) if reader else None
+    reader = _read_year_yaml(folder / YEAR_FILE, problems, templates)
+    letter_format = _format_of(reader, formats) if reader else None
     if letter_format is None:  # without its format, no authority can be read
         raise DataError(problems)
-    settings = _year_settings(reader, letter_format, templates)
+    settings = _year_settings(reader, letter_format)
     records = _authority_records(folder, letter_format.schema, problems)
     authorities = authorities_from(records, letter_format, problems)
     if settings is not None:
@@ -129,43 +128,42 @@ def _unread(path: Path) -> str:
             "else; move it elsewhere")
 
 
-def _read_year_yaml(path: Path, problems: list[Problem]) -> SettingReader | None:
+def _read_year_yaml(path: Path, problems: list[Problem],
+                    templates: Path | None) -> SettingReader | None:
     if not path.is_file():
         problems.append(Problem(path, "is missing: every year folder needs one"))
         return None
     loaded = read_yaml(path, problems)
-    return SettingReader(path, *loaded, problems) if loaded is not None else None
+    return SettingReader(path, *loaded, problems, templates) if loaded is not None else None
 
 
-def _format_of(reader: SettingReader) -> Format | None:
-    """The year's format: `format:`, or the first format when the key is absent."""
-    name = reader.text("format", default=DEFAULT_FORMAT)
-    letter_format = get_format(name)
+def _format_of(reader: SettingReader, formats: Formats) -> LetterFormat | None:
+    """The year's format: `format:`, or the default format when the key is absent."""
+    name = FORMAT.read(reader, default=formats.default)
+    letter_format = formats.get(name)
     if letter_format is None and name:
-        known = ", ".join(sorted(all_formats()))
-        hint = suggest(name, list(all_formats()))
+        known = ", ".join(sorted(formats.names()))
+        hint = suggest(name, formats.names())
         reader.report("format", f'no format is called "{name}"{hint}; the formats are: {known}')
     return letter_format
 
 
-def _year_settings(reader: SettingReader, letter_format: Format,
-                   templates: Path | None) -> dict[str, Any] | None:
+def _year_settings(reader: SettingReader, letter_format: LetterFormat
+                   ) -> dict[str, Any] | None:
+    """The year's values by their names on `Year`, its format's own by key under `settings`;
+    None if any is wrong (each reported)."""
     before = len(reader.problems)
-    keys = (*YEAR_KEYS, *letter_format.settings)
+    own = letter_format.settings
+    keys = (*(setting.key for setting in YEAR_KEYS), *(setting.key for setting in own))
     for key in reader.values:
         if key not in keys:
             reader.report(key, f"unknown key{suggest(key, keys)}")
-    label = reader.reporting_year(reader.path.parent.name)
-    settings = {
-        "label": label,
-        "letter_date": reader.date("letter_date"),
-        "period_end": reader.date("period_end"),
-        "template": reader.template(letter_format.template, templates),
-        "delivery": reader.text("delivery"),
-        "signatory": reader.signatory(),
-        "prose": reader.prose(),
-        "previous": reader.previous(label),
-        "copied_to": reader.copied_to(),
-        "settings": {key: read(reader) for key, read in letter_format.settings.items()},
-    }
+    settings = {}
+    for setting in YEAR_KEYS:
+        if setting is FORMAT:
+            continue  # read first: it says how to read the rest
+        value = (TEMPLATE.read(reader, default=letter_format.template) if setting is TEMPLATE
+                 else setting.read(reader))
+        reader.read[setting.key] = settings[setting.attr] = value
+    settings["settings"] = {setting.key: setting.read(reader) for setting in own}
     return settings if len(reader.problems) == before else None

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -17,10 +15,11 @@ import yaml
 from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.values import MAX_COUNT
 from lgsco_letters.data.yamlfiles import Plain, read_yaml
+from lgsco_letters.data.year_keys import DATES
 from lgsco_letters.errors import LettersError, Problem, display_path
-from lgsco_letters.files import DIR_MODE, FILE_MODE
+from lgsco_letters.files import write_new_folder
 
-SHIFTED = ("letter_date", "period_end")  # moved on by the years between the two labels
+SHIFTED = DATES  # moved on by the years between the two labels
 WORKBOOK_SHEET = "authorities"
 
 
@@ -129,7 +128,7 @@ def authorities_csv(rows: list[dict[str, str]], schema: Schema) -> str:
     return buffer.getvalue()
 
 
-def authorities_xlsx(rows: list[dict[str, str]], schema: Schema, path: Path) -> None:
+def authorities_xlsx(rows: list[dict[str, str]], schema: Schema) -> bytes:
     """The authorities as a workbook for figures to be typed in: headers bold and frozen with
     the names, count columns whole numbers from 0 to the limit."""
     from openpyxl import Workbook
@@ -160,7 +159,9 @@ def authorities_xlsx(rows: list[dict[str, str]], schema: Schema, path: Path) -> 
     for index, name in enumerate(schema.all_fields, 1):
         sheet.column_dimensions[get_column_letter(index)].width = 44 if index == 1 else max(
             12, len(name) + 2)
-    workbook.save(path)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def _count_columns(schema: Schema) -> set[str]:
@@ -173,30 +174,21 @@ def _cell(value: str) -> Any:
     return value or None
 
 
+def _exists(target: Path) -> LettersError:
+    return LettersError(f"{display_path(target)} already exists: new-year writes a new folder "
+                        "and never changes one; remove it, or give another with --to")
+
+
 def refuse_existing(target: Path) -> None:
-    if target.exists():
-        raise LettersError(f"{display_path(target)} already exists: new-year writes a new "
-                           "folder and never changes one; remove it, or give another with --to")
+    if target.exists() or target.is_symlink():
+        raise _exists(target)
 
 
-def write_folder(target: Path, files: dict[str, str], workbook=None) -> None:
-    """Write the files into a new folder at `target`, whole: into a hidden folder beside it,
-    then renamed into place. `workbook(path)` writes one more file, if given."""
-    refuse_existing(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent))
+def write_folder(target: Path, files: dict[str, str | bytes]) -> None:
+    """Write the files into a new folder at `target`, whole or not at all (`files.py`)."""
     try:
-        for name, text in files.items():
-            (scratch / name).write_text(text, encoding="utf-8")
-        if workbook is not None:
-            workbook(scratch)
-        for path in scratch.iterdir():
-            os.chmod(path, FILE_MODE)
-        os.chmod(scratch, DIR_MODE)  # mkdtemp's folder is its owner's alone
-        if target.exists():
-            raise LettersError(f"{display_path(target)} appeared while new-year was writing: "
-                               "left alone")
-        os.rename(scratch, target)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
+        write_new_folder(target, files)
+    except FileExistsError as error:
+        if error.filename != str(target):
+            raise
+        raise _exists(target) from None

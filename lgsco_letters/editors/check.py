@@ -14,9 +14,10 @@ from pathlib import Path
 from jinja2 import meta, nodes
 
 from lgsco_letters.data.models import Year
-from lgsco_letters.data.year import YEAR_FILE, load_year
+from lgsco_letters.data.year import YEAR_FILE
 from lgsco_letters.errors import DataError, Problem, RenderError
 from lgsco_letters.mail.message import COVER_HTML, COVER_TEXT, SUBJECT, render_cover
+from lgsco_letters.project import Project
 from lgsco_letters.render.findings import Finding, usual_pages, with_page_count
 from lgsco_letters.render.templating import (
     Templates,
@@ -47,11 +48,17 @@ class CheckReport:
 
 def check_year(data_dir: Path, templates_dir: Path, pdf: bool = False,
                jobs: int = 1) -> CheckReport:
+    """`check_project` of the year in `data_dir` with the templates in `templates_dir`."""
+    return check_project(Project.at(data_dir, templates_dir), pdf, jobs)
+
+
+def check_project(project: Project, pdf: bool = False, jobs: int = 1) -> CheckReport:
+    project.folders()  # a missing folder is said first: the year's, then the templates'
     report = CheckReport()
-    templates = Templates(templates_dir)
+    templates = project.templates
     report.problems += templates.compile_all()
     try:
-        year = load_year(data_dir, templates_dir)
+        year = project.year
     except DataError as error:
         report.problems += error.problems
         return report

@@ -9,7 +9,7 @@ from pathlib import Path
 from lgsco_letters.data.year import Year
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.render.provenance import KEYS, data_fingerprint, engine_version
-from lgsco_letters.render.templating import Templates
+from lgsco_letters.render.templating import Templates, render_letter
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def read_provenance(path: Path) -> Provenance:
 class Comparison:
     provenance: Provenance
     data_now: str | None  # None: the authority is no longer in the data
-    templates_now: str
+    templates_now: str | None  # None: nor, without its data, can its shape be known
     engine_now: str
 
     @property
@@ -73,10 +73,15 @@ class Comparison:
 
 
 def compare(provenance: Provenance, year: Year, templates: Templates) -> Comparison:
+    """The letter against today's inputs: its data, and its shape as the build judges it
+    (`render/shape.py`), which needs its data, as which templates and files a letter uses
+    can depend on it."""
     authority = next((a for a in year.authorities if a.name == provenance.authority), None)
-    same_year = year.label == provenance.year
-    data_now = data_fingerprint(year, authority) if authority and same_year else None
-    return Comparison(provenance, data_now, templates.shape(year.template), engine_version())
+    if authority is None or year.label != provenance.year:
+        return Comparison(provenance, None, None, engine_version())
+    shape = render_letter(templates, year, authority)[1]
+    return Comparison(provenance, data_fingerprint(year, authority), shape.fingerprint,
+                      engine_version())
 
 
 def report(comparison: Comparison, year: Year) -> list[str]:
@@ -91,6 +96,11 @@ def report(comparison: Comparison, year: Year) -> list[str]:
     else:
         lines.append("Data: matches the current data" if comparison.data_matches else
                      f"Data: CHANGED since the letter was made (now {comparison.data_now})")
-    lines.append("Templates: match the current templates" if comparison.templates_match else
-                 f"Templates: CHANGED since the letter was made (now {comparison.templates_now})")
+    if comparison.templates_now is None:
+        lines.append("Templates: not compared: which templates and files a letter uses can "
+                     "depend on its data")
+    else:
+        lines.append("Templates: match the current templates" if comparison.templates_match
+                     else "Templates: CHANGED since the letter was made (now "
+                          f"{comparison.templates_now})")
     return lines

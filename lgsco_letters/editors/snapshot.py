@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, RenderError
 from lgsco_letters.findings import group_problems
 from lgsco_letters.mail.ledger import open_ledger
 from lgsco_letters.mail.standing import in_words, standing_for
+from lgsco_letters.project import Project
 from lgsco_letters.render.templating import Templates, fault_of, render_letter_html
 
 logger = logging.getLogger(__name__)
@@ -62,10 +62,9 @@ class Site:
     def reload(self) -> Snapshot:
         version = self.snapshot.version + 1
         try:
-            templates = Templates(self.templates_dir)
-            problems = [str(p) for p in templates.compile_all()]
-            year = load_year(self.data_dir, self.templates_dir)
-            snapshot = Snapshot(version, year, templates, problems)
+            project = Project.at(self.data_dir, self.templates_dir)  # afresh, as saved now
+            problems = [str(p) for p in project.templates.compile_all()]
+            snapshot = Snapshot(version, project.year, project.templates, problems)
         except LettersError as error:
             snapshot = Snapshot(version, problems=_problem_lines(error))
         except Exception as error:  # the watcher must live on to follow the next good save

@@ -1,24 +1,26 @@
 """What a letter format declares, and the small pieces of arithmetic formats share.
 
-A format is one module in this package plus its templates: the module makes a `Format` named
-`FORMAT`. Nothing else in the engine knows a format by name; `year.yaml` chooses one with
-`format:`.
+A format is one module in this package (or an entry point of another package) plus its
+templates: the module makes a `Format` named `FORMAT`. Nothing else in the engine knows a format
+by name; `year.yaml` chooses one with `format:`. How its rules read a record is `RecordRules`
+(`data/rules.py`, where the data stage runs them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lgsco_letters.data.rules import Counts, RecordRules
 from lgsco_letters.data.schema import CountGroup, Schema
+from lgsco_letters.data.year_settings import Setting
 
 if TYPE_CHECKING:
     from lgsco_letters.data.models import Authority, Year
-    from lgsco_letters.data.sources import RawRecord
     from lgsco_letters.errors import Problem
 
-Counts = dict[str, dict[str, int]]  # group -> key -> count
+__all__ = ["Column", "Counts", "Format", "RecordRules", "rate"]  # RecordRules: data/rules.py
 
 
 def rate(numerator: int, denominator: int) -> int | None:
@@ -35,32 +37,6 @@ def rate(numerator: int, denominator: int) -> int | None:
     if 0 < numerator < denominator:
         return min(max(rounded, 1), 99)
     return rounded
-
-
-@dataclass
-class RecordRules:
-    """One record's counts, and the way a format's rules report a broken one."""
-
-    record: RawRecord
-    counts: Counts
-    problems: list[Problem]
-
-    def count(self, field_name: str) -> int | None:
-        group, _, key = field_name.partition("_")
-        return self.counts.get(group, {}).get(key)
-
-    def at_most(self, parts: tuple[str, ...], limit: str, limit_words: str) -> None:
-        """The sum of `parts` may not exceed the count `limit` (`limit_words` says what it
-        counts, as the message reads: "the 3 upheld")."""
-        values = [self.count(part) for part in parts]
-        ceiling = self.count(limit)
-        if ceiling is None or None in values or sum(values) <= ceiling:
-            return
-        what = " + ".join(parts) if len(parts) > 1 else ""
-        found = f"{what} = {sum(values)}" if what else str(sum(values))
-        self.problems.append(self.record.problem(
-            parts[-1], f"expected no more than the {ceiling} {limit_words} ({limit}), found "
-                       f"{found}"))
 
 
 @dataclass(frozen=True)
@@ -83,8 +59,9 @@ class Format:
     counts: tuple[CountGroup, ...]
     figures: Callable[[Year, Authority], Any]  # what the letter's `figures` holds
     rules: Callable[[RecordRules], None] = lambda rules: None
-    # Keys of year.yaml this format adds, each read by a function of the year's reader.
-    settings: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # Keys of year.yaml this format adds, each declared as the year's own keys are (a
+    # `Setting` of `data/year_settings.py`); their values are the year's `settings`, by key.
+    settings: tuple[Setting, ...] = ()
     # Rules across the year's authorities (e.g. every type in one comparison group).
     check_year: Callable[[dict[str, Any], list[Authority], list[Problem]], None] = (
         lambda settings, authorities, problems: None)

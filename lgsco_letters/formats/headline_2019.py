@@ -15,6 +15,7 @@ from typing import Any
 
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.schema import CountGroup
+from lgsco_letters.data.year_settings import ReadBy
 from lgsco_letters.errors import Problem
 from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats import tables_2018
@@ -300,7 +301,8 @@ FORMAT = Format(
     counts=(*tables_2018.FORMAT.counts, RECOMMENDATIONS),
     rules=rules,
     figures=figures,
-    settings={"comparison_groups": read_groups},
+    settings=(ReadBy("comparison_groups", "the groups of similar authorities whose averages "
+                     "each letter quotes", "comparison groups", read_groups),),
     check_year=check_types,
     year_figures=year_figures,
     quoted=quoted,

@@ -13,11 +13,13 @@ from lgsco_letters.formats.base import Column, Format, RecordRules, rate
 RECEIVED = CountGroup("received", (
     "adult_care_services", "benefits_and_tax", "corporate_and_other_services",
     "education_and_childrens_services", "environment_services", "highways_and_transport",
-    "housing", "planning_and_development", "other"), total=True)
+    "housing", "planning_and_development", "other"), total=True,
+    doc="complaints and enquiries received")
 DECIDED = CountGroup("decided", (
     "incomplete_or_invalid", "advice_given", "referred_back_for_local_resolution",
-    "closed_after_initial_enquiries", "not_upheld", "upheld"), total=True)
-REMEDIED = CountGroup("remedied", ("by_ombudsman", "by_authority_before_ombudsman"))
+    "closed_after_initial_enquiries", "not_upheld", "upheld"), total=True, doc="decisions made")
+REMEDIED = CountGroup("remedied", ("by_ombudsman", "by_authority_before_ombudsman"),
+                      doc="complaints remedied")
 
 
 def rules(record: RecordRules) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from lgsco_letters.data.addresses import visible_address
-from lgsco_letters.errors import LettersError
+from lgsco_letters.errors import ExitCode, LettersError
 from lgsco_letters.mail.ledger import SendStatus
 from lgsco_letters.mail.replies import (
     PermanentFailure,
@@ -50,7 +50,7 @@ class SessionRefused(LettersError):
     5xx): no letter can go through it as things are, and no council has refused anything. The
     run stops, as it does for a refused login."""
 
-    exit_code = 1
+    exit_code = ExitCode.UNFINISHED
 
 
 class NeedsSmtputf8(Exception):

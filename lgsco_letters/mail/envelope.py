@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 
 from lgsco_letters.data.addresses import visible_address
+from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority
-from lgsco_letters.data.schema import COPY_ROLES
 
 CC_FIELDS = tuple(COPY_ROLES.values())  # data fields `send --cc` may name instead of an address
 

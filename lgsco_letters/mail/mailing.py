@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lgsco_letters.build.manifest import MANIFEST_JSON, SENDABLE, read_letters
-from lgsco_letters.build.state import file_sha256
 from lgsco_letters.data.addresses import address_problem
+from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.data.schema import COPY_ROLES
+from lgsco_letters.digests import file_sha256
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.mail.delivery import Server, message_bytes
 from lgsco_letters.mail.envelope import CC_FIELDS

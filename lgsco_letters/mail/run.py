@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from lgsco_letters.data.models import Year
-from lgsco_letters.errors import LettersError
+from lgsco_letters.errors import ExitCode, LettersError, Unfinished
 from lgsco_letters.mail.delivery import (
     Connection,
     NeedsSmtputf8,
@@ -78,11 +78,12 @@ class SendOutcome:
         return self.resent is not None and self.result is not None and not self.sent
 
 
-class RunStopped(LettersError):
+class RunStopped(Unfinished):
     """The run cannot go on: the letter in hand (if any) and the reason, said after the
     summary of what was done."""
 
-    def __init__(self, message: str, outcome: SendOutcome | None = None, exit_code: int = 1):
+    def __init__(self, message: str, outcome: SendOutcome | None = None,
+                 exit_code: ExitCode = ExitCode.UNFINISHED):
         super().__init__(message)
         self.outcome, self.exit_code = outcome, exit_code
 

@@ -20,6 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from lgsco_letters.data.addresses import visible
+from lgsco_letters.errors import ExitCode
 from lgsco_letters.mail.token_command import SECRET_VARIABLES, SignInError, run_token_command
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ BEARER = re.compile(r"[\x21-\x7e]+")
 class TokenRefused(SignInError):
     """The server refused the token, and a fresh one too: the run stops with letters unsent."""
 
-    exit_code = 1
+    exit_code = ExitCode.UNFINISHED
 
 
 def _cut(text: str, limit: int = STDERR_SHOWN) -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.build.manifest import SENDABLE, read_previous
-from lgsco_letters.build.state import file_sha256
 from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.digests import file_sha256
 from lgsco_letters.mail.ledger import Ledger, LetterRecord
 from lgsco_letters.mail.verdict import Built, Reason, Verdict, decide
 

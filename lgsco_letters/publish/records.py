@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from lgsco_letters.build.manifest import spreadsheet_safe
+from lgsco_letters.cells import spreadsheet_safe
 from lgsco_letters.data.models import Authority, Year
 
 

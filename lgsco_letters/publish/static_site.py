@@ -14,8 +14,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from lgsco_letters.build.state import file_sha256
 from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.digests import file_sha256
 from lgsco_letters.editors.summary import summarise
 from lgsco_letters.errors import LettersError
 from lgsco_letters.files import copy_atomic, open_folder, remove_within, write_atomic

@@ -56,10 +56,3 @@ def inline_css(root: Path, relative: str) -> str:
 
     return CSS_URL.sub(replace, path.read_text(encoding="utf-8"))
 
-
-def css_dependencies(root: Path, relative: str) -> list[str]:
-    """The files a stylesheet refers to, relative to `root` (fonts, images)."""
-    folder = Path(relative).parent
-    text = resolve_asset(root, relative).read_text(encoding="utf-8")
-    return [str(folder / match.group(2).strip()) for match in CSS_URL.finditer(text)
-            if not match.group(2).strip().startswith("data:")]

@@ -12,7 +12,6 @@ import hashlib
 import json
 from datetime import date
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 from lgsco_letters import __version__
@@ -64,20 +63,9 @@ def data_fingerprint(year: Year, authority: Authority) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def shape_fingerprint(folder: Path, files: list[str]) -> str:
-    """What shapes a letter besides its data: the engine, and the templates and assets it
-    uses (`files`, relative to `folder`), by name and content. Nothing else under templates/
-    counts, so a new draft template or an email edit leaves every letter as it was."""
-    digest = hashlib.sha256(engine_version().encode("utf-8") + b"\0")
-    for relative in sorted(set(files)):
-        path = folder / relative
-        content = path.read_bytes() if path.is_file() else b"(missing)"  # its use will say so
-        digest.update(relative.encode("utf-8") + b"\0" + content + b"\0")
-    return digest.hexdigest()
-
-
 def provenance(year: Year, authority: Authority, templates: str) -> dict[str, str]:
-    """The <meta> entries a letter carries; `templates` is its shape's fingerprint."""
+    """The <meta> entries a letter carries; `templates` is its shape's fingerprint
+    (`shape.py`)."""
     return {KEYS["engine"]: engine_version(), KEYS["year"]: year.label,
             KEYS["authority"]: authority.name,
             KEYS["data"]: data_fingerprint(year, authority), KEYS["templates"]: templates}

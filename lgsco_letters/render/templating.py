@@ -11,26 +11,18 @@ from jinja2 import (
     FileSystemLoader,
     TemplateError,
     TemplateSyntaxError,
-    meta,
-    nodes,
     pass_context,
     select_autoescape,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority, Year
-from lgsco_letters.data.schema import COPY_ROLES
 from lgsco_letters.errors import Problem, RenderError
-from lgsco_letters.render.assets import (
-    AssetError,
-    css_dependencies,
-    data_uri,
-    inline_css,
-    resolve_asset,
-)
+from lgsco_letters.render.assets import AssetError, data_uri, inline_css, resolve_asset
 from lgsco_letters.render.mistakes import LetterUndefined, MissingName, explain
-from lgsco_letters.render.provenance import provenance, shape_fingerprint
+from lgsco_letters.render.provenance import provenance
+from lgsco_letters.render.shape import LetterEnvironment, Shape, Shapes, note_asset, recording
 
 # The letter's stylesheets, in cascade order. The PDF renderer parses them once per process.
 STYLESHEETS = ("brand/brand.css", "letter.css")
@@ -59,7 +51,7 @@ class Templates:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder).resolve()
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = LetterEnvironment(
             loader=FileSystemLoader(self.folder),
             undefined=LetterUndefined,  # StrictUndefined, whose errors say what was missing
             autoescape=select_autoescape(default=True, default_for_string=True,
@@ -69,46 +61,15 @@ class Templates:
         )
         self.env.filters.update(long_date=long_date, short_date=short_date)
         self.env.globals.update(asset=self._asset, stylesheets=self._stylesheets)
-        self._shapes: dict[str, str] = {}
-
-    def shape(self, name: str) -> str:
-        """The fingerprint of what shapes a letter made from template `name` (see
-        `shape_fingerprint`), computed once: a Templates object is one snapshot."""
-        if name not in self._shapes:
-            templates = self.closure(name)
-            self._shapes[name] = shape_fingerprint(self.folder, [*templates,
-                                                                 *self.assets_used(templates)])
-        return self._shapes[name]
+        self.shapes = Shapes(self.env, self.folder, STYLESHEETS)  # one snapshot's files
+        self._guess: dict[str, str] = {}  # by letter template: the shape its last letter had
 
     def closure(self, name: str) -> list[str]:
-        """The template and every template it extends, includes or imports, each once."""
-        seen, queue = [], [name]
-        while queue:
-            current = queue.pop()
-            if current in seen:
-                continue
-            seen.append(current)
-            queue += [ref for ref in meta.find_referenced_templates(self.parse(current))
-                      if ref is not None]
-        return seen
-
-    def parse(self, name: str) -> nodes.Template:
-        return self.env.parse(self.env.loader.get_source(self.env, name)[0])
-
-    def assets_used(self, templates: list[str]) -> list[str]:
-        """The stylesheets, the files `asset("...")` names in these templates, and the files
-        those stylesheets load (fonts, images)."""
-        named = [call.args[0].value for name in templates
-                 for call in self.parse(name).find_all(nodes.Call)
-                 if isinstance(call.node, nodes.Name) and call.node.name == "asset"
-                 and call.args and isinstance(call.args[0], nodes.Const)]
-        files = [*STYLESHEETS, *named]
-        return files + [dependency for file in files
-                        if file.endswith(".css") and (self.folder / file).is_file()
-                        for dependency in css_dependencies(self.folder, file)]
+        """The template and every template it names by a constant, each once."""
+        return self.shapes.closure([name])
 
     def context(self, year: Year, authority: Authority, mode: str = "pdf",
-                asset_prefix: str = "") -> dict[str, Any]:
+                asset_prefix: str = "", shape: str = "") -> dict[str, Any]:
         """Everything a letter template may use; preview, check and print all share it.
 
         `asset_prefix` goes before asset paths in "linked" mode (the preview server's /assets/).
@@ -123,16 +84,44 @@ class Templates:
             "prose": year.prose,
             "copied_to": copied_to(year, authority),
             "render_mode": mode,
-            "provenance": provenance(year, authority, self.shape(year.template)),
+            "provenance": provenance(year, authority, shape),
         }
 
     def letter_html(self, year: Year, authority: Authority, mode: str = "pdf",
                     asset_prefix: str = "") -> str:
+        return self.letter(year, authority, mode, asset_prefix)[0]
+
+    def letter(self, year: Year, authority: Authority, mode: str = "pdf",
+               asset_prefix: str = "") -> tuple[str, Shape]:
+        """The letter's HTML and its shape (`shape.py`), which its provenance states.
+
+        The shape is known once the letter is rendered (for a PDF), yet its provenance, near the
+        top, states it: so the letter is rendered with the shape its template's last letter
+        had, and again only if its own differs."""
+        guess = self._guess.get(year.template, "")
+        html, shape = self._shaped(year, authority, guess)
+        if shape.fingerprint != guess:
+            html, again = self._shaped(year, authority, shape.fingerprint)
+            if again != shape:  # a template that reads its own provenance to choose its files
+                raise RuntimeError(f"the files {year.template} uses depend on its provenance")
+        self._guess[year.template] = shape.fingerprint
+        if mode != "pdf":
+            html = self._render(year, authority, mode, asset_prefix, shape.fingerprint)
+        return html, shape
+
+    def _shaped(self, year: Year, authority: Authority, guess: str) -> tuple[str, Shape]:
+        with recording() as use:
+            html = self._render(year, authority, "pdf", "", guess)
+        return html, self.shapes.of(use, html)
+
+    def _render(self, year: Year, authority: Authority, mode: str, asset_prefix: str,
+                shape: str) -> str:
         template = self.env.get_template(year.template)
-        return template.render(self.context(year, authority, mode, asset_prefix))
+        return template.render(self.context(year, authority, mode, asset_prefix, shape))
 
     @pass_context
     def _asset(self, context: Any, relative: str) -> str:
+        note_asset(relative)
         if context.get("render_mode") == "inline":
             return data_uri(self.folder, relative)
         resolve_asset(self.folder, relative)
@@ -171,8 +160,14 @@ def render_letter_html(templates: Templates, year: Year, authority: Authority,
                        mode: str = "pdf", asset_prefix: str = "") -> str:
     """The letter's HTML. A template's fault becomes this letter's `RenderError`, saying which
     template and line; any other exception is a bug in the engine and goes on up."""
+    return render_letter(templates, year, authority, mode, asset_prefix)[0]
+
+
+def render_letter(templates: Templates, year: Year, authority: Authority, mode: str = "pdf",
+                  asset_prefix: str = "") -> tuple[str, Shape]:
+    """The letter's HTML and its shape, or its `RenderError` (see `render_letter_html`)."""
     try:
-        return templates.letter_html(year, authority, mode, asset_prefix)
+        return templates.letter(year, authority, mode, asset_prefix)
     except Exception as error:
         context = None
         if isinstance(error, MissingName):

@@ -28,10 +28,11 @@ from helpers import (
     pdf_text,
 )
 from lgsco_letters.build.builder import BuildOptions, build_year
-from lgsco_letters.build.manifest import COLUMNS, read_letters, spreadsheet_safe
+from lgsco_letters.build.manifest import COLUMNS, read_letters
 from lgsco_letters.build.printpack import first_pages
 from lgsco_letters.build.progress import Progress
-from lgsco_letters.data.year import load_year
+from lgsco_letters.cells import spreadsheet_safe
+from lgsco_letters.project import load_year
 from lgsco_letters.render.templating import Templates
 
 

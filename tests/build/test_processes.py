@@ -185,7 +185,7 @@ def test_ctrl_c_while_the_wordmark_is_drawn_never_writes_a_letter_without_it(mak
     from weasyprint.svg import SVG
 
     from lgsco_letters.build.builder import BuildOptions, BuildStopped, build_year
-    from lgsco_letters.data.year import load_year
+    from lgsco_letters.project import load_year
     from lgsco_letters.render.templating import Templates
 
     folder = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW))

@@ -106,7 +106,7 @@ def test_an_ambiguous_name_lists_the_candidates(project, make_year):
 
 def test_typos_are_compared_word_by_word():
     from lgsco_letters.data.names import select_authorities
-    from lgsco_letters.data.year import load_year
+    from lgsco_letters.project import load_year
 
     year = load_year(BUNDLED_YEAR)
     for typed, meant in [("Kings Lyn", "Borough Council of Kings Lynn and West Norfolk"),
@@ -307,14 +307,14 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
 
 
 def test_a_bug_is_one_line_and_exit_3(project, monkeypatch):
-    from lgsco_letters.commands import list_authorities
+    from lgsco_letters.project import Project
 
     project()
 
     def broken(*args):
         raise KeyError("nobody expected this")
 
-    monkeypatch.setattr(list_authorities, "load_year_from", broken)  # a bug, made to order
+    monkeypatch.setattr(Project, "year", property(broken))  # a bug, made to order
     result = invoke("list")
     assert result.exit_code == 3
     assert result.output == ("Unexpected error: KeyError: 'nobody expected this'. This is a bug "

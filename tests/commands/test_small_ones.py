@@ -7,8 +7,8 @@ import pytest
 
 from helpers import BUNDLED_YEAR, csv_text
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import LettersError
+from lgsco_letters.project import load_year
 
 
 def test_build_help_says_what_only_takes_without_a_stray_space(run):

@@ -42,3 +42,26 @@ def test_the_wheel_installed_in_a_fresh_venv_writes_a_letter(tmp_path):
     assert result.stdout == "out/2017-18/preview/bromsgrove-district-council.pdf\n"
     text = pdf_text(office / result.stdout.strip())
     assert "Dear Kevin Dicks," in text
+
+    # a format from another package, installed beside it, found by its entry point's name
+    run(venv / "bin" / "pip", "install", "--quiet", "--no-deps",
+        tiny_distribution(tmp_path / "tiny"), cwd=tmp_path)
+    year = office / "data" / "2017-18" / "year.yaml"
+    year.write_text(year.read_text().replace("template: letter-2018.html", "format: tiny-2018"))
+    listed = run(venv / "bin" / "lgsco-letters", "summary", "--format", "json", cwd=office)
+    assert '"format": "tiny-2018"' in listed.stdout
+
+
+def tiny_distribution(folder: Path) -> Path:
+    """A package of its own that registers a format through the entry point group."""
+    folder.mkdir()
+    (folder / "tiny_format.py").write_text(
+        "from dataclasses import replace\n"
+        "from lgsco_letters.formats.tables_2018 import FORMAT as BASE\n"
+        'FORMAT = replace(BASE, name="tiny-2018", description="the 2018 letter, renamed")\n')
+    (folder / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "tiny-format"\nversion = "1.0"\n'
+        '[project.entry-points."lgsco_letters.formats"]\ntiny-2018 = "tiny_format:FORMAT"\n'
+        '[tool.setuptools]\npy-modules = ["tiny_format"]\n')
+    return folder

@@ -6,9 +6,9 @@ import pytest
 
 from helpers import BUNDLED_YEAR
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.data.year import load_year
 from lgsco_letters.formats.base import rate as uphold_rate
 from lgsco_letters.formats.tables_2018 import figures as tables_figures
+from lgsco_letters.project import load_year
 
 
 @pytest.mark.parametrize(("upheld", "not_upheld", "rate"), [

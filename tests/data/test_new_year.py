@@ -136,6 +136,34 @@ def test_an_existing_folder_is_refused(run, years):
     assert "already exists" in elsewhere.output
 
 
+def test_a_link_where_the_folder_would_go_is_refused_and_left_alone(run, years, tmp_path):
+    """A link, even one that leads nowhere, stands where the new year would go: it is said to
+    be there, never written through or replaced, and nothing is left beside it."""
+    elsewhere = tmp_path / "elsewhere"
+    (years / "2019-20").symlink_to(elsewhere)
+    result = run("new-year", "2019-20", "--from", years / "2018-19", "--register", REGISTER)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{years / '2019-20'} already exists: new-year writes")
+    assert (years / "2019-20").is_symlink() and not elsewhere.exists()
+    assert sorted(path.name for path in years.iterdir()) == ["2017-18", "2018-19", "2019-20"]
+
+
+def test_the_new_folder_is_written_whole_through_descriptors(years):
+    """The files go into a new hidden folder, then it is renamed into place: a failure midway
+    leaves no folder and no hidden one."""
+    from lgsco_letters.files import write_new_folder
+
+    target = years / "2019-20"
+    with pytest.raises(TypeError):
+        write_new_folder(target, {"year.yaml": "year: 2019-20\n", "authorities.csv": None})
+    assert sorted(path.name for path in years.iterdir()) == ["2017-18", "2018-19"]
+    write_new_folder(target, {"year.yaml": "year: 2019-20\n", "authorities.csv": b"a\n"})
+    assert (target / "authorities.csv").read_bytes() == b"a\n"
+    assert sorted(path.name for path in years.iterdir()) == ["2017-18", "2018-19", "2019-20"]
+    with pytest.raises(FileExistsError):
+        write_new_folder(target, {"year.yaml": ""})
+
+
 def test_a_register_type_in_no_comparison_group_is_named(run, years, tmp_path):
     register = register_with(tmp_path, "West Suffolk,WSK,E07000245,district",
                              "West Suffolk,WSK,E07000245,shire district")

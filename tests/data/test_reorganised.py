@@ -19,8 +19,8 @@ from helpers import (
     csv_text,
     pdf_text,
 )
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, display_path
+from lgsco_letters.project import load_year
 
 YEAR_YAML = (BUNDLED_YEAR / "year.yaml").read_text(encoding="utf-8")
 ABOLISHED = {  # the councils abolished on 1 April 2019, and the council that took each over

@@ -23,8 +23,8 @@ from helpers import (
     write_xlsx,
 )
 from helpers.workbooks import ods, ods_cell, ods_row, rewrite_zip, xlsx
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, display_path
+from lgsco_letters.project import load_year
 from lgsco_letters.render.templating import Templates, render_letter_html
 
 ROWS = (ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)

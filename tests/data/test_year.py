@@ -9,8 +9,8 @@ import pytest
 from helpers import ADUR_ROW, BROMSGROVE_ROW, BROMSGROVE_YAML, BUNDLED_YEAR, csv_text
 from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, LettersError, display_path
+from lgsco_letters.project import load_year
 
 
 def problems_of(folder) -> list[str]:

@@ -242,12 +242,15 @@ def test_idle_connections_are_bounded_and_timed_out(tmp_path, make_year):
     thread.start()
     server.base = f"http://127.0.0.1:{server.server_address[1]}"
     before = threading.active_count()
-    idle = [socket.create_connection(("127.0.0.1", server.server_address[1]))
+    idle = [socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10)
             for _ in range(100)]
     try:
-        time.sleep(0.3)
+        # every one accepted and being read, by the one reader of heads, not a thread each
+        wait_for(lambda: len(server.heads.waiting) == len(idle))
         assert threading.active_count() <= before + 8
-        wait_for(lambda: threading.active_count() <= before, seconds=5)  # timed out
+        wait_for(lambda: not server.heads.waiting)  # each closed, a second after it came
+        assert [sock.recv(1) for sock in idle] == [b""] * len(idle)
+        assert threading.active_count() <= before
         assert get(server, "/")[0] == 200
     finally:
         for sock in idle:
@@ -392,7 +395,8 @@ def test_slow_senders_cannot_starve_the_browser_that_holds_the_token(shared):
     for attacker in attackers:
         attacker.start()
     try:
-        time.sleep(0.5)  # every slow socket connected and trickling
+        # every slow socket connected and trickling before the browser asks
+        wait_for(lambda: len(shared.heads.waiting) >= len(attackers))
         for _ in range(8):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             connection.request("GET", "/?token=s3cret-token")

@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from helpers import HEADLINE_YEAR, headline_csv, pdf_text, squash
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError
 from lgsco_letters.formats.headline_2019 import sum_totals
+from lgsco_letters.project import load_year
 
 YEAR_YAML = (HEADLINE_YEAR / "year.yaml").read_text(encoding="utf-8")
 FOUR = ("Adur District Council", "Bromsgrove District Council", "Kent County Council",

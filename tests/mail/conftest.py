@@ -9,7 +9,7 @@ import pytest
 from helpers import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
 from helpers.mail import NAMES, Recorder, Server, approve_all, free_port, row
 from lgsco_letters.build.builder import BuildOptions, build_year
-from lgsco_letters.data.year import load_year
+from lgsco_letters.project import load_year
 from lgsco_letters.render.templating import Templates
 
 

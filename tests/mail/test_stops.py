@@ -237,9 +237,9 @@ def test_a_ledger_locked_once_the_server_has_the_letter_names_it_and_stops_with_
 def test_a_run_killed_while_waiting_for_the_reply_is_said_to_have_handed_it_over(run, year):
     """Killed after the end of the data, before the reply: status, the live preview and send
     all say the server may have it (never "before the message was handed over")."""
-    from lgsco_letters.data.year import load_year
     from lgsco_letters.mail.ledger import open_ledger
     from lgsco_letters.mail.standing import in_words, standing_for
+    from lgsco_letters.project import load_year
 
     recorder = HoldsTheReply()
     server = Server(free_port(), recorder)

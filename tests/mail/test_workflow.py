@@ -12,6 +12,7 @@ import time
 from helpers import ROOT
 from helpers.mail import (
     NAMES,
+    HoldsTheReply,
     Recorder,
     Server,
     address,
@@ -123,28 +124,32 @@ def test_a_letter_refused_for_good_before_keeps_the_exit_code_1(run, year, smtp)
     assert done.exit_code == 0
 
 
-class SlowRecorder(Recorder):
-    async def handle_DATA(self, server, session, envelope):
-        import asyncio
-
-        await asyncio.sleep(0.8)  # five letters take four seconds: time for the others
-        return await super().handle_DATA(server, session, envelope)
+def first_to_end(processes: list[subprocess.Popen], seconds: float = 60) -> subprocess.Popen:
+    deadline = time.monotonic() + seconds
+    while all(process.poll() is None for process in processes):
+        assert time.monotonic() < deadline, "no run ended"
+        time.sleep(0.05)
+    return next(process for process in processes if process.poll() is not None)
 
 
 def test_two_sends_at_once_mail_each_council_once(year):
-    recorder = SlowRecorder()
+    recorder = HoldsTheReply()  # one run stays mid-send until the others have been turned away
     server = Server(free_port(), recorder)
     server.start()
     try:
-        command = send_command(year, server.port, "--yes")
+        command = send_command(year, server.port, "--yes", "--timeout", "120")
         runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        time.sleep(1.0)  # the first is mid-send: a build now must wait its turn too
+        assert recorder.arrived.wait(60)  # one run is mid-send, holding the year
+        first_to_end(runs)  # the other is refused at once
+        # ... and a build now must wait its turn too
         build = subprocess.run([sys.executable, "-m", "lgsco_letters", "build", "--data",
                                 str(year / "2017-18"), "--out", str(year / "out")],
                                cwd=ROOT, capture_output=True, text=True)
+        recorder.released.set()
         results = [(process.wait(timeout=60), *process.communicate()) for process in runs]
     finally:
+        recorder.released.set()
         server.stop()
     codes = sorted(code for code, _, _ in results)
     assert codes == [1, 2]  # one sent (and held the specimen back), one refused at once
@@ -175,20 +180,18 @@ def test_a_lock_left_by_a_killed_run_does_not_block(year, smtp):
 
 
 def test_approve_is_refused_while_a_send_runs(run, year):
-    recorder = SlowRecorder()
+    recorder = HoldsTheReply()  # the send stays mid-message until approve has been tried
     server = Server(free_port(), recorder)
     server.start()
     try:
-        process = subprocess.Popen(send_command(year, server.port, "--yes"), cwd=ROOT,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not (year / "out" / ".lgsco.lock").exists() or not (
-                year / "out" / ".lgsco.lock").read_text():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        process = subprocess.Popen(send_command(year, server.port, "--yes", "--timeout", "120"),
+                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert recorder.arrived.wait(60)
         result = approve(run, year, "--all", "--as", "Pat")
+        recorder.released.set()
         process.wait(timeout=60)
     finally:
+        recorder.released.set()
         server.stop()
     assert result.exit_code == 2
     assert "is in use by lgsco-letters send" in result.output

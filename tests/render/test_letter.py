@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from helpers import BUNDLED_YEAR, SEED, TEMPLATES, normalise_lines, pdf_text, squash
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.data.year import load_year
 from lgsco_letters.editors.preview import write_preview
+from lgsco_letters.project import load_year
 from lgsco_letters.render.templating import Templates
 
 NOTES = (

@@ -13,8 +13,8 @@ from pypdf.generic import ContentStream
 from helpers import BUNDLED_YEAR, HEADLINE_YEAR, TEMPLATES, pdf_text
 from helpers.pages import MM, open_pdf, reach, rules, words
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.data.year import load_year
 from lgsco_letters.editors.preview import write_preview
+from lgsco_letters.project import load_year
 from lgsco_letters.render.templating import Templates
 
 LETTERS = {  # (year, authority): the real letter, the usual specimens, and the short ones

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from helpers import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, CSV_HEADER, TEMPLATES, csv_text
-from lgsco_letters.data.year import load_year
+from lgsco_letters.project import load_year
 from lgsco_letters.render.variants import VARIANTS
 
 
@@ -94,12 +94,12 @@ def test_the_variants_offered_are_the_ones_weasyprint_has():
 def test_every_font_is_embedded(tmp_path, run):
     target = tmp_path / "letter.pdf"
     run("preview", "Bromsgrove District Council", "--out", target)
-    for page in PdfReader(target).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descendant = font.get("/DescendantFonts")
-            descriptor = (descendant[0].get_object() if descendant else font)["/FontDescriptor"]
-            assert "/FontFile2" in descriptor.get_object()
+    fonts = [font.get_object() for page in PdfReader(target).pages
+             for font in page["/Resources"]["/Font"].values()]
+    descriptors = [((font.get("/DescendantFonts") or [font])[0].get_object())["/FontDescriptor"]
+                   .get_object() for font in fonts]
+    assert len(descriptors) == 6  # regular and bold, on each of the three pages
+    assert ["/FontFile2" in descriptor for descriptor in descriptors] == [True] * 6
 
 
 @pytest.fixture

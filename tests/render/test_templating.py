@@ -9,7 +9,7 @@ from jinja2 import UndefinedError
 from jinja2.sandbox import SecurityError
 
 from helpers import ADUR_ROW, BROMSGROVE_ROW, TEMPLATES, csv_text
-from lgsco_letters.data.year import load_year
+from lgsco_letters.project import load_year
 from lgsco_letters.render.assets import AssetError
 from lgsco_letters.render.templating import Templates, describe_template_error
 
