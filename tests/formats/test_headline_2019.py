@@ -116,7 +116,7 @@ def test_an_unknown_format_names_the_formats(headline_year):
     wrong = YEAR_YAML.replace("format: headline-2019", "format: headline-2091")
     assert problems_of(headline_year(year_yaml=wrong)) == [
         ', line 4, format: no format is called "headline-2091" (did you mean '
-        '"headline-2019"?); the formats are: headline-2019, tables-2018']
+        '"headline-2019"?); the formats are: headline-2019, headline-2020, tables-2018']
 
 
 def test_measures_and_group_averages_are_pooled(headline_year):
