@@ -64,12 +64,13 @@ class LetterFormat(Protocol):
     template: str
     counts: tuple[CountGroup, ...]
     settings: tuple[Setting, ...]
-    rules: Callable[[RecordRules], None]
     check_year: Callable[[dict[str, Any], list[Authority], list[Problem]], None]
     year_figures: Callable[[Year], Any]
 
     @property
     def schema(self) -> Schema: ...
+
+    def check_record(self, record: RecordRules) -> None: ...
 
 
 class Formats(Protocol):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lgsco_letters.data.schema import Schema
     from lgsco_letters.data.sources import RawRecord
     from lgsco_letters.problems import Problem
 
@@ -23,20 +24,29 @@ class RecordRules:
     record: RawRecord
     counts: Counts
     problems: list[Problem]
+    schema: Schema  # the format's fields: which group owns each
 
     def count(self, field_name: str) -> int | None:
-        group, _, key = field_name.partition("_")
+        """A count by its flat field name, found through the group that owns the field; None
+        when the record lacks it (already reported)."""
+        located = self.schema.locate(field_name)
+        if located is None:
+            raise KeyError(f"no count group has the field {field_name}")  # a format's bug
+        group, key = located
         return self.counts.get(group, {}).get(key)
 
-    def at_most(self, parts: tuple[str, ...], limit: str, limit_words: str) -> None:
-        """The sum of `parts` may not exceed the count `limit` (`limit_words` says what it
-        counts, as the message reads: "the 3 upheld")."""
+    def at_most(self, parts: tuple[str, ...], limit: str | tuple[str, ...],
+                limit_words: str) -> None:
+        """The sum of `parts` may not exceed the count `limit`, or the sum of the counts
+        `limit` names (`limit_words` says what it counts, as the message reads: "the 3
+        upheld")."""
+        limits = (limit,) if isinstance(limit, str) else limit
         values = [self.count(part) for part in parts]
-        ceiling = self.count(limit)
-        if ceiling is None or None in values or sum(values) <= ceiling:
+        ceilings = [self.count(part) for part in limits]
+        if None in ceilings or None in values or sum(values) <= sum(ceilings):
             return
         what = " + ".join(parts) if len(parts) > 1 else ""
         found = f"{what} = {sum(values)}" if what else str(sum(values))
         self.problems.append(self.record.problem(
-            parts[-1], f"expected no more than the {ceiling} {limit_words} ({limit}), found "
-                       f"{found}"))
+            parts[-1], f"expected no more than the {sum(ceilings)} {limit_words} "
+                       f"({' + '.join(limits)}), found {found}"))

@@ -46,11 +46,24 @@ class Schema:
         self.all_fields = (
             *(field.name for field in FIELDS),
             *(f"{group.name}_{key}" for group in counts for key in group.yaml_keys))
+        # Each flat field by the group that owns it: `service_improvements_implemented` is
+        # the group service_improvements' key implemented, found whole, never by splitting
+        # the name at an underscore. A name two groups would both make is kept apart.
+        self.owners: dict[str, tuple[str, str]] = {}
+        self.clashes: list[str] = []
+        for group, keys in self.groups.items():
+            for key in keys:
+                field = f"{group}_{key}"
+                if field in self.owners:
+                    self.clashes.append(field)
+                self.owners.setdefault(field, (group, key))
+
+    def locate(self, field: str) -> tuple[str, str] | None:
+        """The group and key of a flat field (`received_housing` -> received, housing), or
+        None for a field of no group."""
+        return self.owners.get(field)
 
     def yaml_key(self, field: str) -> str:
         """The dotted YAML key of a flat field: `received_housing` -> `received.housing`."""
-        for group, keys in self.groups.items():
-            rest = field.removeprefix(f"{group}_")
-            if rest != field and rest in keys:
-                return f"{group}.{rest}"
-        return field
+        located = self.locate(field)
+        return f"{located[0]}.{located[1]}" if located else field

@@ -187,7 +187,7 @@ def _all_counts(record: RawRecord, letter_format: LetterFormat, problems: list[P
         waiting.lacks_figures(record)  # not filled in yet: one finding for them all
         return {}
     counts = {group.name: _counts(record, group, problems) for group in letter_format.counts}
-    letter_format.rules(RecordRules(record, counts, problems))
+    letter_format.check_record(RecordRules(record, counts, problems, letter_format.schema))
     return counts
 
 

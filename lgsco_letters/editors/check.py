@@ -75,17 +75,20 @@ def check_project(project: Project, pdf: bool = False, jobs: int = 1) -> CheckRe
 
 def _names_used(templates: Templates, names: list[str]) -> tuple[dict, dict]:
     """Top-level names and `prose.` keys the templates use, each with where it is first used."""
-    used, prose = {}, {}
+    used, prose, declared = {}, {}, set()
     for name in names:
         ast = templates.env.parse(templates.env.loader.get_source(templates.env, name)[0])
         undeclared = meta.find_undeclared_variables(ast)
         for node in ast.find_all(nodes.Name):
             if node.name in undeclared:
                 used.setdefault(node.name, (name, node.lineno))
+            elif node.ctx == "store":
+                declared.add(node.name)
         for node in ast.find_all(nodes.Getattr):
             if _is_prose(node.node):
                 prose.setdefault(node.attr, (name, node.lineno))
-    return used, prose
+    # a partial may use what the template including it sets (a loop's `m`, the measure)
+    return {key: where for key, where in used.items() if key not in declared}, prose
 
 
 def _is_prose(node: nodes.Node) -> bool:

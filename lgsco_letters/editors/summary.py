@@ -46,10 +46,10 @@ def as_csv(summary: dict[str, Any]) -> str:
     return buffer.getvalue().rstrip("\n")
 
 
-def _cell(column: str, value: Any) -> str:
+def _cell(column: str, value: Any, summary: dict[str, Any]) -> str:
     if value is None:
         return "n/a"
-    if column.endswith("_rate"):
+    if column in summary["measures"]:  # a rate is a measure's, whatever its key
         return f"{value}%"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
@@ -60,7 +60,7 @@ def as_text(summary: dict[str, Any]) -> str:
     columns = [column for column in _columns(rows) if column not in ("area", "label")]
     names = [row["label"] for row in rows]
     width = max(len(_label(column, summary)) for column in columns) + 2
-    cells = [[_cell(column, row.get(column)) for row in rows] for column in columns]
+    cells = [[_cell(column, row.get(column), summary) for row in rows] for column in columns]
     widths = [max(len(names[i]), *(len(line[i]) for line in cells)) for i in range(len(rows))]
     what = "England and its comparison groups" if summary["groups"] else "England"
     lines = [f"{summary['year']} ({summary['format']}): {what}", "",
@@ -69,9 +69,8 @@ def as_text(summary: dict[str, Any]) -> str:
     for column, line in zip(columns, cells, strict=True):
         lines.append(_label(column, summary).ljust(width) + "  ".join(
             cell.rjust(w) for cell, w in zip(line, widths, strict=True)))
-    if summary["measures"]:
-        lines += ["", *(f"{words['title']}: {words['definition']}"
-                        for words in summary["measures"].values())]
+    if defined := [words for words in summary["measures"].values() if words["definition"]]:
+        lines += ["", *(f"{words['title']}: {words['definition']}" for words in defined)]
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 ENTRY_POINTS = "lgsco_letters.formats"
 DEFAULT_FORMAT = "tables-2018"  # the format of a year.yaml without `format:`
+ENGINE_MODULES = {"base", "measures"}  # the package's modules that are not formats
 _registered: dict[str, Format] = {}
 
 
@@ -35,7 +36,7 @@ _registered: dict[str, Format] = {}
 def _in_package() -> dict[str, Format]:
     found = {}
     for module in pkgutil.iter_modules(__path__):
-        if module.name != "base":
+        if module.name not in ENGINE_MODULES:
             letter_format = _checked(importlib.import_module(f"{__name__}.{module.name}").FORMAT,
                                      f"{__name__}.{module.name}.FORMAT")
             found[letter_format.name] = letter_format
@@ -54,7 +55,16 @@ def _checked(letter_format: object, where: str, name: str | None = None) -> Form
     if name is not None and letter_format.name != name:
         raise LettersError(f'{where} is registered as the format "{name}", but is called '
                            f'"{letter_format.name}"')
+    refused(letter_format)
     return letter_format
+
+
+def refused(letter_format: Format) -> None:
+    """A format naming a field, figure or measure it does not have is refused as it loads,
+    never left to fail (or worse, to pass) letter by letter."""
+    if faults := letter_format.faults():
+        raise LettersError(f'the format "{letter_format.name}" cannot be used: '
+                           + "; ".join(faults))
 
 
 def _loaded(point: EntryPoint) -> Format:
@@ -88,6 +98,7 @@ def all_formats() -> dict[str, Format]:
 
 
 def register(letter_format: Format) -> None:
+    refused(letter_format)
     _registered[letter_format.name] = letter_format
 
 

@@ -4,7 +4,9 @@ provided by the authority), each set against the pooled average of similar autho
 keeps the 2018 statistics tables (`templates/letter-2019.html`).
 
 A letter quotes its own figures and its comparison group's, never England's (those are for
-`summary`), so a change to one county moves only the county letters.
+`summary`), so a change to one county moves only the county letters. The measures are data
+(`MEASURES`): the engine works out from them each letter's figures, its group's averages,
+`summary` and the published year (`formats/measures.py`).
 """
 
 from __future__ import annotations
@@ -19,64 +21,16 @@ from lgsco_letters.data.year_settings import ReadBy
 from lgsco_letters.errors import Problem
 from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats import tables_2018
-from lgsco_letters.formats.base import Column, Format, RecordRules, rate
+from lgsco_letters.formats.base import Format, Group, GroupFigures, Measure, MeasureFigures, Total
+from lgsco_letters.formats.measures import group_of
 from lgsco_letters.words import closest, examples, plural, suggest
 
 RECOMMENDATIONS = CountGroup("recommendations", ("due", "complied_on_time", "complied_late"))
 
 
-@dataclass(frozen=True)
-class Totals:
-    """The counts behind the three measures, for one authority or summed over many."""
-
-    authorities: int = 0
-    received: int = 0
-    investigations: int = 0
-    upheld: int = 0
-    due: int = 0
-    complied: int = 0
-    remedied_by_authority: int = 0
-
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
-
-    def astuple(self) -> tuple[int, ...]:
-        return (self.authorities, self.received, self.investigations, self.upheld, self.due,
-                self.complied, self.remedied_by_authority)
-
-    @property
-    def uphold_rate(self) -> int | None:
-        return rate(self.upheld, self.investigations)
-
-    @property
-    def compliance_rate(self) -> int | None:
-        return rate(self.complied, self.due)
-
-    @property
-    def remedy_rate(self) -> int | None:
-        return rate(self.remedied_by_authority, self.upheld)
-
-
-def totals_of(authority: Authority) -> Totals:
-    decided, recommendations = authority.decided, authority.recommendations
-    return Totals(1, sum(authority.received.values()),
-                  decided["upheld"] + decided["not_upheld"], decided["upheld"],
-                  recommendations["due"],
-                  recommendations["complied_on_time"] + recommendations["complied_late"],
-                  authority.remedied["by_authority_before_ombudsman"])
-
-
-def sum_totals(authorities: list[Authority] | tuple[Authority, ...]) -> Totals:
-    return sum((totals_of(authority) for authority in authorities), Totals())
-
-
 # ---- year.yaml: comparison groups ----------------------------------------------------------
 
-@dataclass(frozen=True)
-class ComparisonGroup:
-    key: str
-    label: str  # as the prose says it: "district councils"
-    types: tuple[str, ...]
+ComparisonGroup = Group  # a group of similar authorities, as year.yaml declares it
 
 
 GROUP_KEYS = ("label", "types")
@@ -118,10 +72,6 @@ def read_groups(reader: Any) -> Groups:
     return groups
 
 
-def group_of(groups: dict[str, ComparisonGroup], authority_type: str) -> ComparisonGroup | None:
-    return next((group for group in groups.values() if authority_type in group.types), None)
-
-
 def check_types(settings: dict[str, Any], authorities: list[Authority],
                 problems: list[Problem]) -> None:
     """Every authority's type must belong to a comparison group, or it has no average. A type
@@ -158,139 +108,46 @@ def _types_left_out(groups: Groups, left: dict[str, list[Authority]],
     return Problem(source or Path("year.yaml"), message, lines.get(where), field=where)
 
 
-# ---- figures -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class GroupFigures:
-    key: str
-    label: str
-    totals: Totals
-
-
-@dataclass(frozen=True)
-class Measure:
-    """One headline measure: the authority's rate, the counts behind it, its group's rate, and
-    the measure's name and definition as the Ombudsman gives them."""
-
-    key: str
-    title: str
-    rate: int | None
-    numerator: int
-    denominator: int
-    group_rate: int | None
-    definition: str = ""
-
+# ---- the measures ---------------------------------------------------------------------------
 
 # The measures' names and one-line definitions, in the Ombudsman's terms (Manual for Councils,
 # Part 11): the one place they are written. The letter, its chart, `summary` and the published
-# year all read them from here. key: (title, definition, the rate's key in `summary`)
-MEASURES = {
-    "upheld": ("Complaints upheld",
-               "We uphold a complaint when we find fault, or when the authority provided a "
-               "suitable remedy early on.", "uphold_rate"),
-    "compliance": ("Compliance with Ombudsman recommendations",
-                   "We recommend how the authority should put things right, and check that it "
-                   "does what we recommended.", "compliance_rate"),
-    "remedy": ("Satisfactory remedy provided by the authority",
-               "The authority upheld the complaint itself, and we agreed with how it offered to "
-               "put things right.", "remedy_rate"),
-}
-
-
-def measure(key: str, rate: int | None, numerator: int, denominator: int,
-            group_rate: int | None) -> Measure:
-    title, definition, _ = MEASURES[key]
-    return Measure(key, title, rate, numerator, denominator, group_rate, definition)
-
-
-def measure_words() -> dict[str, dict[str, str]]:
-    """Each rate's name and definition, by its key in `summary`."""
-    return {rate_key: {"title": title, "definition": definition}
-            for title, definition, rate_key in MEASURES.values()}
+# year all read them from here.
+MEASURES = (
+    Measure("uphold_rate", "Complaints upheld", ("decided_upheld",),
+            ("decided_upheld", "decided_not_upheld"),
+            "We uphold a complaint when we find fault, or when the authority provided a "
+            "suitable remedy early on."),
+    Measure("compliance_rate", "Compliance with Ombudsman recommendations",
+            ("recommendations_complied_on_time", "recommendations_complied_late"),
+            ("recommendations_due",),
+            "We recommend how the authority should put things right, and check that it does "
+            "what we recommended."),
+    Measure("remedy_rate", "Satisfactory remedy provided by the authority",
+            ("remedied_by_authority_before_ombudsman",), ("decided_upheld",),
+            "The authority upheld the complaint itself, and we agreed with how it offered to "
+            "put things right."),
+)
+# What `summary` calls the sums: England's and each group's.
+TOTALS = (*tables_2018.TOTALS,
+          Total("recommendations_complied", MEASURES[1].numerator),
+          Total("remedied_by_authority", MEASURES[2].numerator))
 
 
 @dataclass(frozen=True)
 class Figures(tables_2018.Figures):
     recommendations: dict[str, int]
-    measures: tuple[Measure, ...]
+    measures: tuple[MeasureFigures, ...]
     group: GroupFigures
 
 
-def year_figures(year: Year) -> dict[str, GroupFigures]:
-    """Each comparison group's pooled totals: summed numerators over summed denominators."""
-    groups = year.settings["comparison_groups"]
-    return {key: GroupFigures(key, group.label, sum_totals(
-                [a for a in year.authorities if a.authority_type in group.types]))
-            for key, group in groups.items()}
-
-
-def group_figures(year: Year, authority: Authority) -> GroupFigures:
-    return year.shared[group_of(year.settings["comparison_groups"], authority.authority_type).key]
-
-
-def quoted(year: Year, authority: Authority) -> tuple:
-    """What the letter says of its group: the label and the three averages, nothing more, so
-    that only a change that moves them rebuilds the group's letters."""
-    totals = group_figures(year, authority).totals
-    return (group_figures(year, authority).label, totals.uphold_rate, totals.compliance_rate,
-            totals.remedy_rate)
-
-
 def figures(year: Year, authority: Authority) -> Figures:
-    own, group = totals_of(authority), group_figures(year, authority)
-    measures = (
-        measure("upheld", own.uphold_rate, own.upheld, own.investigations,
-                group.totals.uphold_rate),
-        measure("compliance", own.compliance_rate, own.complied, own.due,
-                group.totals.compliance_rate),
-        measure("remedy", own.remedy_rate, own.remedied_by_authority, own.upheld,
-                group.totals.remedy_rate),
-    )
+    """The 2018 tables' figures, the recommendations, and the year's measures (its own
+    format's, so that a format made from this one by `replace` states the ones it adds)."""
     tables = tables_2018.figures(year, authority)
     return Figures(**vars(tables), recommendations=authority.recommendations,
-                   measures=measures, group=group)
-
-
-def rules(record: RecordRules) -> None:
-    tables_2018.rules(record)
-    record.at_most(("recommendations_complied_on_time", "recommendations_complied_late"),
-                   "recommendations_due", "recommendations due")
-    record.at_most(("remedied_by_authority_before_ombudsman",), "decided_upheld", "upheld")
-
-
-def figures_of(totals: Totals) -> dict[str, Any]:
-    """The counts and measures of England or of a group, under the keys `summary` promises."""
-    return {"authorities": totals.authorities, "received": totals.received,
-            "detailed_investigations": totals.investigations, "upheld": totals.upheld,
-            "uphold_rate": totals.uphold_rate, "recommendations_due": totals.due,
-            "recommendations_complied": totals.complied,
-            "compliance_rate": totals.compliance_rate,
-            "remedied_by_authority": totals.remedied_by_authority,
-            "remedy_rate": totals.remedy_rate}
-
-
-def summary(year: Year) -> dict[str, Any]:
-    return {"england": figures_of(sum_totals(year.authorities)),
-            "groups": {key: {"label": group.label, **figures_of(group.totals)}
-                       for key, group in year.shared.items()},
-            "measures": measure_words()}
-
-
-COLUMNS = (
-    *(column for column in tables_2018.COLUMNS if column.key != "uphold_rate"),
-    *(Column(rate_key, title, "rate") for title, _, rate_key in MEASURES.values()),
-)
-
-
-def derived(year: Year, authority: Authority) -> dict[str, Any]:
-    own = figures(year, authority)
-    upheld, compliance, remedy = own.measures
-    return {**tables_2018.derived(year, authority),
-            "recommendations_complied": compliance.numerator,
-            "compliance_rate": compliance.rate, "remedy_rate": remedy.rate,
-            "comparison_group": own.group.label, "group_uphold_rate": upheld.group_rate,
-            "group_compliance_rate": compliance.group_rate,
-            "group_remedy_rate": remedy.group_rate}
+                   measures=year.format.letter_measures(year, authority),
+                   group=year.format.letter_group(year, authority))
 
 
 FORMAT = Format(
@@ -299,14 +156,13 @@ FORMAT = Format(
                 "with a chart, then the statistics tables",
     template="letter-2019.html",
     counts=(*tables_2018.FORMAT.counts, RECOMMENDATIONS),
-    rules=rules,
+    rules=tables_2018.rules,  # and each measure's: complied at most due, remedied at most upheld
     figures=figures,
     settings=(ReadBy("comparison_groups", "the groups of similar authorities whose averages "
                      "each letter quotes", "comparison groups", read_groups),),
     check_year=check_types,
-    year_figures=year_figures,
-    quoted=quoted,
-    summary=summary,
-    columns=COLUMNS,
-    derived=derived,
+    measures=MEASURES,
+    totals=TOTALS,
+    groups=lambda settings: settings["comparison_groups"],
+    columns=tables_2018.COLUMNS,
 )

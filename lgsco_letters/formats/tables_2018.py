@@ -4,11 +4,10 @@ complaints remedied, in three tables after the letter's prose (`templates/letter
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.schema import CountGroup
-from lgsco_letters.formats.base import Column, Format, RecordRules, rate
+from lgsco_letters.formats.base import Column, Format, Measure, RecordRules, Total, rate
 
 RECEIVED = CountGroup("received", (
     "adult_care_services", "benefits_and_tax", "corporate_and_other_services",
@@ -54,26 +53,13 @@ def figures(year: Year, authority: Authority) -> Figures:
 
 
 COLUMNS = (Column("received_total", "Complaints and enquiries received"),
-           Column("detailed_investigations", "Detailed investigations"),
-           Column("uphold_rate", "Uphold rate", "rate"))
-
-
-def derived(year: Year, authority: Authority) -> dict[str, Any]:
-    """The figures the letter computes, for the published data."""
-    own = figures(year, authority)
-    return {"received_total": own.received_total, "decided_total": own.decided_total,
-            "detailed_investigations": own.detailed_investigations,
-            "uphold_rate": own.uphold_rate}
-
-
-def england(year: Year) -> dict[str, Any]:
-    """England's totals and the uphold rate, from the year's authorities."""
-    every = [figures(year, authority) for authority in year.authorities]
-    investigations = sum(f.detailed_investigations for f in every)
-    upheld = sum(f.decided["upheld"] for f in every)
-    return {"authorities": len(every), "received": sum(f.received_total for f in every),
-            "detailed_investigations": investigations, "upheld": upheld,
-            "uphold_rate": rate(upheld, investigations)}
+           Column("detailed_investigations", "Detailed investigations"))
+# The letter's one rate; its counts are named as `summary` gives them.
+UPHOLD_RATE = Measure("uphold_rate", "Uphold rate", ("decided_upheld",),
+                      ("decided_upheld", "decided_not_upheld"))
+TOTALS = (Total("received", RECEIVED.fields),
+          Total("detailed_investigations", UPHOLD_RATE.denominator),
+          Total("upheld", UPHOLD_RATE.numerator))
 
 
 FORMAT = Format(
@@ -84,7 +70,7 @@ FORMAT = Format(
     counts=(RECEIVED, DECIDED, REMEDIED),
     rules=rules,
     figures=figures,
-    summary=lambda year: {"england": england(year), "groups": {}},
+    measures=(UPHOLD_RATE,),
+    totals=TOTALS,
     columns=COLUMNS,
-    derived=derived,
 )

@@ -20,7 +20,7 @@ def record(year: Year, authority: Authority) -> dict[str, Any]:
     return {"authority": authority.name, "slug": authority.slug,
             "authority_type": authority.authority_type, "specimen": authority.specimen,
             "successor": authority.successor,
-            **counts, **year.format.derived(year, authority),
+            **counts, **year.format.record(year, authority),
             "page": f"{authority.slug}/index.html", "pdf": f"{authority.slug}/{authority.slug}.pdf"}
 
 

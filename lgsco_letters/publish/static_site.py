@@ -75,7 +75,7 @@ def render_site(year: Year, templates: Templates, built: dict[str, Built]
                 ) -> dict[str, str | Built | Path]:
     """Every file of the site by its path in it: text, a built PDF, or an asset to copy."""
     rows = [record(year, authority) for authority in year.authorities]
-    context = {"year": year, "columns": year.format.columns, "rows": rows,
+    context = {"year": year, "columns": year.format.site_columns, "rows": rows,
                "specimens": sum(1 for a in year.authorities if a.specimen)}
     files: dict[str, str | Built | Path] = {
         "index.html": _page(templates, "index.html", root="", **context),

@@ -12,7 +12,6 @@ from pypdf import PdfReader
 
 from helpers import HEADLINE_YEAR, headline_csv, pdf_text, squash
 from lgsco_letters.errors import DataError
-from lgsco_letters.formats.headline_2019 import sum_totals
 from lgsco_letters.project import load_year
 
 YEAR_YAML = (HEADLINE_YEAR / "year.yaml").read_text(encoding="utf-8")
@@ -54,11 +53,13 @@ def test_the_bundled_year_lands_on_englands_published_totals():
     year = load_year(HEADLINE_YEAR)
     assert len(year.authorities) == 353
     assert all(authority.specimen for authority in year.authorities)
-    england = sum_totals(year.authorities)
-    assert (england.received, england.investigations, england.upheld) == (16_899, 4_234, 2_456)
-    assert (england.due, england.complied) == (3_525, 3_504)
+    england = year.format.summary(year)["england"]
+    assert (england["received"], england["detailed_investigations"], england["upheld"]) == (
+        16_899, 4_234, 2_456)
+    assert (england["recommendations_due"], england["recommendations_complied"]) == (3_525,
+                                                                                     3_504)
     late = sum(a.recommendations["complied_late"] for a in year.authorities)
-    assert 0.07 < late / england.due < 0.09
+    assert 0.07 < late / england["recommendations_due"] < 0.09
     assert any(a.decided["upheld"] + a.decided["not_upheld"] == 0 and sum(a.received.values())
                for a in year.authorities)
     assert any(a.recommendations["due"] == 0 and a.decided["upheld"] for a in year.authorities)
@@ -115,7 +116,7 @@ def test_an_unknown_format_names_the_formats(headline_year):
     wrong = YEAR_YAML.replace("format: headline-2019", "format: headline-2091")
     assert problems_of(headline_year(year_yaml=wrong)) == [
         ', line 4, format: no format is called "headline-2091" (did you mean '
-        '"headline-2019"?); the formats are: headline-2019, tables-2018']
+        '"headline-2019"?); the formats are: headline-2019, headline-2020, tables-2018']
 
 
 def test_measures_and_group_averages_are_pooled(headline_year):
@@ -278,7 +279,7 @@ def test_the_measures_carry_the_ombudsmans_names_and_definitions():
     """One table holds each measure's name and definition; the letter's figures carry them."""
     from lgsco_letters.formats.headline_2019 import MEASURES
 
-    assert tuple(title for title, _, _ in MEASURES.values()) == OMBUDSMANS_NAMES
+    assert tuple(measure.title for measure in MEASURES) == OMBUDSMANS_NAMES
     year = load_year(HEADLINE_YEAR)
     measures = year.format.figures(year, year.authorities[0]).measures
     assert tuple(m.title for m in measures) == OMBUDSMANS_NAMES

@@ -51,6 +51,7 @@ def test_the_built_in_formats_are_registered_as_entry_points():
     names = {point.name: point.value for point in entry_points(group="lgsco_letters.formats")}
     assert names["tables-2018"] == "lgsco_letters.formats.tables_2018:FORMAT"
     assert names["headline-2019"] == "lgsco_letters.formats.headline_2019:FORMAT"
+    assert names["headline-2020"] == "lgsco_letters.formats.headline_2020:FORMAT"
 
 
 def test_a_format_from_another_installed_package_is_found_by_name(tmp_path):
@@ -65,7 +66,7 @@ def test_a_format_from_another_installed_package_is_found_by_name(tmp_path):
     unknown = run_in("check", "--data", year_in(tmp_path / "2021-22", "tiny-2022"), path=[site])
     assert unknown.returncode == 2
     assert 'no format is called "tiny-2022" (did you mean "tiny-2021"?); the formats are: ' \
-           "headline-2019, tables-2018, tiny-2021" in unknown.stdout + unknown.stderr
+           "headline-2019, headline-2020, tables-2018, tiny-2021" in unknown.stdout + unknown.stderr
 
 
 @pytest.mark.parametrize("target, said", [

@@ -128,10 +128,13 @@ def test_no_page_before_the_last_is_under_half_filled(letters, key):
 
 # Each measure's paragraph as issue 21 will have it, ending with the council's own rate the year
 # before (bound to the word before it, as the letter binds every rate): about three lines more.
-PREVIOUS_YEAR = [(f"The average for {{{{ group }}}} was&nbsp;{{{{ percent({key}.group_rate) }}}}.",
-                  f"The average for {{{{ group }}}} was&nbsp;{{{{ percent({key}.group_rate) }}}}. "
+# each measure's wording is its own partial (partials/measures/<key>.html)
+PREVIOUS_YEAR = [(f"partials/measures/{key}.html",
+                  "The average for {{ group }} was&nbsp;{{ percent(m.group_rate) }}.",
+                  "The average for {{ group }} was&nbsp;{{ percent(m.group_rate) }}. "
                   f"In 2017-18 it was&nbsp;{rate}%.")
-                 for key, rate in (("upheld", 57), ("compliance", 100), ("remedy", 12))]
+                 for key, rate in (("uphold_rate", 57), ("compliance_rate", 100),
+                                   ("remedy_rate", 12))]
 CROWDED = ("Forest Heath District Council",  # abolished: the successor's sentence
            "Borough Council of Kings Lynn and West Norfolk", "City of London Corporation",
            "Kent County Council", "Adur District Council", "Council of the Isles of Scilly")
@@ -148,8 +151,8 @@ def crowded(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("crowded")
     templates = copy_templates(root / "templates")
-    for old, new in PREVIOUS_YEAR:
-        edit_file(templates / "letter-2019.html", old, new)
+    for partial, old, new in PREVIOUS_YEAR:
+        edit_file(templates / partial, old, new)
     folder = root / "2018-19"
     folder.mkdir()
     (folder / "year.yaml").write_text((HEADLINE_YEAR / "year.yaml").read_text()
