@@ -306,6 +306,12 @@ def test_a_coded_finding_is_counted_in_letters_and_alike_only_in_its_words():
     ("{{ prose.courses_delivered }}", "{{ prose.courses_deliverd }}",
      "  line 34: uses prose.courses_deliverd, which year.yaml does not give (did you mean "
      '"courses_delivered"?)'),
+    # Jinja's "No filter named 'long_dat'.", with no suggestion, at compile time ...
+    ("{{ year.period_end|long_date }}", "{{ year.period_end|long_dat }}",
+     '  line 8: no filter named "long_dat" (did you mean "long_date"?)'),
+    # ... and "No test named 'numbr' found." at render time, inside a block that may not run
+    ("{{ year.period_end|long_date }}", "{% if year is numbr %}x{% endif %}",
+     '  line 8: no test named "numbr" (did you mean "number"?)'),
 ])
 def test_template_mistakes_in_the_editors_words_with_a_suggestion(project, old, new, said):
     project("letter-2018.html", old, new)
@@ -321,6 +327,16 @@ def test_a_mistake_only_a_render_finds_is_said_in_the_editors_words(project):
     assert result.exit_code == 1
     assert ('Bromsgrove District Council: templates/letter-2018.html, line 8: year has no '
             '"period_ending" (did you mean "period_end"?)') in result.output
+
+
+def test_a_misspelt_filter_in_a_build_or_preview_gets_a_suggestion(project):
+    project("letter-2018.html", "{{ year.period_end|long_date }}",
+            "{% if year %}{{ year.period_end|long_dat }}{% endif %}")
+    for command in (["build", "--jobs", "1", "--only", "bromsgrove"],
+                    ["preview", "bromsgrove", "--out", "letter.html"]):
+        result = CliRunner().invoke(cli, command)
+        assert ('Bromsgrove District Council: templates/letter-2018.html, line 8: no filter '
+                'named "long_dat" (did you mean "long_date"?)') in result.output, command
 
 
 def test_a_finding_many_records_share_is_counted_and_v_lists_them(make_year, run):
