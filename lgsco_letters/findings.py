@@ -7,7 +7,8 @@ letters) is alike when its code and its words are, but for its numbers and the l
 name: `a rule runs through the text "OMBUDSMAN", 13.5 mm below ...` on page 1 of every letter is
 one finding, counted in letters; a rule through other words, or any other difference, is a
 finding of its own, never hidden under another. `-v` asks for every one; JSON always has every
-one, for machines.
+one, for machines. A finding that differs only in the value it quotes (`found "3.5"`, `found
+"4.5"`: the same rule broken with other values) is alike too, said once with each example's value.
 """
 
 from __future__ import annotations
@@ -44,13 +45,15 @@ def group_problems(problems: list[Problem], every: bool = False, hint: str = EVE
 
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# The value a data finding quotes: in quotes (text), or as written (a number from a workbook).
+FOUND = re.compile(r', found ("(?:[^"\\]|\\.)*"|[^\s,;()"]+)')
 
 
 def _kind(problem: Problem) -> tuple:
     code = getattr(problem, "code", None)  # a check's own name for a kind of finding
     if code:
         return (code, _shape(problem), problem.field, problem.sheet)
-    return (problem.message, problem.field, problem.sheet)
+    return (FOUND.sub(", found", problem.message, count=1), problem.field, problem.sheet)
 
 
 def _size(same: list[Problem]) -> int:
@@ -83,10 +86,21 @@ def _one_for_all(same: list[Problem], hint: str) -> Problem:
     else:
         places = [_place(problem, one_file) for problem in same]
         count = plural(len(same), "row" if one_file else "file")
+    message = same[0].message
+    if not getattr(same[0], "code", None) and any(p.message != message for p in same):
+        # the same rule, broken with different values: each example with its own
+        message = FOUND.sub(", found different values", message, count=1)
+        places = [f"{place} {_quoted(problem)}"
+                  for place, problem in zip(places, same, strict=True)]
     more = f" and {len(places) - GROUP_ABOVE} more" if len(places) > GROUP_ABOVE else ""
-    return Problem(file, f"{same[0].message} (in {count}: {', '.join(places[:GROUP_ABOVE])}"
+    return Problem(file, f"{message} (in {count}: {', '.join(places[:GROUP_ABOVE])}"
                          f"{more}{hint})", field=same[0].field,
                    sheet=same[0].sheet if one_file else None)
+
+
+def _quoted(problem: Problem) -> str:
+    match = FOUND.search(problem.message)
+    return match[1] if match else ""
 
 
 def _place(problem: Problem, one_file: bool) -> str:

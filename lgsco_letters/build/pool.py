@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters import scratch
 from lgsco_letters.build import workers
 from lgsco_letters.build.workers import Job, RenderOutcome
 from lgsco_letters.errors import Unfinished
@@ -74,6 +75,7 @@ class WorkerPool:
         self.folder: Path | None = None
 
     def __enter__(self) -> WorkerPool:
+        scratch.sweep()  # what a killed `preview` or `serve` left (see `scratch`)
         self.folder = Path(tempfile.mkdtemp(prefix="lgsco-letters-"))
         try:
             for _ in range(self.size):

@@ -141,9 +141,9 @@ def _send(year, out_dir: Path, options: SendOptions, templates: Templates, yes: 
     return plan, run
 
 
-def _stopping() -> None:
-    click.echo("\nCtrl-C: stopping once the letter in hand is done (its reply read and "
-               "recorded). Ctrl-C again stops at once; that letter's outcome may then be "
+def _stopping(by: str) -> None:
+    click.echo(f"\n{by}: stopping once the letter in hand is done (its reply read and "
+               f"recorded). {by} again stops at once; that letter's outcome may then be "
                "unknown.", err=True)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +32,8 @@ def read_provenance(path: Path) -> Provenance:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    if not path.is_file():
-        raise LettersError(f"{display_path(path)}: no such file")
+    if not path.is_file():  # a FIFO would wait for a writer forever; a device, read for ever
+        raise LettersError(f"{display_path(path)}: {_not_a_file(path)}")
     quiet = logging.getLogger("pypdf")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # its warnings are said below, in words
@@ -50,6 +52,20 @@ def read_provenance(path: Path) -> Provenance:
         raise LettersError(f"{display_path(path)}: no lgsco-letters provenance in its metadata "
                            "(it was not made by this engine, or was re-saved by another program)")
     return Provenance(**{name: str(value) for name, value in values.items()})
+
+
+def _not_a_file(path: Path) -> str:
+    """What is there instead of a PDF, in words (`is not a file but a FIFO (named pipe)`)."""
+    if path.is_symlink() and not path.exists():
+        return f"no such file (a symbolic link to {os.readlink(path)}, which does not exist)"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "no such file"
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder"))
+    kind = next((name for test, name in kinds if test(mode)), "something else")
+    return f"is not a file but {kind}: give the letter's PDF"
 
 
 @dataclass(frozen=True)

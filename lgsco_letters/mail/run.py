@@ -48,6 +48,7 @@ from lgsco_letters.mail.mailing import (
 )
 from lgsco_letters.mail.message import compose
 from lgsco_letters.mail.verdict import Reason, Verdict, decide
+from lgsco_letters.processes import Terminated
 
 logger = logging.getLogger(__name__)
 
@@ -100,12 +101,13 @@ class RunReport:
 
 
 class StopSwitch:
-    """Ctrl-C during a run: the first asks it to stop once the letter in hand is done (its
-    reply read and recorded); a second stops it at once (that letter's outcome may then be
-    unknown)."""
+    """Ctrl-C or SIGTERM (as `timeout` and systemd send) during a run: the first asks it to
+    stop once the letter in hand is done (its reply read and recorded); a second stops it at
+    once (that letter's outcome may then be unknown). SIGTERM killed the run outright, leaving
+    the letter in hand unknown, to be checked with the council by hand."""
 
-    def __init__(self, notice: Callable[[], None] = lambda: None):
-        self.requested, self.notice = False, notice
+    def __init__(self, notice: Callable[[str], None] = lambda name: None):
+        self.requested, self.notice, self.by = False, notice, "Ctrl-C"
 
     def __call__(self) -> bool:
         return self.requested
@@ -115,16 +117,25 @@ class StopSwitch:
         if threading.current_thread() is not threading.main_thread():
             yield self  # signals reach only the main thread: nothing to catch here
             return
-        previous = signal.signal(signal.SIGINT, self._first)
+        previous = {signum: signal.signal(signum, self._first)
+                    for signum in (signal.SIGINT, signal.SIGTERM)
+                    if signal.getsignal(signum) is not signal.SIG_IGN}
         try:
             yield self
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def _first(self, signum: int, frame: object) -> None:
         self.requested = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        self.notice()
+        self.by = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
+                      else _raise_terminated)
+        self.notice(self.by)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def send_all(plan: Plan, year: Year, options: SendOptions, ledger: Ledger,
@@ -139,8 +150,9 @@ def send_all(plan: Plan, year: Year, options: SendOptions, ledger: Ledger,
                 pause(interval - (time.monotonic() - last), switch)
             if switch.requested:
                 run.untried = [later.authority.name for later in plan.to_send[index:]]
-                run.stopped = RunStopped("Stopped by Ctrl-C, between letters: nothing was left "
-                                         "half-done; a re-run sends the letters not tried.")
+                run.stopped = RunStopped(f"Stopped by {switch.by}, between letters: nothing "
+                                         "was left half-done; a re-run sends the letters not "
+                                         "tried.")
                 break
             last = time.monotonic()
             try:

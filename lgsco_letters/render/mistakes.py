@@ -8,6 +8,7 @@ wrote `year.period_ending`, so this says `year has no "period_ending" (did you m
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,6 +45,20 @@ def explain(error: MissingName, context: Mapping[str, Any]) -> str:
                 + suggest(str(error.name), sorted(context)))
     return (f'{_label(error.owner, context)} has no "{error.name}"'
             + suggest(str(error.name), _names_in(error.owner)))
+
+
+UNKNOWN = re.compile(r"No (filter|test) named '(.*)'(?: found)?\.$")
+
+
+def explain_unknown(message: str, environment: Any) -> str:
+    """Jinja's `No filter named 'long_dat'.` as the editor wrote it, with the closest filter
+    (or test) the templates have: `no filter named "long_dat" (did you mean "long_date"?)`."""
+    match = UNKNOWN.fullmatch(message)
+    if match is None or environment is None:
+        return message
+    kind, name = match.groups()
+    known = environment.filters if kind == "filter" else environment.tests
+    return f'no {kind} named "{name}"' + suggest(name, sorted(known))
 
 
 def _label(owner: Any, context: Mapping[str, Any]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,6 +18,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from lgsco_letters import scratch
 from lgsco_letters.errors import RenderError
 from lgsco_letters.render import variants
 from lgsco_letters.render.assets import resolve_asset
@@ -63,7 +65,15 @@ class LetterRenderer:
         self.base_url = self.root.as_uri() + "/"
         self.fetcher = TemplatesOnlyFetcher(self.root)
         self.font_config = FontConfiguration()
-        self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS]
+        # its fonts in a folder that a later run removes should this process be killed
+        self.scratch = scratch.claim()
+        self.font_config._folder = Path(tempfile.mkdtemp(prefix="weasyprint-",
+                                                         dir=self.scratch.path))
+        try:
+            self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS]
+        except BaseException:
+            self.close()
+            raise
         self.pdf_options = pdf_options or variants.pdf_options()
 
     def close(self) -> None:
@@ -74,6 +84,7 @@ class LetterRenderer:
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
             self.font_config._folder = None
+        self.scratch.close()
 
     def _stylesheet(self, name: str) -> CSS:
         path = resolve_asset(self.root, name)

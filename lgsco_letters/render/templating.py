@@ -20,7 +20,7 @@ from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import Problem, RenderError
 from lgsco_letters.render.assets import AssetError, data_uri, inline_css, resolve_asset
-from lgsco_letters.render.mistakes import LetterUndefined, MissingName, explain
+from lgsco_letters.render.mistakes import LetterUndefined, MissingName, explain, explain_unknown
 from lgsco_letters.render.provenance import provenance
 from lgsco_letters.render.shape import LetterEnvironment, Shape, Shapes, note_asset, recording
 
@@ -146,8 +146,8 @@ class Templates:
             try:
                 self.env.get_template(name)
             except TemplateSyntaxError as error:
-                problems.append(Problem(self.folder / name, error.message or str(error),
-                                        error.lineno))
+                problems.append(Problem(self.folder / name, explain_unknown(
+                    error.message or str(error), self.env), error.lineno))
         return problems
 
 
@@ -173,7 +173,7 @@ def render_letter(templates: Templates, year: Year, authority: Authority, mode: 
         if isinstance(error, MissingName):
             context = {**templates.env.globals,
                        **templates.context(year, authority, mode, asset_prefix)}
-        parts = template_error_parts(error, templates.folder, context)
+        parts = template_error_parts(error, templates.folder, context, templates.env)
         if not isinstance(error, TEMPLATE_FAULTS) and parts[0] is None:
             raise
         raise RenderError(describe_parts(parts, templates.folder), *parts) from error
@@ -209,14 +209,17 @@ def fault_problems(failures: dict[tuple, list[Authority]], total: int,
     return problems
 
 
-def template_error_parts(error: Exception, folder: Path, context: dict[str, Any] | None = None
-                         ) -> tuple[Path | None, int | None, str]:
+def template_error_parts(error: Exception, folder: Path, context: dict[str, Any] | None = None,
+                         environment: Any = None) -> tuple[Path | None, int | None, str]:
     """Which template (a path), which line, and what, for a failure while rendering; with the
-    template's `context`, a missing name is said as the template names it."""
+    template's `context`, a missing name is said as the template names it, and with its
+    `environment`, an unknown filter or test with the closest there is."""
     if isinstance(error, TemplateSyntaxError):
         name = error.filename or error.name
-        return (Path(name) if name else None), error.lineno, error.message or str(error)
+        return ((Path(name) if name else None), error.lineno,
+                explain_unknown(error.message or str(error), environment))
     message = error.message if isinstance(error, TemplateError) and error.message else str(error)
+    message = explain_unknown(message, environment)
     if isinstance(error, MissingName) and context is not None:
         message = explain(error, context)
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)

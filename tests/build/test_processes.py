@@ -175,6 +175,36 @@ def test_a_stopped_serve_leaves_no_temporary_files(runs, tmp_path, signum):
     assert run.leftovers() == []
 
 
+def test_what_a_killed_preview_left_the_next_run_removes_but_never_a_live_ones(runs, tmp_path):
+    """A process that renders in itself (`preview`, `serve`) and is killed outright (SIGKILL,
+    the out-of-memory killer) cannot remove WeasyPrint's font folder (1.2 MB): it stayed in
+    $TMPDIR for good. The next run that renders removes it; a live process's it leaves."""
+    import urllib.request
+
+    killed = runs("preview", BROMSGROVE, "--data", BUNDLED_YEAR, "--out", tmp_path / "k.pdf")
+    wait_until(lambda: any("weasyprint-" in name for name in killed.leftovers())
+               or killed.process.poll() is not None, 120, "WeasyPrint's font folder")
+    killed.kill(signal.SIGKILL)
+    killed.wait(30)
+    left = killed.leftovers()
+    assert any("weasyprint-" in name for name in left), left
+    serving = runs("serve", "--port", "0", "--data", BUNDLED_YEAR)
+    wait_until(lambda: " at http://" in serving.text() or serving.process.poll() is not None,
+               60, "the address")
+    address = serving.text().split(" at ")[1].split(" ")[0]
+    with urllib.request.urlopen(address.rstrip("/") + "/letters/adur-district-council.pdf",
+                                timeout=120) as response:
+        assert response.read().startswith(b"%PDF-")
+    live = [name for name in serving.leftovers() if name not in left]
+    assert any("weasyprint-" in name for name in live), live
+    again = runs("preview", BROMSGROVE, "--data", BUNDLED_YEAR, "--out", tmp_path / "b.pdf")
+    assert again.wait(120) == 0, again.text()
+    assert serving.leftovers() == live  # the killed one's gone, the live one's kept
+    serving.kill(signal.SIGTERM)
+    assert serving.wait(30) == 0
+    assert serving.leftovers() == []
+
+
 def test_ctrl_c_while_the_wordmark_is_drawn_never_writes_a_letter_without_it(make_year, tmp_path,
                                                                             monkeypatch):
     """WeasyPrint swallows any exception raised while it draws an SVG image: a Ctrl-C raised

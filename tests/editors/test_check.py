@@ -247,6 +247,32 @@ def test_pdf_never_hides_a_finding_that_differs_under_a_shared_one(five):
     assert lines[-1].startswith("6 problems in 1 file")
 
 
+def test_a_rule_broken_with_a_different_value_in_every_row_is_one_finding(make_year, run):
+    """A finding was alike only when its words were, quoted value included: a column of
+    fractions (3.5, 5.5, ...) or of display-name addresses gave a line for every value, 393
+    lines for one mistake. The same rule on the same field is one finding, each example with
+    the value it quotes; the same value everywhere is still said as before."""
+    rows = (BUNDLED_YEAR / "authorities.csv").read_text(encoding="utf-8").splitlines()[1:7]
+    halves = [row.replace(",Chief Executive,", ",Chief Executive,Chief <", 1) for row in rows]
+    halves = [row.replace(".example.org,", f".example.org>,{n},", 1).replace(
+        f",{n},true,", f",{n}.5,").replace(f",{n},false,", f",{n}.5,")
+        for n, row in enumerate(halves)]
+    folder = make_year(csv=csv_text(*halves))
+    result = run("check", "--data", folder)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[1:] == [
+        "  recipient_email: expected an email address like name@council.gov.uk, found different "
+        'values (in 6 rows: line 2 (Adur District Council) "Chief <chief.executive@adur.example.'
+        'org>", line 3 (Allerdale Borough Council) "Chief <chief.executive@allerdale.example.'
+        'org>", line 4 (Amber Valley Borough Council) "Chief <chief.executive@amber-valley.'
+        'example.org>" and 3 more; -v lists every one)',
+        '  specimen: expected true or false, found different values (in 6 rows: line 2 (Adur '
+        'District Council) "0.5", line 3 (Allerdale Borough Council) "1.5", line 4 (Amber Valley '
+        'Borough Council) "2.5" and 3 more; -v lists every one)',
+        "12 problems in 1 file."]
+    assert len(run("-v", "check", "--data", folder).output.splitlines()) == 14
+
+
 def test_a_coded_finding_is_counted_in_letters_and_alike_only_in_its_words():
     from pathlib import Path
 
@@ -280,6 +306,12 @@ def test_a_coded_finding_is_counted_in_letters_and_alike_only_in_its_words():
     ("{{ prose.courses_delivered }}", "{{ prose.courses_deliverd }}",
      "  line 34: uses prose.courses_deliverd, which year.yaml does not give (did you mean "
      '"courses_delivered"?)'),
+    # Jinja's "No filter named 'long_dat'.", with no suggestion, at compile time ...
+    ("{{ year.period_end|long_date }}", "{{ year.period_end|long_dat }}",
+     '  line 8: no filter named "long_dat" (did you mean "long_date"?)'),
+    # ... and "No test named 'numbr' found." at render time, inside a block that may not run
+    ("{{ year.period_end|long_date }}", "{% if year is numbr %}x{% endif %}",
+     '  line 8: no test named "numbr" (did you mean "number"?)'),
 ])
 def test_template_mistakes_in_the_editors_words_with_a_suggestion(project, old, new, said):
     project("letter-2018.html", old, new)
@@ -295,6 +327,16 @@ def test_a_mistake_only_a_render_finds_is_said_in_the_editors_words(project):
     assert result.exit_code == 1
     assert ('Bromsgrove District Council: templates/letter-2018.html, line 8: year has no '
             '"period_ending" (did you mean "period_end"?)') in result.output
+
+
+def test_a_misspelt_filter_in_a_build_or_preview_gets_a_suggestion(project):
+    project("letter-2018.html", "{{ year.period_end|long_date }}",
+            "{% if year %}{{ year.period_end|long_dat }}{% endif %}")
+    for command in (["build", "--jobs", "1", "--only", "bromsgrove"],
+                    ["preview", "bromsgrove", "--out", "letter.html"]):
+        result = CliRunner().invoke(cli, command)
+        assert ('Bromsgrove District Council: templates/letter-2018.html, line 8: no filter '
+                'named "long_dat" (did you mean "long_date"?)') in result.output, command
 
 
 def test_a_finding_many_records_share_is_counted_and_v_lists_them(make_year, run):

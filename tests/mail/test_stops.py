@@ -355,7 +355,12 @@ def wait_for_line(stream, text: str) -> str:
     return seen
 
 
-def test_the_first_ctrl_c_lets_the_letter_in_hand_finish_then_stops_with_the_summary(year):
+@pytest.mark.parametrize("signum, by", [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
+def test_the_first_ctrl_c_lets_the_letter_in_hand_finish_then_stops_with_the_summary(
+        year, signum, by):
+    """SIGTERM (as `timeout` and systemd send) killed the run outright: no summary, and the
+    letter in hand left unknown, for someone to check with the council by hand. It stops the
+    run as Ctrl-C does."""
     recorder = HoldsTheReply()
     server = Server(free_port(), recorder)
     server.start()
@@ -365,8 +370,8 @@ def test_the_first_ctrl_c_lets_the_letter_in_hand_finish_then_stops_with_the_sum
                                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True)
         assert recorder.arrived.wait(60)  # Alpha's message is there, its reply held
-        process.send_signal(signal.SIGINT)
-        said = wait_for_line(process.stderr, "Ctrl-C: stopping once the letter in hand is done")
+        process.send_signal(signum)
+        said = wait_for_line(process.stderr, f"{by}: stopping once the letter in hand is done")
         recorder.released.set()
         out, err = process.communicate(timeout=120)
     finally:
@@ -376,7 +381,7 @@ def test_the_first_ctrl_c_lets_the_letter_in_hand_finish_then_stops_with_the_sum
     assert (f"Not sent (2):\n  {BETA}: not tried: the run stopped\n  {NAMES[2]}: not tried: "
             "the run stopped\n") in out
     assert "1 sent, 0 failed for now" in out and ", 2 not tried." in out
-    assert "Stopped by Ctrl-C, between letters: nothing was left half-done" in err
+    assert f"Stopped by {by}, between letters: nothing was left half-done" in err
     assert "Aborted" not in err
     assert [rcpts for _, rcpts, _ in recorder.messages] == [[address(ALPHA)]]
     assert {name: row[0] for name, row in ledger_rows(year).items()} == {ALPHA: "sent"}

@@ -229,3 +229,21 @@ def test_inspect_says_a_damaged_pdf_is_damaged(tmp_path, run, info, why):
     assert result.exit_code == 2
     assert result.output == (f"{path}: not a PDF lgsco-letters can read: it is damaged, or not "
                              f"a letter this engine made ({why})\n")
+
+
+def test_inspect_says_what_is_there_instead_of_a_pdf(tmp_path, run):
+    """A FIFO, a device or a dangling link was "no such file": the user, who can see the
+    file, was told it was not there."""
+    fifo, device, dangling = tmp_path / "fifo.pdf", tmp_path / "zero.pdf", tmp_path / "gone.pdf"
+    os.mkfifo(fifo)
+    device.symlink_to("/dev/zero")
+    dangling.symlink_to(tmp_path / "nowhere.pdf")
+    said = {path: run("inspect", path) for path in (fifo, device, dangling)}
+    assert {result.exit_code for result in said.values()} == {2}
+    assert said[fifo].output == (f"{fifo}: is not a file but a FIFO (named pipe): give the "
+                                 "letter's PDF\n")
+    assert said[device].output == f"{device}: is not a file but a device: give the letter's PDF\n"
+    assert said[dangling].output == (f"{dangling}: no such file (a symbolic link to "
+                                     f"{tmp_path / 'nowhere.pdf'}, which does not exist)\n")
+    missing = tmp_path / "none.pdf"
+    assert run("inspect", missing).output == f"{missing}: no such file\n"
