@@ -352,7 +352,7 @@ def test_the_rate_shown_is_steady_and_never_above_the_rate_set():
 @pytest.mark.parametrize(("change", "said"), [
     ("UPDATE deliveries SET status = 'bogus'",
      "its table deliveries, row 1 (Alpha Borough Council): status is 'bogus'; expected one of "
-     "sending, sent, failed-temporary, failed-permanent, unknown"),
+     "sending, sent, failed-temporary, failed-permanent, unknown, bounced"),
     ("UPDATE deliveries SET resends = 'abc'",
      "its table deliveries, row 1 (Alpha Borough Council): resends is 'abc'; expected a whole "
      "number"),

@@ -109,7 +109,7 @@ def test_a_second_refusal_stops_the_run_with_exit_1_and_the_rest_stay_unsent(
                 "\"schemes\": \"bearer\"}). The run stopped; the letters not yet sent stay "
                 "unsent.") in result.stderr
         assert "2 sent," in result.stdout
-        assert "Stopped before 3 letters: not sent (a re-run sends them)." in result.stdout
+        assert "1 not sent (nothing recorded), 2 not tried." in result.stdout
         assert runs(tmp_path) == 2
         assert "Traceback" not in result.stderr
         with sqlite3.connect(year / "out" / "sent.sqlite") as db:
