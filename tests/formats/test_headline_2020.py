@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from helpers import HEADLINE_YEAR, ROOT, TEMPLATES, headline_csv, pdf_text
+from helpers import HEADLINE_YEAR_YAML, ROOT, TEMPLATES, headline_csv, pdf_text
 from helpers.mail import SENDER, Recorder, Server, free_port
 from lgsco_letters import formats
 from lgsco_letters.errors import LettersError
@@ -65,7 +65,7 @@ def year_csv(edit=None) -> str:
 def year_2020(tmp_path, monkeypatch):
     data = tmp_path / "2019-20"
     data.mkdir()
-    (data / "year.yaml").write_text((HEADLINE_YEAR / "year.yaml").read_text().replace(
+    (data / "year.yaml").write_text(HEADLINE_YEAR_YAML.replace(
         "year: 2018-19 ", "year: 2019-20 ").replace("format: headline-2019 ",
                                                     "format: headline-2020 "))
     (data / "authorities.csv").write_text(year_csv())
