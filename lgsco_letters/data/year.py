@@ -64,8 +64,8 @@ def _the_year_before(year: Year, formats: Formats, reader: SettingReader) -> Bef
     try:
         earlier = read_year(folder, formats, with_before=False)
     except DataError as error:
-        reader.report("previous", f"the year before, {year.previous}, does not load "
-                                  f"({display_path(folder)}: its problems follow)")
+        reader.report("previous", f"the year before, {year.previous}, does not load (its "
+                                  f"problems, in {display_path(folder)}, are listed too)")
         raise DataError([*reader.problems, *error.problems]) from None
     except LettersError as error:
         reader.report("previous", f"the year before, {year.previous}, does not load: {error}")

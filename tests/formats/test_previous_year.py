@@ -204,12 +204,21 @@ def test_a_year_before_that_does_not_load_is_said_at_previous(two_years, run):
         "Adur District Council,district", "Adur District Council,distrikt"))
     result = run("check", "--data", after)
     assert result.exit_code == 2
-    lines = result.output.splitlines()
-    assert lines[1] == (f"  {display_path(after / 'year.yaml')}, line 19, previous: the year "
-                        f"before, 2018-19, does not load ({display_path(before)}: its problems "
-                        "follow)")
-    assert any("distrikt" in line and display_path(before / "authorities.csv") in line
-               for line in lines[2:])
+    assert result.output.splitlines() == [
+        display_path(before / "authorities.csv"),
+        "  line 2 (Adur District Council), authority_type: the type \"distrikt\" is in no "
+        "comparison group of year.yaml (groups: county, district, metropolitan, unitary, london)",
+        display_path(after / "year.yaml"),
+        f"  line 23, previous: the year before, 2018-19, does not load (its problems, in "
+        f"{display_path(before)}, are listed too)",
+        "2 problems in 2 files."]
+    build = run("build", "--data", after, "--out", after.parent / "out")
+    assert build.exit_code == 2
+    assert build.output.splitlines()[:2] == [
+        "Found 2 problems; nothing was written:",
+        f"  {display_path(after / 'year.yaml')}, line 23, previous: the year before, 2018-19, "
+        f"does not load (its problems, in {display_path(before)}, are listed too)"]
+    assert not (after.parent / "out").exists()
     assert "Traceback" not in result.output
 
 
@@ -218,7 +227,7 @@ def test_the_year_before_must_be_the_year_its_folder_is_named_for(two_years):
     (before / "year.yaml").write_text(HEADLINE_YEAR_YAML.replace("year: 2018-19 ",
                                                                  "year: 2017-18 "))
     assert problems_of(after) == [
-        f"DATA/2019-20/year.yaml, line 19, previous: the folder {display_path(before)} holds "
+        "DATA/2019-20/year.yaml, line 23, previous: the folder DATA/2018-19 holds "
         "the year 2017-18 (its year.yaml's year:), not 2018-19"]
 
 
