@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from lgsco_letters.data.before import before
 from lgsco_letters.data.limits import MAX_YAML_FILES
 from lgsco_letters.data.models import Before, Formats, LetterFormat, Year
@@ -15,7 +17,7 @@ from lgsco_letters.data.spreadsheets import read_workbook
 from lgsco_letters.data.validate import authorities_from
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.data.year_keys import FORMAT, TEMPLATE, YEAR_KEYS
-from lgsco_letters.data.year_settings import SettingReader
+from lgsco_letters.data.year_settings import SettingReader, is_reporting_year
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.words import suggest
 
@@ -77,6 +79,21 @@ def _the_year_before(year: Year, formats: Formats, reader: SettingReader) -> Bef
     if reader.problems:
         raise DataError(reader.problems)
     return found
+
+
+def previous_folder(folder: Path) -> Path | None:
+    """The folder of the year before that `folder`'s year.yaml names, if it names one that
+    is there; read leniently, for a watcher that must follow it even while the year is wrong
+    (reading the year says what is wrong)."""
+    try:
+        values = yaml.safe_load((folder / YEAR_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    previous = values.get("previous") if isinstance(values, dict) else None
+    if not isinstance(previous, str) or not is_reporting_year(previous.strip()):
+        return None
+    beside = folder.parent / previous.strip()
+    return beside if beside.is_dir() else None
 
 
 def _refuse_a_folder_of_years(folder: Path) -> None:
