@@ -85,8 +85,9 @@ def previous_folder(folder: Path) -> Path | None:
     """The folder of the year before that `folder`'s year.yaml names, if it names one that
     is there; read leniently, for a watcher that must follow it even while the year is wrong
     (reading the year says what is wrong)."""
-    try:
-        values = yaml.safe_load((folder / YEAR_FILE).read_text(encoding="utf-8"))
+    try:  # every value as text: a date that does not exist must not stop the watcher
+        values = yaml.load((folder / YEAR_FILE).read_text(encoding="utf-8"),
+                           Loader=yaml.BaseLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     previous = values.get("previous") if isinstance(values, dict) else None
