@@ -175,6 +175,11 @@ def test_a_changed_year_before_rebuilds_exactly_the_letters_whose_figures_then_m
     (before / "authorities.csv").write_text(
         headline_csv(*COUNCILS, edit=lambda row: upheld("St Edmundsbury Borough Council", 1)(
             edit(row))))
+    # its data fingerprint holds its figures then: inspect sees Adur's moved, not Bromsgrove's
+    moved = run("inspect", out / "adur-district-council.pdf", "--data", after)
+    assert moved.exit_code == 1 and "Data: CHANGED since the letter was made" in moved.output
+    kept = run("inspect", out / "bromsgrove-district-council.pdf", "--data", after)
+    assert kept.exit_code == 0, kept.output
     again = run("build", "--data", after, "--out", out, "--jobs", "2")
     assert "2 built, 1 unchanged, 0 failed" in again.output, again.output
     assert statuses() == {"Adur District Council": "built",
