@@ -101,7 +101,21 @@ class Year:
     shared: Any = field(default=None, compare=False)  # the format's year-wide figures
     previous: str = ""  # the label of the year before, a year folder beside this one
     copied_to: tuple[str, ...] = ()  # the roles the letters say they are copied to
+    before: Before | None = field(default=None, compare=False)  # the year `previous` names
 
     @property
     def letter_year(self) -> int:
         return self.letter_date.year
+
+
+@dataclass(frozen=True)
+class Before:
+    """The year before (`previous:`), as this year's letters set their figures against it:
+    that year, and for each of this year's authorities (by slug) its own records of that year:
+    its own record, or those of the councils it took over (none, for a council new since)."""
+
+    year: Year
+    records: dict[str, tuple[Authority, ...]]
+
+    def of(self, authority: Authority) -> tuple[Authority, ...]:
+        return self.records.get(authority.slug, ())

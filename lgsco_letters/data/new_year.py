@@ -200,7 +200,7 @@ def start_year(label: str, old_dir: Path, register_path: Path | None, target: Pa
                workbook: bool, formats: Formats) -> list[str]:
     """Write the year `label` from the year in `old_dir` (in its format among `formats`);
     return what to tell the user."""
-    old = read_year(old_dir, formats)
+    old = read_year(old_dir, formats, with_before=False)  # its own year before is not needed
     years = _years_after(old.label, label)
     target = target or old.folder.parent / label
     refuse_existing(target)

@@ -6,15 +6,18 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from lgsco_letters.data.before import before
 from lgsco_letters.data.limits import MAX_YAML_FILES
-from lgsco_letters.data.models import Formats, LetterFormat, Year
+from lgsco_letters.data.models import Before, Formats, LetterFormat, Year
 from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.sources import read_authority_yaml, read_csv
 from lgsco_letters.data.spreadsheets import read_workbook
 from lgsco_letters.data.validate import authorities_from
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.data.year_keys import FORMAT, TEMPLATE, YEAR_KEYS
-from lgsco_letters.data.year_settings import SettingReader
+from lgsco_letters.data.year_settings import SettingReader, is_reporting_year
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.words import suggest
 
@@ -25,10 +28,12 @@ WORKBOOKS = (".xlsx", ".ods")
 AUTHORITY_FILES = (".csv", *WORKBOOKS)
 
 
-def read_year(folder: Path, formats: Formats, templates: Path | None = None) -> Year:
+def read_year(folder: Path, formats: Formats, templates: Path | None = None, *,
+              with_before: bool = True) -> Year:
     """Load and validate a whole year, in the format its year.yaml names among `formats`;
     raise `DataError` listing every problem found. With `templates`, the letter template
-    year.yaml names must be in that folder."""
+    year.yaml names must be in that folder. The year `previous:` names is loaded with it
+    (`Year.before`), unless not `with_before` (that year's own year before is never needed)."""
     folder = Path(folder)
     _refuse_a_folder_of_years(folder)
     if not folder.is_dir():
@@ -49,7 +54,47 @@ def read_year(folder: Path, formats: Formats, templates: Path | None = None) -> 
     authorities.sort(key=lambda authority: authority.name.casefold())
     year = Year(folder=folder, authorities=tuple(authorities), format=letter_format,
                 **settings)
+    if with_before and year.previous:
+        year = dataclasses.replace(year, before=_the_year_before(year, formats, reader))
     return dataclasses.replace(year, shared=letter_format.year_figures(year))
+
+
+def _the_year_before(year: Year, formats: Formats, reader: SettingReader) -> Before:
+    """The year `previous:` names, whole, its authorities matched to this year's; a year that
+    does not load is a problem at `previous`, its own problems listed after it."""
+    folder = year.folder.parent / year.previous
+    try:
+        earlier = read_year(folder, formats, with_before=False)
+    except DataError as error:
+        reader.report("previous", f"the year before, {year.previous}, does not load (its "
+                                  f"problems, in {display_path(folder)}, are listed too)")
+        raise DataError([*reader.problems, *error.problems]) from None
+    except LettersError as error:
+        reader.report("previous", f"the year before, {year.previous}, does not load: {error}")
+        raise DataError(reader.problems) from None
+    if earlier.label != year.previous:
+        reader.report("previous", f"the folder {display_path(folder)} holds the year "
+                                  f"{earlier.label} (its year.yaml's year:), not {year.previous}")
+    found = before(year, earlier, reader.problems)
+    if reader.problems:
+        raise DataError(reader.problems)
+    return found
+
+
+def previous_folder(folder: Path) -> Path | None:
+    """The folder of the year before that `folder`'s year.yaml names, if it names one that
+    is there; read leniently, for a watcher that must follow it even while the year is wrong
+    (reading the year says what is wrong)."""
+    try:  # every value as text: a date that does not exist must not stop the watcher
+        values = yaml.load((folder / YEAR_FILE).read_text(encoding="utf-8"),
+                           Loader=yaml.BaseLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    previous = values.get("previous") if isinstance(values, dict) else None
+    if not isinstance(previous, str) or not is_reporting_year(previous.strip()):
+        return None
+    beside = folder.parent / previous.strip()
+    return beside if beside.is_dir() else None
 
 
 def _refuse_a_folder_of_years(folder: Path) -> None:

@@ -35,7 +35,8 @@ YEAR_KEYS = (
     SignatoryKeys("signatory", "who signs: `name`, and `titles`, a list of lines"),
     Figures("prose", "the figures the prose quotes that change yearly, by name"),
     PreviousYear("previous", "the year before: an earlier reporting year whose folder (with its "
-                             "`year.yaml`) is beside this one; `new-year` sets it",
+                             "`year.yaml`) is beside this one; each letter states its own rates "
+                             "then (see \"The year before\"); `new-year` sets it",
                  optional=True),
     Roles("copied_to", "the roles the letters are copied to, from "
                        f"{' and '.join(f'`{role}`' for role in COPY_ROLES)}: see below",

@@ -247,15 +247,20 @@ class PreviewServer(ThreadingHTTPServer):
             self.slots.release()
 
     def watch(self, debounce_ms: int = 120) -> threading.Thread:
-        """Reload the site whenever a file under the templates or the year's folder changes."""
+        """Reload the site whenever a file under the templates, the year's folder or the year
+        before's changes; watch another year before as soon as `previous:` names it."""
         import watchfiles
 
         def run() -> None:
-            paths = [self.site.templates_dir, self.site.data_dir]
-            for changes in watchfiles.watch(*paths, debounce=debounce_ms, step=40,
-                                            stop_event=self.stopping, raise_interrupt=False):
-                logger.info("changed: %s", ", ".join(sorted(p for _, p in changes)))
-                self.site.reload()  # never raises: a failure becomes the page's problem
+            while not self.stopping.is_set():
+                paths = self.site.watched()
+                for changes in watchfiles.watch(*paths, debounce=debounce_ms, step=40,
+                                                stop_event=self.stopping,
+                                                raise_interrupt=False):
+                    logger.info("changed: %s", ", ".join(sorted(p for _, p in changes)))
+                    self.site.reload()  # never raises: a failure becomes the page's problem
+                    if self.site.watched() != paths:
+                        break
 
         thread = threading.Thread(target=run, name="watch", daemon=True)
         thread.start()

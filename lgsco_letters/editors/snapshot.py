@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lgsco_letters.data.models import Authority, Year
+from lgsco_letters.data.year import previous_folder
 from lgsco_letters.errors import DataError, LettersError, RenderError
 from lgsco_letters.findings import group_problems
 from lgsco_letters.mail.ledger import open_ledger
@@ -58,6 +59,12 @@ class Site:
         self._pdfs: dict[tuple[int, str], bytes] = {}
         self._slugs: set[str] | None = None  # the letters of the last year that loaded
         self.reload()
+
+    def watched(self) -> list[Path]:
+        """What a change to reloads on: the templates, the year's folder, and the folder of
+        the year before it names (its letters quote that year's rates)."""
+        before = previous_folder(self.data_dir)
+        return [self.templates_dir, self.data_dir, *([before] if before else [])]
 
     def reload(self) -> Snapshot:
         version = self.snapshot.version + 1

@@ -15,8 +15,11 @@ from lgsco_letters.data.models import Year
 def summarise(year: Year) -> dict[str, Any]:
     """The year's figures, as the format computes them: `england` and `groups` by key."""
     figures = year.format.summary(year)
-    return {"year": year.label, "format": year.format.name, "england": figures["england"],
-            "groups": figures["groups"], "measures": figures.get("measures", {})}
+    summary = {"year": year.label, "format": year.format.name, "england": figures["england"],
+               "groups": figures["groups"], "measures": figures.get("measures", {})}
+    if "previous" in figures:  # the year before, keyed the same (`previous:`)
+        summary["previous"] = figures["previous"]
+    return summary
 
 
 def _rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -35,14 +38,24 @@ def as_json(summary: dict[str, Any]) -> str:
     return json.dumps(summary, indent=1, ensure_ascii=False)
 
 
+def _years(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The year's summary, and the year before's (`previous`) as a summary of its own."""
+    before = summary.get("previous")
+    if not before:
+        return [summary]
+    return [summary, {**summary, **before,
+                      "format": f"the year before, by the {summary['format']} measures"}]
+
+
 def as_csv(summary: dict[str, Any]) -> str:
-    rows = _rows(summary)
+    """One row per area, the year before's after this year's, each with its year."""
+    rows = [(year["year"], row) for year in _years(summary) for row in _rows(year)]
+    columns = _columns([row for _, row in rows])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["year", *_columns(rows)])
-    for row in rows:
-        writer.writerow([summary["year"], *(spreadsheet_safe(row.get(column))
-                                            for column in _columns(rows))])
+    writer.writerow(["year", *columns])
+    for label, row in rows:
+        writer.writerow([label, *(spreadsheet_safe(row.get(column)) for column in columns)])
     return buffer.getvalue().rstrip("\n")
 
 
@@ -55,7 +68,15 @@ def _cell(column: str, value: Any, summary: dict[str, Any]) -> str:
 
 
 def as_text(summary: dict[str, Any]) -> str:
-    """One line per figure: England's, then each group's beside it."""
+    """One line per figure: England's, then each group's beside it; the year before's
+    (`previous`) in a table of its own after."""
+    tables = [_table(year) for year in _years(summary)]
+    if defined := [words for words in summary["measures"].values() if words["definition"]]:
+        tables.append("\n".join(f"{words['title']}: {words['definition']}" for words in defined))
+    return "\n\n".join(tables)
+
+
+def _table(summary: dict[str, Any]) -> str:
     rows = _rows(summary)
     columns = [column for column in _columns(rows) if column not in ("area", "label")]
     names = [row["label"] for row in rows]
@@ -69,8 +90,6 @@ def as_text(summary: dict[str, Any]) -> str:
     for column, line in zip(columns, cells, strict=True):
         lines.append(_label(column, summary).ljust(width) + "  ".join(
             cell.rjust(w) for cell, w in zip(line, widths, strict=True)))
-    if defined := [words for words in summary["measures"].values() if words["definition"]]:
-        lines += ["", *(f"{words['title']}: {words['definition']}" for words in defined)]
     return "\n".join(lines)
 
 

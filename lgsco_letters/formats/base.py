@@ -170,18 +170,32 @@ class Format:
 
     def letter_measures(self, year: Year, authority: Authority) -> tuple[MeasureFigures, ...]:
         return engine.letter_measures(authority, self.schema, self.measures,
-                                      self.letter_group(year, authority))
+                                      self.letter_group(year, authority),
+                                      engine.previous_measures(year.before, authority,
+                                                               self.measures))
+
+    def quoted_before(self, year: Year, authority: Authority) -> Any:
+        """What a letter quotes of the year before (`previous:`), for its fingerprint: that
+        year's label and each measure's rate then, so that a change to that year moves only
+        the letters whose own figures then it moves."""
+        previous = engine.previous_measures(year.before, authority, self.measures)
+        return [year.previous, {key: figures.rate for key, figures in previous.items()}]
 
     def summary_of_measures(self, year: Year) -> dict[str, Any]:
         def figures(totals: engine.Pooled) -> dict[str, Any]:
             return engine.figures_of(totals, self.measures, self.totals)
 
         england = engine.pooled(year.authorities, self.schema, self.measures, self.totals)
-        return {"england": figures(england),
-                "groups": {key: {"label": group.label, **figures(group.totals)}
-                           for key, group in (year.shared or {}).items()},
-                "measures": {m.key: {"title": m.title, "definition": m.definition}
-                             for m in self.measures}}
+        summary = {"england": figures(england),
+                   "groups": {key: {"label": group.label, **figures(group.totals)}
+                              for key, group in (year.shared or {}).items()},
+                   "measures": {m.key: {"title": m.title, "definition": m.definition}
+                                for m in self.measures}}
+        if year.before is not None:
+            summary["previous"] = engine.previous_summary(
+                year.before, year.authorities, self.groups(year.settings), self.measures,
+                self.totals)
+        return summary
 
     @property
     def site_columns(self) -> tuple[Column, ...]:

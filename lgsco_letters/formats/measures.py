@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lgsco_letters.data.models import Authority
+    from lgsco_letters.data.models import Authority, Before
     from lgsco_letters.data.rules import RecordRules
     from lgsco_letters.data.schema import Schema
 
@@ -82,21 +82,43 @@ class MeasureFigures:
     denominator: int
     group_rate: int | None
     definition: str = ""
+    previous: Previous | None = None  # the year before's, where that year holds its counts
+
+
+@dataclass(frozen=True)
+class Previous:
+    """A measure in the year before (`previous:`), as a letter quotes it: that year's label,
+    and the counts of the authority's own records then (pooled, for a council that took others
+    over) with their rate, by the same rule as this year's."""
+
+    label: str
+    rate: int | None
+    numerator: int
+    denominator: int
 
 
 @dataclass(frozen=True)
 class Pooled:
     """Counts summed over some authorities (England, or a group): every field the measures
-    and totals name, by field."""
+    and totals name that their year holds, by field."""
 
     authorities: int
     sums: dict[str, int]
 
-    def of(self, fields: Iterable[str]) -> int:
+    def of(self, fields: Iterable[str]) -> int | None:
+        """The fields' sum; None if the year holds any of them not (an older format's)."""
+        fields = tuple(fields)
+        if any(field not in self.sums for field in fields):
+            return None
         return sum(self.sums[field] for field in fields)
 
+    def holds(self, measure: Measure) -> bool:
+        return all(field in self.sums for field in (*measure.numerator, *measure.denominator))
+
     def rate(self, measure: Measure) -> int | None:
-        return rate(self.of(measure.numerator), self.of(measure.denominator))
+        numerator, denominator = self.of(measure.numerator), self.of(measure.denominator)
+        return None if numerator is None or denominator is None else rate(numerator,
+                                                                           denominator)
 
 
 @dataclass(frozen=True)
@@ -120,8 +142,9 @@ def named_fields(measures: tuple[Measure, ...], totals: tuple[Total, ...]) -> tu
 
 def pooled(authorities: Iterable[Authority], schema: Schema, measures: tuple[Measure, ...],
            totals: tuple[Total, ...] = ()) -> Pooled:
-    """The counts behind the measures (and the totals), summed over `authorities`."""
-    fields = named_fields(measures, totals)
+    """The counts behind the measures (and the totals), summed over `authorities`: those
+    fields their `schema` has (a year before in an older format may lack some)."""
+    fields = [field for field in named_fields(measures, totals) if field in schema.count_fields]
     sums, count = dict.fromkeys(fields, 0), 0
     for authority in authorities:
         count += 1
@@ -144,12 +167,46 @@ def group_figures(groups: dict[str, Group], authorities: tuple[Authority, ...],
 
 
 def letter_measures(authority: Authority, schema: Schema, measures: tuple[Measure, ...],
-                    group: GroupFigures | None) -> tuple[MeasureFigures, ...]:
-    """What a letter states of each measure: the authority's counts and rate, its group's."""
-    own = pooled([authority], schema, measures)
+                    group: GroupFigures | None, previous: dict[str, Previous] | None = None
+                    ) -> tuple[MeasureFigures, ...]:
+    """What a letter states of each measure: the authority's counts and rate, its group's,
+    and its own the year before (`previous`, by measure key) where there is one."""
+    own, previous = pooled([authority], schema, measures), previous or {}
     return tuple(MeasureFigures(
         m.key, m.title, own.rate(m), own.of(m.numerator), own.of(m.denominator),
-        group.totals.rate(m) if group else None, m.definition) for m in measures)
+        group.totals.rate(m) if group else None, m.definition, previous.get(m.key))
+        for m in measures)
+
+
+def previous_measures(before: Before | None, authority: Authority,
+                      measures: tuple[Measure, ...]) -> dict[str, Previous]:
+    """Each measure whose counts the year before holds, by key, pooled over the authority's
+    own records of that year; none without a year before, or for a council new since."""
+    if before is None or not (records := before.of(authority)):
+        return {}
+    own = pooled(records, before.year.format.schema, measures)
+    return {m.key: Previous(before.year.label, own.rate(m), own.of(m.numerator) or 0,
+                            own.of(m.denominator) or 0) for m in measures if own.holds(m)}
+
+
+def previous_summary(before: Before, authorities: tuple[Authority, ...],
+                     groups: dict[str, Group], measures: tuple[Measure, ...],
+                     totals: tuple[Total, ...]) -> dict[str, Any]:
+    """The year before as `summary` gives it, keyed as this year is: England's figures (that
+    year's whole), and each group's pooled over its members' own records of that year; None
+    where that year lacks the counts."""
+    schema = before.year.format.schema
+
+    def members(group: Group) -> list[Authority]:
+        found = {id(record): record for a in authorities if a.authority_type in group.types
+                 for record in before.of(a)}
+        return list(found.values())
+
+    england = pooled(before.year.authorities, schema, measures, totals)
+    return {"year": before.year.label, "england": figures_of(england, measures, totals),
+            "groups": {key: {"label": group.label, **figures_of(
+                pooled(members(group), schema, measures, totals), measures, totals)}
+                for key, group in groups.items()}}
 
 
 def count_key(fields: tuple[str, ...], totals: tuple[Total, ...], measure: Measure,

@@ -44,7 +44,7 @@ def _canonical(value: Any) -> Any:
 def data_fingerprint(year: Year, authority: Authority) -> str:
     """The year-wide values and the authority's own, wherever and however they were stored."""
     year_values = {field.name: getattr(year, field.name) for field in dataclasses.fields(year)
-                   if field.name not in ("folder", "authorities", "format", "shared")}
+                   if field.name not in ("folder", "authorities", "format", "shared", "before")}
     year_values["signatory"] = dataclasses.asdict(year.signatory)
     year_values["format"] = year.format.name
     # An address is where a letter goes, not what it says: a corrected address (the
@@ -58,8 +58,10 @@ def data_fingerprint(year: Year, authority: Authority) -> str:
     # the year-wide figures the letter quotes (its group's averages): another council's
     # change that moves them changes this letter too, and only the letters that quote them
     quoted = year.format.quoted(year, authority)
-    text = json.dumps(_canonical({"year": year_values, "authority": own, "quoted": quoted}),
-                      sort_keys=True)
+    data = {"year": year_values, "authority": own, "quoted": quoted}
+    if year.before is not None:  # its own figures the year before, as it quotes them
+        data["before"] = year.format.quoted_before(year, authority)
+    text = json.dumps(_canonical(data), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

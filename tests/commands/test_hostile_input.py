@@ -22,6 +22,7 @@ from helpers import (
     BROMSGROVE_YAML,
     BUNDLED_YEAR,
     CSV_HEADER,
+    HEADLINE_YEAR_YAML,
     ROOT,
     ZERO_ROW,
     csv_text,
@@ -176,7 +177,6 @@ def test_any_file_is_refused_or_read_in_bounded_time_and_memory(tmp_path, case):
 # ---- figures read exactly as staff wrote them (issue 17) -----------------------------------
 
 BROMSGROVE = BROMSGROVE_YAML.read_text(encoding="utf-8")
-HEADLINE_YEAR_YAML = (ROOT / "data" / "2018-19" / "year.yaml").read_text(encoding="utf-8")
 
 
 def yaml_with(old: str, new: str) -> dict[str, str]:

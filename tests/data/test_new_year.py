@@ -120,6 +120,9 @@ def test_2019_20_from_2018_19_and_the_register(run, years, tmp_path):
     assert "year ended 31 March 2020" in text
     # Forest Heath (1 upheld of 2) and St Edmundsbury (2 of 3) in 2018-19, all 5 upheld now
     assert "We upheld 5 of the 5 complaints we investigated in detail, 100%." in text
+    # its own last year: its predecessors' 2018-19 figures pooled, 3 of 5 upheld
+    assert ("We upheld 5 of the 5 complaints we investigated in detail, 100%. In 2018-19 it "
+            "was 60%.") in text
 
 
 def test_an_existing_folder_is_refused(run, years):

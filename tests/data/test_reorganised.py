@@ -81,7 +81,9 @@ def test_forest_heaths_letter_goes_to_west_suffolk(run, tmp_path):
     assert "By email Chief Executive West Suffolk Council Dear Chief Executive," in text
     assert ("West Suffolk Council has taken over from Forest Heath District Council: in this "
             "letter, “your authority” means Forest Heath District Council.") in text
-    assert "Forest Heath District Council Average for district councils" in text  # the chart
+    assert ("Forest Heath District Council Your authority in 2017-18 Average for district "
+            "councils") in text  # the chart's key
+    assert "In 2017-18 it was" in text  # its own figures then
 
 
 def test_every_letter_of_2018_19_is_checked_and_the_abolished_ones_built(run, tmp_path):
@@ -228,6 +230,8 @@ def test_the_letter_names_the_roles_it_is_copied_to(run, make_year, tmp_path):
 
 def test_previous_names_an_earlier_year_beside(make_year, tmp_path):
     shutil.copytree(BUNDLED_YEAR, tmp_path / "2016-17")
+    (tmp_path / "2016-17" / "year.yaml").write_text(YEAR_YAML.replace("year: 2017-18 ",
+                                                                      "year: 2016-17 "))
     folder = make_year(csv=csv_text(ADUR_ROW), year_yaml=YEAR_YAML + "previous: 2016-17\n")
     assert load_year(folder).previous == "2016-17"
     for previous, said in [

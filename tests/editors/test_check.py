@@ -14,6 +14,7 @@ from helpers import (
     BUNDLED_YEAR,
     FAILS_WITHOUT_COMPLAINTS,
     HEADLINE_YEAR,
+    HEADLINE_YEAR_YAML,
     TEMPLATES,
     ZERO_ROW,
     csv_text,
@@ -177,7 +178,7 @@ def test_the_headline_year_is_clean(run):
 
 def test_an_unused_prose_value_is_named_as_year_yaml_sets_it(make_year, run):
     folder = make_year(csv=headline_csv("Adur District Council"), name="2018-19",
-                       year_yaml=(HEADLINE_YEAR / "year.yaml").read_text()
+                       year_yaml=HEADLINE_YEAR_YAML
                        + "prose:\n  courses_delivered: 58\n")
     result = run("check", "--data", folder)
     assert result.exit_code == 0

@@ -472,3 +472,35 @@ def test_with_bad_data_the_letters_page_shows_the_problem_and_comes_back(preview
     wait_for(lambda: preview.site.snapshot.version > version)
     status, _, body = get(preview, "/letters/adur-district-council/")
     assert status == 200 and "The letter cannot be shown" not in body.decode()
+
+
+def test_a_change_to_the_year_before_is_followed(tmp_path, make_year):
+    """A 2018-19 letter quotes Adur's 2017-18 uphold rate: the page follows a save to 2017-18
+    (2 of 3 upheld, 67%, then 3 of 3, 100%), and to year.yaml's `previous:`."""
+    from helpers import HEADLINE_YEAR_YAML, headline_csv
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    before = make_year(csv=csv_text(ADUR_ROW, BROMSGROVE_ROW))  # 2017-18
+    data = make_year(csv=headline_csv("Adur District Council", "Bromsgrove District Council"),
+                     year_yaml=HEADLINE_YEAR_YAML + "previous: 2017-18\n", name="2018-19")
+    server = PreviewServer(("127.0.0.1", 0), Site(data, templates))
+    server.watch(debounce_ms=50)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        def adur() -> str:
+            return get(server, "/letters/adur-district-council/html")[2].decode()
+        assert "In 2017-18 it was&nbsp;67%." in adur()
+        version = server.site.snapshot.version
+        (before / "authorities.csv").write_text(csv_text(
+            ADUR_ROW, BROMSGROVE_ROW).replace(",8,7,1,2,20,", ",8,7,0,3,20,"))
+        wait_for(lambda: server.site.snapshot.version > version)
+        assert "In 2017-18 it was&nbsp;100%." in adur()
+        version = server.site.snapshot.version
+        year_yaml = data / "year.yaml"
+        year_yaml.write_text(year_yaml.read_text().replace("previous: 2017-18\n", ""))
+        wait_for(lambda: server.site.snapshot.version > version)
+        assert "2017-18" not in adur()
+    finally:
+        server.stop()

@@ -8,13 +8,19 @@ import json
 import re
 
 import pytest
-from pypdf import PdfReader
 
-from helpers import HEADLINE_YEAR, headline_csv, pdf_text, squash
+from helpers import (
+    HEADLINE_YEAR,
+    HEADLINE_YEAR_YAML,
+    figure_alts,
+    headline_csv,
+    pdf_text,
+    squash,
+)
 from lgsco_letters.errors import DataError
 from lgsco_letters.project import load_year
 
-YEAR_YAML = (HEADLINE_YEAR / "year.yaml").read_text(encoding="utf-8")
+YEAR_YAML = HEADLINE_YEAR_YAML
 FOUR = ("Adur District Council", "Bromsgrove District Council", "Kent County Council",
         "Surrey County Council")
 
@@ -148,20 +154,6 @@ def test_a_denominator_of_zero_reads_n_a(headline_year, run, tmp_path):
            "compliance rate (n/a)." in text
     after = text.split("No recommendations to your authority fell due")[1]
     assert "0%" not in after.split(".")[0]
-
-
-def figure_alts(path) -> list[str]:
-    reader = PdfReader(path)
-    found, stack = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
-    while stack:
-        node = stack.pop().get_object()
-        if node.get("/S") == "/Figure" and node.get("/Alt"):
-            found.append(str(node["/Alt"]))
-        kids = node.get("/K", [])
-        for kid in kids if isinstance(kids, list) else [kids]:
-            if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
-                stack.append(kid)
-    return found
 
 
 def test_the_pdf_states_the_rates_and_the_chart_says_them_too(headline_year, run, tmp_path):

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from helpers import HEADLINE_YEAR, ROOT, TEMPLATES, headline_csv, pdf_text
+from helpers import HEADLINE_YEAR_YAML, ROOT, TEMPLATES, headline_csv, pdf_text
 from helpers.mail import SENDER, Recorder, Server, free_port
 from lgsco_letters import formats
 from lgsco_letters.errors import LettersError
@@ -65,7 +65,7 @@ def year_csv(edit=None) -> str:
 def year_2020(tmp_path, monkeypatch):
     data = tmp_path / "2019-20"
     data.mkdir()
-    (data / "year.yaml").write_text((HEADLINE_YEAR / "year.yaml").read_text().replace(
+    (data / "year.yaml").write_text(HEADLINE_YEAR_YAML.replace(
         "year: 2018-19 ", "year: 2019-20 ").replace("format: headline-2019 ",
                                                     "format: headline-2020 "))
     (data / "authorities.csv").write_text(year_csv())
@@ -225,3 +225,31 @@ def test_serve_shows_the_new_measure(year_2020):
         process.wait(timeout=30)
     assert ("<strong>Service improvements implemented.</strong> For your authority this was "
             "3 of 4,&nbsp;75%.") in page
+
+
+def test_four_measures_against_a_year_before_that_had_three(year_2020, run_here, tmp_path):
+    """With 2018-19 (headline-2019) beside it as the year before, the three measures it holds
+    the counts of each state their 2018-19 rate, by the generic partial as by their own; the
+    new measure, whose counts 2018-19 lacks, says nothing of it, in the text and the chart."""
+    before = year_2020 / "2018-19"
+    before.mkdir()
+    (before / "year.yaml").write_text(HEADLINE_YEAR_YAML)
+    (before / "authorities.csv").write_text(headline_csv(*IMPROVEMENTS))
+    year_yaml = year_2020 / "2019-20" / "year.yaml"
+    year_yaml.write_text(year_yaml.read_text() + "previous: 2018-19\n")
+    assert run_here("preview", "adur", "--out", tmp_path / "adur.pdf").exit_code == 0
+    adur = words(tmp_path / "adur.pdf")
+    assert adur.count("In 2018-19 it was") == 3  # the same counts as this year's three
+    assert ("Service improvements implemented. For your authority this was 3 of 4, 75%. The "
+            "average for district councils was 67%.") in adur
+    assert run_here("preview", "adur", "--out", tmp_path / "adur.html").exit_code == 0
+    page = (tmp_path / "adur.html").read_text()
+    assert ("against its own rates in 2018-19: Complaints upheld, 82% against 69% (82% in "
+            "2018-19); Compliance with Ombudsman recommendations, 100% against 100% (100% in "
+            "2018-19); Satisfactory remedy provided by the authority, 11% against 9% (11% in "
+            "2018-19); Service improvements implemented, 75% against 67%.</title>") in page
+    summary = json.loads(run_here("summary", "--format", "json").output)["previous"]
+    assert summary["england"]["improvement_rate"] is None
+    assert summary["england"]["service_improvements_recommended"] is None
+    assert (summary["england"]["authorities"], summary["groups"]["district"]["uphold_rate"]) == (
+        4, 69)

@@ -67,6 +67,23 @@ def pdf_text(path: Path, layout: bool = False) -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
+def figure_alts(path: Path) -> list[str]:
+    """The alternative text of every figure in a PDF, from its structure tree."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    found, stack = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop().get_object()
+        if node.get("/S") == "/Figure" and node.get("/Alt"):
+            found.append(str(node["/Alt"]))
+        kids = node.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
+                stack.append(kid)
+    return found
+
+
 def squash(text: str) -> str:
     """Text with all whitespace removed: line breaks in a PDF fall where the layout puts them."""
     return re.sub(r"\s+", "", text)
@@ -77,6 +94,10 @@ def normalise_lines(text: str) -> list[str]:
 
 
 HEADLINE_YEAR = ROOT / "data" / "2018-19"
+# The bundled 2018-19 year.yaml for a year folder of a test's own, with no 2017-18 beside it:
+# without its `previous:` (a test of the year before puts 2017-18 beside it instead).
+HEADLINE_YEAR_YAML = re.sub(r"(?m)^previous: .*\n", "",
+                            (HEADLINE_YEAR / "year.yaml").read_text(encoding="utf-8"))
 
 
 def headline_csv(*names: str, edit=None) -> str:

@@ -19,7 +19,7 @@ from helpers import (
     BROMSGROVE_ROW,
     CHROMIUM,
     CHROMIUM_ARGS,
-    HEADLINE_YEAR,
+    HEADLINE_YEAR_YAML,
     SEED,
     TEMPLATES,
     ZERO_ROW,
@@ -137,7 +137,7 @@ def test_publish_again_rewrites_nothing_and_a_change_rewrites_its_page(published
 def test_a_headline_year_shows_the_measures_and_averages(project, make_year, run_here):
     folder = make_year(csv=headline_csv("Adur District Council", "Kent County Council",
                                         "Forest Heath District Council"),
-                       year_yaml=(HEADLINE_YEAR / "year.yaml").read_text(), name="2018-19")
+                       year_yaml=HEADLINE_YEAR_YAML, name="2018-19")
     root = project(folder)
     assert run_here("publish", "--jobs", "1").exit_code == 0
     site = root / "out" / "2018-19" / "site"
@@ -278,7 +278,7 @@ def headline_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("headline-site")
     folder = root / "2018-19"
     folder.mkdir()
-    (folder / "year.yaml").write_text((HEADLINE_YEAR / "year.yaml").read_text())
+    (folder / "year.yaml").write_text(HEADLINE_YEAR_YAML)
     (folder / "authorities.csv").write_text(headline_csv(*WIDE))
     result = CliRunner().invoke(cli, ["publish", "--data", str(folder), "--jobs", "2",
                                       "--out", str(root / "site")])
