@@ -13,7 +13,7 @@ from helpers import ROOT
 PACKAGE = ROOT / "lgsco_letters"
 # Each unit (a subpackage, or a module beside them) in the order of the pipeline.
 STAGES = ["__init__", "words", "problems", "findings", "errors", "files", "digests", "cells",
-          "locking", "processes", "data", "formats", "config", "render", "project", "build",
+          "locking", "processes", "scratch", "data", "formats", "config", "render", "project", "build",
           "mail", "editors", "publish", "commands", "cli", "__main__"]
 
 
