@@ -56,12 +56,21 @@ def data_fingerprint(year: Year, authority: Authority) -> str:
            if field.name not in ("source", "line") and not field.name.endswith("_email")}
     own["recipient"] = {key: value for key, value in dataclasses.asdict(authority.recipient).items()
                         if key != "email"}
+    # ...but whether there is an address is what a letter says: its "Copied to" line names the
+    # roles of `copied_to:` that have one, so adding or removing one changes the letter
+    own["copied_to"] = _copied_to(year, authority)
     # the year-wide figures the letter quotes (its group's averages): another council's
     # change that moves them changes this letter too, and only the letters that quote them
     quoted = year.format.quoted(year, authority)
     text = json.dumps(_canonical({"year": year_values, "authority": own, "quoted": quoted}),
                       sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _copied_to(year: Year, authority: Authority) -> list[str]:
+    from lgsco_letters.render.templating import copied_to  # (templating imports this module)
+
+    return copied_to(year, authority)
 
 
 def shape_fingerprint(folder: Path, files: list[str]) -> str:
