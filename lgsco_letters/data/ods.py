@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS
 from lgsco_letters.data.packages import (
     Done,
+    ErrorCell,
     FormulaCell,
     Row,
     TextOf,
@@ -42,6 +44,11 @@ PARAGRAPHS = (f"{TEXT}p", f"{TEXT}h")
 SPACE, TAB, LINE_BREAK = f"{TEXT}s", f"{TEXT}tab", f"{TEXT}line-break"
 VALUE_TYPE, FORMULA = f"{OFFICE}value-type", f"{TABLE}formula"
 COLUMNS_REPEATED = f"{TABLE}number-columns-repeated"
+# LibreOffice marks a formula whose result is an error (#N/A, Err:502) so; older versions wrote
+# the error as the formula's text alone
+CALC_VALUE_TYPE = ("urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0 "
+                   "value-type")
+ERROR_TEXT = re.compile(r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A)|Err:[0-9]{3}")
 
 
 def read_ods(path: Path, choose: Any) -> tuple[str, list[Row]]:
@@ -257,6 +264,10 @@ class _Cell:
         formula = self.attributes.get(FORMULA)
         if not kind and not formula and not self.paragraphs:  # the usual empty cell
             return None
+        text = "\n".join(paragraph.value() for paragraph in self.paragraphs)
+        if self.attributes.get(CALC_VALUE_TYPE) == "error" or (
+                formula and ERROR_TEXT.fullmatch(text.strip())):
+            return ErrorCell(text.strip())
         if formula and not kind:
             return FormulaCell(formula.removeprefix("of:"))
         if kind in NUMBERS:
@@ -265,7 +276,6 @@ class _Cell:
             return self._flag(self.attributes.get(f"{OFFICE}boolean-value", ""))
         if kind == "date":
             return self._date(self.attributes.get(f"{OFFICE}date-value", ""))
-        text = "\n".join(paragraph.value() for paragraph in self.paragraphs)
         return text or self.attributes.get(f"{OFFICE}string-value") or None
 
     def _number(self, text: str) -> float:
@@ -284,7 +294,9 @@ class _Cell:
 
     def _date(self, text: str) -> datetime.date:
         try:
-            return datetime.date.fromisoformat(text[:10])
+            if len(text) > 10:  # with a time of day
+                return datetime.datetime.fromisoformat(text)
+            return datetime.date.fromisoformat(text)
         except ValueError:
             raise self._broken(f'holds the date "{text[:40]}", which is not a real date') from None
 

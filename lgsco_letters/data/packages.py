@@ -45,6 +45,20 @@ class FormulaCell:
     def __init__(self, formula: str):
         self.formula = formula
 
+    def __str__(self) -> str:
+        return self.formula
+
+
+class ErrorCell:
+    """A cell holding an error (#N/A, #REF!, Err:502...): what a formula gave instead of a
+    value, never text or a figure."""
+
+    def __init__(self, code: str):
+        self.code = code or "an error"
+
+    def __str__(self) -> str:
+        return self.code
+
 
 def whole(text: str | None, digits: int = 12) -> int | None:
     """`text` as a whole number when it is one of at most `digits` ASCII digits, else None."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.limits import MAX_TABLE_BYTES, too_big
-from lgsco_letters.data.packages import FormulaCell, Row, Unreadable, blank, column_name
+from lgsco_letters.data.packages import ErrorCell, FormulaCell, Row, Unreadable, blank, column_name
 from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.sources import (
     ALREADY_REPORTED,
@@ -27,6 +27,9 @@ from lgsco_letters.errors import Problem
 
 SHEET = "authorities"
 KINDS = {".xlsx": "an Excel workbook", ".ods": "an OpenDocument sheet"}
+TEXT_KINDS = ("name", "text", "email", "names")  # fields whose cells must hold text
+AS_TEXT = ("not text: enter it as text (format the cell as Text, then type it again), so that "
+           "it reads as it is typed")
 
 
 def read_workbook(path: Path, schema: Schema, problems: list[Problem]) -> list[RawRecord]:
@@ -86,23 +89,24 @@ def _record(path: Path, sheet: str, number: int, header: list[str], cells: list[
     if any(not blank(value) for value in cells[len(header):]):
         problems.append(record.problem(None, f"has cells beyond the {len(header)} named columns"))
     for name, value in list(record.values.items()):
-        record.values[name] = _cell_value(record, name, value, name in schema.count_fields,
-                                          problems)
+        record.values[name] = _cell_value(record, name, value, schema.kind(name), problems)
     return record
 
 
-def _cell_value(record: RawRecord, name: str, value: Any, count: bool,
+def _cell_value(record: RawRecord, name: str, value: Any, kind: str,
                 problems: list[Problem]) -> Any:
     """The cell's value as the CSV would give it; a fault reported here, in the cell's words."""
-    if isinstance(value, FormulaCell):
-        problems.append(record.problem(name, f"a formula with no saved value ({value.formula}): "
-                                             "open the file in a spreadsheet program and save "
-                                             "it, so that its values are stored"))
+    if fault := _fault(value):
+        problems.append(record.problem(name, fault))
         return ALREADY_REPORTED
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not count or blank(value) or (isinstance(value, int) and not isinstance(value, bool)):
-        return str(value) if isinstance(value, float | datetime.date) and not count else value
+    if kind in TEXT_KINDS and not blank(value) and not isinstance(value, str):
+        problems.append(record.problem(name, f"holds {_not_text(value)}, {AS_TEXT}"))
+        return ALREADY_REPORTED
+    if kind != "count" or blank(value) or (isinstance(value, int)
+                                           and not isinstance(value, bool)):
+        return value
     if isinstance(value, str) and value.strip().isdigit():
         return value
     if isinstance(value, datetime.date):
@@ -112,6 +116,28 @@ def _cell_value(record: RawRecord, name: str, value: Any, count: bool,
         shown = shown if len(shown) <= 60 else f"{shown[:40]}... ({len(shown):,} characters)"
         problems.append(record.problem(name, f"'{shown}' is not a whole number"))
     return ALREADY_REPORTED
+
+
+def _fault(value: Any) -> str:
+    """What is wrong with a cell whatever its field: a formula unsaved, or an error."""
+    if isinstance(value, FormulaCell):
+        return (f"a formula with no saved value ({value.formula}): open the file in a "
+                "spreadsheet program and save it, so that its values are stored")
+    if isinstance(value, ErrorCell):
+        return (f"holds the error {value.code}, which a formula gave instead of a value: "
+                "correct the formula (or type the value), then save the file")
+    return ""
+
+
+def _not_text(value: Any) -> str:
+    """A cell that is not text, as a message says it: `a date (2018-07-18)`."""
+    if isinstance(value, bool):
+        return f"{str(value).upper()} (a true/false value)"
+    if isinstance(value, datetime.datetime) and value.time() != datetime.time():
+        return f"a date and time ({value:%Y-%m-%d %H:%M})"
+    if isinstance(value, datetime.date):
+        return f"a date ({value:%Y-%m-%d})"
+    return f"a number ({value:g})" if isinstance(value, float) else f"a number ({value})"
 
 
 def choose_sheet(names: list[str], hidden: dict[str, str]) -> str:

@@ -171,7 +171,8 @@ def authority_from(record: RawRecord, letter_format: Format, problems: list[Prob
     recipient) goes to `waiting`, said once for all the records that lack it."""
     before = len(problems)
     shared = _shared_fields(record, problems)
-    if _blank(record.values.get("recipient_email")):
+    email = record.values.get("recipient_email")
+    if _blank(email) and email is not ALREADY_REPORTED:  # (a bad cell is said as such)
         waiting.lacks_recipient(record)
     counts = _all_counts(record, letter_format, problems, waiting)
     if len(problems) > before or any(v is ALREADY_REPORTED for v in record.values.values()):

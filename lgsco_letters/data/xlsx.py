@@ -19,6 +19,7 @@ from typing import Any
 
 from lgsco_letters.data.limits import MAX_COLUMNS, MAX_ROWS
 from lgsco_letters.data.packages import (
+    ErrorCell,
     FormulaCell,
     Package,
     Row,
@@ -164,7 +165,9 @@ class _Sheet:
                 return datetime.datetime.fromisoformat(text.strip())
             except ValueError:
                 raise self._broken(f"holds the date {text!r}, which is not one") from None
-        return unescape(text)  # a formula's text ("str"), or an error such as #DIV/0! ("e")
+        if self.kind == "e":  # #DIV/0!, #N/A: what a formula gave instead of a value
+            return ErrorCell(unescape(text).strip())
+        return unescape(text)  # a formula's text ("str")
 
     def _number(self, text: str) -> Any:
         try:

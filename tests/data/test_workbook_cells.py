@@ -1,0 +1,185 @@
+"""Workbook cells read as staff see them, or refused naming the cell: an error where a value
+should be, a date or a number where text should be, each cell where its reference puts it."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+
+from helpers import ADUR_ROW, BROMSGROVE_ROW, CSV_HEADER, ZERO_ROW, typed
+from helpers.workbooks import ods, ods_cell, ods_row, xlsx
+from lgsco_letters.data.year import load_year
+from lgsco_letters.errors import DataError, display_path
+
+HEADER = CSV_HEADER.split(",")
+THREE = [typed(next(csv.reader(io.StringIO(row)))) for row in (ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)]
+SHEET = "xl/worksheets/sheet1.xml"
+XLSX = "authorities.xlsx, sheet Authorities, cell"
+ODS = "authorities.ods, sheet Authorities, cell"
+CALCEXT = 'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
+
+
+def problems_of(folder) -> list[str]:
+    with pytest.raises(DataError) as caught:
+        load_year(folder)
+    return [str(problem).replace(display_path(folder) + "/", "")
+            for problem in caught.value.problems]
+
+
+def in_sheet(old: str, new: str):
+    """An edit of the sheet's XML, insisting that `old` is there."""
+    def edit(name: str, text: str) -> str:
+        if name != SHEET:
+            return text
+        assert old in text, old
+        return text.replace(old, new, 1)
+    return edit
+
+
+def inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def with_rows(rows: list[list]) -> list[list]:
+    return [list(row) for row in rows]
+
+
+# ---- an error where a value should be ------------------------------------------------------
+
+ERROR_CELLS = {
+    "#N/A in the recipient's name (.xlsx)": (
+        "xlsx", in_sheet(inline("C3", "Kevin Dicks"), '<c r="C3" t="e"><v>#N/A</v></c>'),
+        f"{XLSX} C3 (recipient_name): holds the error #N/A, which a formula gave instead of a "
+        "value: correct the formula (or type the value), then save the file"),
+    "#REF! from a formula, in a title (.xlsx)": (
+        "xlsx", in_sheet(inline("D2", "Chief Executive"),
+                         '<c r="D2" t="e"><f>Sheet2!A1</f><v>#REF!</v></c>'),
+        f"{XLSX} D2 (recipient_title): holds the error #REF!, which a formula gave instead"),
+    "#DIV/0! in a count (.xlsx)": (
+        "xlsx", in_sheet('<c r="M3" t="n"><v>0</v></c>', '<c r="M3" t="e"><v>#DIV/0!</v></c>'),
+        f"{XLSX} M3 (received_housing): holds the error #DIV/0!, which a formula gave"),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_CELLS))
+def test_an_error_cell_is_refused_naming_the_cell(make_year, case):
+    _, edit, expected = ERROR_CELLS[case]
+    folder = make_year()
+    xlsx(folder / "authorities.xlsx", HEADER, THREE, edit=edit)
+    (problem,) = problems_of(folder)
+    assert problem.startswith(expected)
+
+
+@pytest.mark.parametrize("cell", [
+    {"table:formula": "of:=NA()", "office:value-type": "string", "office:string-value": "",
+     "calcext:value-type": "error", CALCEXT.split("=")[0]: CALCEXT.split("=")[1].strip('"')},
+    {"table:formula": "of:=[.Z9]", "office:value-type": "string"},  # as older versions wrote
+])
+def test_an_ods_error_cell_is_refused_naming_the_cell(make_year, cell):
+    rows = with_rows(THREE)
+    rows[1][2] = "PLACEHOLDER"
+    folder = make_year()
+    body = ods_row(HEADER) + "".join(ods_row(row) for row in rows)
+    code = "#N/A" if "calcext:value-type" in cell else "Err:502"
+    attributes = " ".join(f'{key}="{value}"' for key, value in cell.items())
+    body = body.replace(ods_cell("PLACEHOLDER"), f"<table:table-cell {attributes}><text:p>{code}"
+                                                 "</text:p></table:table-cell>")
+    ods(folder / "authorities.ods", {"Authorities": body})
+    assert problems_of(folder) == [
+        f"{ODS} C3 (recipient_name): holds the error {code}, which a formula gave instead of a "
+        "value: correct the formula (or type the value), then save the file"]
+
+
+# ---- a date or a number where text should be -----------------------------------------------
+
+NOT_TEXT = {
+    "a date in the recipient's name": (
+        2, datetime.datetime(2018, 7, 18),
+        "C2 (recipient_name): holds a date (2018-07-18), not text: enter it as text (format the "
+        "cell as Text, then type it again), so that it reads as it is typed"),
+    "a date and time in a title": (
+        3, datetime.datetime(2018, 7, 18, 9, 30), "D2 (recipient_title): holds a date and time "
+                                                   "(2018-07-18 09:30), not text"),
+    "a whole number in a type": (1, 1.0, "B2 (authority_type): holds a number (1), not text"),
+    "a fraction in a name": (0, 1.5, "A2 (authority): holds a number (1.5), not text"),
+    "TRUE in an address": (4, True, "E2 (recipient_email): holds TRUE (a true/false value), not "
+                                    "text"),
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_TEXT))
+@pytest.mark.parametrize("suffix", ["xlsx", "ods"])
+def test_a_cell_that_is_not_text_in_a_text_field_is_refused(make_year, case, suffix):
+    """A date cell in recipient_name became "2018-07-18 00:00:00", and 1.0 became "1"."""
+    column, value, expected = NOT_TEXT[case]
+    rows = with_rows(THREE)
+    rows[0][column] = value
+    folder = make_year()
+    if suffix == "xlsx":
+        xlsx(folder / "authorities.xlsx", HEADER, rows)
+    else:
+        if isinstance(value, datetime.datetime):
+            value = {"office:value-type": "date", "office:date-value": value.isoformat()}
+        rows[0][column] = value
+        ods(folder / "authorities.ods", {"Authorities": "".join(map(ods_row, [HEADER, *rows]))})
+    (problem,) = problems_of(folder)
+    where = XLSX if suffix == "xlsx" else ODS
+    assert problem.startswith(f"{where} {expected}")
+
+
+def test_text_that_looks_like_a_number_is_read_as_typed(make_year):
+    rows = with_rows(THREE)
+    rows[0][2] = "007"  # a text cell: as typed
+    folder = make_year()
+    xlsx(folder / "authorities.xlsx", HEADER, rows)
+    adur = next(a for a in load_year(folder).authorities if a.name.startswith("Adur"))
+    assert adur.recipient.name == "007"
+
+
+# ---- each cell where its reference puts it -------------------------------------------------
+
+def test_a_row_with_a_gap_is_read_by_reference(make_year):
+    """Adur's B2 left out: its type is missing, and nothing moves into column B."""
+    folder = make_year()
+    xlsx(folder / "authorities.xlsx", HEADER, THREE,
+         edit=in_sheet(inline("B2", "district"), ""))
+    assert problems_of(folder) == [
+        f"{XLSX} B2 (authority_type): is missing: expected the kind of authority, e.g. district"]
+
+
+REFERENCES = {
+    "a cell named twice": (
+        in_sheet(inline("B2", "district"), inline("A2", "district")),
+        f"{XLSX} A2: names the cell A2 again (after A2): each cell of a row comes once, left to "
+        "right; save the file again from a spreadsheet program"),
+    "a cell before the one it follows": (
+        in_sheet(inline("D2", "Chief Executive"), inline("B2", "Chief Executive")),
+        f"{XLSX} B2: names the cell B2 after E2: each cell of a row comes once, left to "
+        "right; save the file again from a spreadsheet program"),
+    "a reference that is not one": (
+        in_sheet(inline("B2", "district"), inline("b2", "district")),
+        f'{XLSX} B2: names its cell "b2", which is not a cell reference (such as B2): save the '
+        "file again from a spreadsheet program"),
+    "a row named twice": (
+        lambda name, text: re.sub(r'<row r="3"', '<row r="2"', text) if name == SHEET else text,
+        "authorities.xlsx, sheet Authorities, row 2: holds row 2 again: each row comes once, "
+        "top to bottom; save the file again from a spreadsheet program"),
+    "a row before the one it follows": (
+        lambda name, text: text.replace('<row r="4"', '<row r="1"').replace(
+            'r="A4"', 'r="A1"') if name == SHEET else text,
+        "authorities.xlsx, sheet Authorities, row 1: holds row 1 after row 3: each row comes "
+        "once, top to bottom; save the file again from a spreadsheet program"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFERENCES))
+def test_a_cell_or_row_out_of_place_is_refused(make_year, case):
+    """A duplicate A2 put its value in column B; a row given twice was read twice."""
+    edit, expected = REFERENCES[case]
+    folder = make_year()
+    xlsx(folder / "authorities.xlsx", HEADER, THREE, edit=edit)
+    assert problems_of(folder) == [expected]
