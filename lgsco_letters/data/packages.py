@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.data.limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -82,12 +83,13 @@ def column_name(index: int) -> str:
 
 
 class Unreadable(Exception):
-    """The workbook cannot be read as it stands: the message says why, `sheet` and `cell`
-    where (when it is one place)."""
+    """The workbook cannot be read as it stands: the message says why, `sheet` and `cell` (or
+    `row`) where (when it is one place)."""
 
-    def __init__(self, message: str, sheet: str | None = None, cell: str | None = None):
+    def __init__(self, message: str, sheet: str | None = None, cell: str | None = None,
+                 row: int | None = None):
         super().__init__(message)
-        self.message, self.sheet, self.cell = message, sheet, cell
+        self.message, self.sheet, self.cell, self.row = message, sheet, cell, row
 
 
 class Done(Exception):
@@ -162,6 +164,7 @@ def open_package(path: Path, kind: str) -> Iterator[Package]:
     """The workbook's zip archive; `kind` names the file as the messages say it."""
     try:
         with zipfile.ZipFile(path) as archive:
+            _refuse_repeated_parts(archive)
             yield Package(archive)
     except zipfile.BadZipFile:
         with path.open("rb") as stream:
@@ -170,6 +173,18 @@ def open_package(path: Path, kind: str) -> Iterator[Package]:
             raise Unreadable(f"it is protected by a password, or is an old-style file renamed "
                              f"(save it as {kind} without a password)") from None
         raise Unreadable(f"it is not a zip archive, as every {kind} file is") from None
+
+
+def _refuse_repeated_parts(archive: zipfile.ZipFile) -> None:
+    """A part stored twice (or twice in names that differ only in case, which a workbook's
+    parts do not): which of them a program reads is its own affair, so neither is read."""
+    seen: set[str] = set()
+    for info in archive.infolist():
+        name = info.filename.casefold()
+        if name in seen:
+            raise Unreadable(f"it holds the part {visible(info.filename)} twice, and programs "
+                             "differ in which they read")
+        seen.add(name)
 
 
 def local(name: str) -> str:

@@ -57,7 +57,7 @@ def read_workbook(path: Path, schema: Schema, problems: list[Problem]) -> list[R
 
 def _unreadable(path: Path, error: Unreadable) -> Problem:
     if error.sheet is not None:
-        return Problem(path, error.message, sheet=error.sheet, cell=error.cell)
+        return Problem(path, error.message, error.row, sheet=error.sheet, cell=error.cell)
     return Problem(path, f"cannot be read as {KINDS[path.suffix.lower()]} ({error.message}); "
                          "save it again from a spreadsheet program")
 

@@ -7,6 +7,8 @@ import csv
 import datetime
 import io
 import re
+import warnings
+import zipfile
 
 import pytest
 
@@ -154,11 +156,12 @@ def test_a_row_with_a_gap_is_read_by_reference(make_year):
 REFERENCES = {
     "a cell named twice": (
         in_sheet(inline("B2", "district"), inline("A2", "district")),
-        f"{XLSX} A2: names the cell A2 again (after A2): each cell of a row comes once, left to "
-        "right; save the file again from a spreadsheet program"),
+        f"{XLSX} A2: names the cell A2 twice: each cell of a row comes once, left to right; save "
+        "the file again from a spreadsheet program"),
     "a cell before the one it follows": (
-        in_sheet(inline("D2", "Chief Executive"), inline("B2", "Chief Executive")),
-        f"{XLSX} B2: names the cell B2 after E2: each cell of a row comes once, left to "
+        in_sheet(inline("E2", "chief.executive@adur.example.org"),
+                 inline("B2", "chief.executive@adur.example.org")),
+        f"{XLSX} B2: names the cell B2 after D2: each cell of a row comes once, left to "
         "right; save the file again from a spreadsheet program"),
     "a reference that is not one": (
         in_sheet(inline("B2", "district"), inline("b2", "district")),
@@ -183,3 +186,25 @@ def test_a_cell_or_row_out_of_place_is_refused(make_year, case):
     folder = make_year()
     xlsx(folder / "authorities.xlsx", HEADER, THREE, edit=edit)
     assert problems_of(folder) == [expected]
+
+
+@pytest.mark.parametrize(("suffix", "part", "twin"), [
+    ("xlsx", SHEET, SHEET), ("ods", "content.xml", "content.xml"),
+    ("xlsx", SHEET, SHEET.upper())])
+def test_a_part_stored_twice_is_refused(make_year, suffix, part, twin):
+    """The zip held the sheet twice, one with another council in it; one silently won."""
+    folder = make_year()
+    path = folder / f"authorities.{suffix}"
+    if suffix == "xlsx":
+        xlsx(path, HEADER, THREE)
+    else:
+        ods(path, {"Authorities": "".join(map(ods_row, [HEADER, *THREE]))})
+    with zipfile.ZipFile(path) as package:
+        data = package.read(part)
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as package:
+        warnings.simplefilter("ignore")  # zipfile warns of the repeated name, as it should
+        package.writestr(twin, data.replace(b"Adur", b"Arun"))
+    kind = "an Excel workbook" if suffix == "xlsx" else "an OpenDocument sheet"
+    assert problems_of(folder) == [
+        f"authorities.{suffix}: cannot be read as {kind} (it holds the part {twin} twice, and "
+        "programs differ in which they read); save it again from a spreadsheet program"]
