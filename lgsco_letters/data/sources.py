@@ -165,7 +165,7 @@ def header_is_usable(path: Path, header: list[str], schema: Schema, problems: li
 
 def _csv_record(path: Path, line: int, header: list[str], cells: list[str], schema: Schema,
                 problems: list[Problem]) -> RawRecord:
-    values = {name: cell for name, cell in zip(header, cells, strict=False)
+    values = {name: as_written(cell) for name, cell in zip(header, cells, strict=False)
               if name in schema.all_fields}
     record = RawRecord(path, line, values, schema)
     extra = cells[len(header):]
@@ -173,6 +173,16 @@ def _csv_record(path: Path, line: int, header: list[str], cells: list[str], sche
         problems.append(record.problem(
             None, f"has {len(cells)} cells but the header names {len(header)} columns"))
     return record
+
+
+# What a spreadsheet would run as a formula, which `new-year` writes after an apostrophe
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_written(cell: str) -> str:
+    """A CSV cell's text: `'=...` (text that starts like a formula, marked so that no
+    spreadsheet runs it) is `=...`."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def read_authority_yaml(path: Path, schema: Schema, problems: list[Problem]) -> RawRecord | None:

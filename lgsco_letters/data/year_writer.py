@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from lgsco_letters.data.schema import Schema
+from lgsco_letters.data.sources import FORMULA_STARTS
 from lgsco_letters.data.values import MAX_COUNT
 from lgsco_letters.data.yamlfiles import Plain, read_yaml
 from lgsco_letters.errors import LettersError, Problem, display_path
@@ -125,8 +126,14 @@ def authorities_csv(rows: list[dict[str, str]], schema: Schema) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(schema.all_fields)
     for row in rows:
-        writer.writerow([row.get(column, "") for column in schema.all_fields])
+        writer.writerow([_csv_cell(row.get(column, "")) for column in schema.all_fields])
     return buffer.getvalue()
+
+
+def _csv_cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula, after an apostrophe: shown as text, and read
+    back by lgsco-letters without it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def authorities_xlsx(rows: list[dict[str, str]], schema: Schema, path: Path) -> None:
@@ -143,6 +150,9 @@ def authorities_xlsx(rows: list[dict[str, str]], schema: Schema, path: Path) -> 
     sheet.append(list(schema.all_fields))
     for row in rows:
         sheet.append([_cell(row.get(column, "")) for column in schema.all_fields])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            _as_text(cell)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "B2"
@@ -171,6 +181,14 @@ def _cell(value: str) -> Any:
     if value in ("true", "false"):
         return value == "true"
     return value or None
+
+
+def _as_text(cell: Any) -> None:
+    """Text stays text: openpyxl takes `=...` for a formula, and a program would run `+...` or
+    `-...` typed again; stored as text, marked with Excel's apostrophe (`quotePrefix`)."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
 
 
 def refuse_existing(target: Path) -> None:

@@ -1,0 +1,90 @@
+"""`new-year` writes what it reads back exactly, and nothing a spreadsheet or YAML reader would
+take for something else; it refuses what it cannot write safely. Run on copies of the bundled
+years, its files read back by the real readers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+from lgsco_letters.data.sources import read_csv
+from lgsco_letters.data.spreadsheets import read_workbook
+from lgsco_letters.formats import get_format
+
+REGISTER = ROOT / "examples" / "councils-2019.csv"
+
+
+@pytest.fixture
+def years(tmp_path) -> Path:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path / "data"
+
+
+def nothing_written(folder: Path) -> bool:
+    return sorted(path.name for path in folder.iterdir()) == ["2017-18", "2018-19"]
+
+
+def edit_rows(path: Path, edit) -> None:
+    """Rewrite a CSV, each row (a dict) passed through `edit`."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(edit(row) or row for row in rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+# ---- text that starts like a formula -------------------------------------------------------
+
+LIKE_FORMULAS = {"Adur District Council": ("=1+1", "-Acting- Chief Executive"),
+                 "Allerdale Borough Council": ("+44 Jo Bloggs", "@Chief Executive"),
+                 "Amber Valley Borough Council": ('=HYPERLINK("https://x.example","Jo")',
+                                                  "Chief Executive")}
+
+
+def formula_like(row: dict[str, str]) -> dict[str, str]:
+    if row["authority"] in LIKE_FORMULAS:
+        row["recipient_name"], row["recipient_title"] = LIKE_FORMULAS[row["authority"]]
+    return row
+
+
+def read_back(path: Path) -> dict[str, tuple]:
+    problems: list = []
+    schema = get_format("tables-2018").schema
+    reader = read_csv if path.suffix == ".csv" else read_workbook
+    records = reader(path, schema, problems)
+    assert problems == []
+    return {record.values["authority"]: (record.values.get("recipient_name"),
+                                         record.values.get("recipient_title"))
+            for record in records if record.values["authority"] in LIKE_FORMULAS}
+
+
+@pytest.mark.parametrize("workbook", [False, True])
+def test_text_like_a_formula_is_written_as_text_and_read_back_as_it_was(run, years, workbook):
+    """`=1+1` went into authorities.xlsx as a formula (read back as one with no saved value)
+    and into authorities.csv as it stood, for a spreadsheet to run."""
+    edit_rows(years / "2017-18" / "authorities.csv", formula_like)
+    result = run("new-year", "2018-19", "--from", years / "2017-18", "--to", years / "next",
+                 *(["--workbook"] if workbook else []))
+    assert result.exit_code == 0, result.output
+    path = years / "next" / ("authorities.xlsx" if workbook else "authorities.csv")
+    assert read_back(path) == LIKE_FORMULAS
+    if workbook:
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(path)["authorities"]
+        cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row
+                 if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))]
+        assert len(cells) == 5
+        assert {(cell.data_type, cell.quotePrefix) for cell in cells} == {("s", True)}
+    else:
+        text = path.read_text(encoding="utf-8")
+        assert ",'=1+1,'-Acting- Chief Executive," in text
+        assert ",'+44 Jo Bloggs,'@Chief Executive," in text
+        assert ',"\'=HYPERLINK(""https://x.example"",""Jo"")",Chief Executive,' in text
