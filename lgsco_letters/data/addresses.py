@@ -32,7 +32,8 @@ TOGETHER = ({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}, {"LATIN", "CJK", "BOPOMOFO
 
 
 def _character(char: str) -> str:
-    name = unicodedata.name(char, CONTROL_NAMES.get(ord(char), "control character"))
+    unnamed = "half of a character" if unicodedata.category(char) == "Cs" else "control character"
+    name = unicodedata.name(char, CONTROL_NAMES.get(ord(char), unnamed))
     return f"U+{ord(char):04X} {name}"
 
 
@@ -43,6 +44,9 @@ def control_problem(text: str) -> str | None:
         category = unicodedata.category(char)
         if category in ("Cc", "Zl", "Zp"):
             return f"holds a control character ({_character(char)}); retype it without"
+        if category == "Cs":  # a lone surrogate: no character at all, and no file can hold it
+            return (f"holds {_character(char)} (a lone surrogate), which is no character; "
+                    "retype it")
         if category == "Cf":
             return (f"holds an invisible format character ({_character(char)}), which can "
                     "hide or reorder what is shown; retype it without")

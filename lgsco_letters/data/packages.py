@@ -236,8 +236,9 @@ def unescape(text: str) -> str:
     if "_x" not in text:
         return text
     decoded = ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
-    if any("\ud800" <= char <= "\udfff" for char in decoded):  # a pair makes one character
-        decoded = decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if any("\ud800" <= char <= "\udfff" for char in decoded):  # a pair makes one character;
+        # half of one alone stays, for the rules to refuse (never a silent U+FFFD)
+        decoded = decoded.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
     return decoded
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.data.limits import MAX_NESTING, MAX_YAML_BYTES, read_text
 from lgsco_letters.errors import Problem
 
@@ -25,6 +26,17 @@ _YAML_1_2_NUMBER = re.compile(
     r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
     r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _YAML_1_1_FLAG = re.compile(r"y|Y|n|N")  # in the YAML 1.1 spec, though not in PyYAML
+# A date without its leading zeros: text to PyYAML, a date to other readers (Ruby's)
+_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class Unwritable(Exception):
+    """A value no text can hold (half of a character): the file is refused, at that key."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 class Plain(str):
@@ -47,7 +59,18 @@ def yaml_meaning(text: str) -> str:
         return "float" if any(c in text for c in ".eEn") else "int"
     if meaning == "str" and _YAML_1_1_FLAG.fullmatch(text):
         return "bool"
+    if meaning == "str" and _DATE_LIKE.fullmatch(text):
+        return "timestamp"
     return meaning
+
+
+def _tag_refused(tag: str) -> str:
+    kind = tag.rpartition(":")[2]
+    if kind in ("binary", "set", "omap", "pairs"):
+        return f"{kind} values are not allowed in data files"
+    shown = f"!!{kind}" if tag.startswith("tag:yaml.org,2002:") else tag[:40]
+    return (f"tags such as {shown} are not allowed in data files: write the value alone (text "
+            "in quotes where YAML would read it otherwise)")
 
 
 def _error(message: str, node: Any) -> yaml.constructor.ConstructorError:
@@ -71,6 +94,8 @@ class DataLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "anchors and aliases (& and *) are not allowed in data files: "
                 "write each value out", event.start_mark)
+        if (tag := getattr(event, "tag", None)) is not None:  # `!!str 5` is no count
+            raise yaml.composer.ComposerError(None, None, _tag_refused(tag), event.start_mark)
         if self.depth >= MAX_NESTING:
             raise yaml.composer.ComposerError(
                 None, None, f"values nested more than {MAX_NESTING} levels deep: a data file "
@@ -131,6 +156,9 @@ def read_yaml(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], dict
     except yaml.YAMLError as error:
         problems.append(_yaml_problem(path, error))
         return None
+    except Unwritable as error:  # the file is read no further: nothing in it can be trusted
+        problems.append(error.problem)
+        return None
     finally:
         loader.dispose()
 
@@ -156,5 +184,28 @@ def _construct(loader, node, prefix: str, lines: dict[str, int], path: Path, pro
                 path, f"appears twice (first on line {lines[dotted]})", line, field=dotted))
             continue
         lines[dotted] = line
+        if problem := _half_character(key_node, value_node, path, dotted):
+            raise Unwritable(problem)
         result[key] = _construct(loader, value_node, dotted, lines, path, problems)
     return result
+
+
+def _half_character(key_node: Any, value_node: Any, path: Path, dotted: str) -> Problem | None:
+    """A `\\ud800` escape makes half of a character (a lone surrogate), which no text can hold
+    and no file can be written with: refused where it stands, naming its key."""
+    for scalar in (*_scalars(key_node), *_scalars(value_node)):
+        if half := _SURROGATE.search(scalar.value):
+            return Problem(path, f"holds U+{ord(half[0]):04X}, half of a character (a lone "
+                                 "surrogate, as an escape such as \\ud800 makes), which is no "
+                                 "character: write the character itself",
+                           scalar.start_mark.line + 1, field=visible(dotted))
+    return None
+
+
+def _scalars(node: Any) -> list[Any]:
+    """A scalar, or the scalars of a list (`titles: [...]`); a mapping's are its own keys'."""
+    if isinstance(node, yaml.ScalarNode):
+        return [node]
+    if isinstance(node, yaml.SequenceNode):
+        return [item for item in node.value if isinstance(item, yaml.ScalarNode)]
+    return []

@@ -88,3 +88,37 @@ def test_text_like_a_formula_is_written_as_text_and_read_back_as_it_was(run, yea
         assert ",'=1+1,'-Acting- Chief Executive," in text
         assert ",'+44 Jo Bloggs,'@Chief Executive," in text
         assert ',"\'=HYPERLINK(""https://x.example"",""Jo"")",Chief Executive,' in text
+
+
+# ---- year.yaml: text written so that it reads back as the same text -----------------------
+
+TRICKY = ["0800", "1e3", "yes", "null", "2018-7-18", "010", "y", "~", "0x10", "1:30", ".inf",
+          "2018-07-18", "1_0", "Off", "<<", "="]
+
+
+def test_year_yaml_text_is_quoted_where_yaml_would_read_it_otherwise(run, years):
+    """`delivery: "0800"` was written back as `delivery: 0800`, which YAML reads as a number,
+    and `check` then refused the new year's year.yaml."""
+    year_yaml = years / "2017-18" / "year.yaml"
+    text = year_yaml.read_text(encoding="utf-8")
+    titles = "".join(f'    - "{title}"\n' for title in TRICKY)
+    text = text.replace("delivery: By email", 'delivery: "0800"').replace(
+        "    - Local Government and Social Care Ombudsman\n", titles).replace(
+        "strategy_period: 2018-21", 'strategy_period: "1e3"')
+    assert text.count('"') >= 2 * len(TRICKY) + 4
+    year_yaml.write_text(text, encoding="utf-8")
+    result = run("new-year", "2018-19", "--from", years / "2017-18", "--to", years / "next")
+    assert result.exit_code == 0, result.output
+
+    from lgsco_letters.data.yamlfiles import read_yaml
+
+    problems: list = []
+    written, _ = read_yaml(years / "next" / "year.yaml", problems)
+    assert problems == []
+    assert written["delivery"] == "0800" and written["prose"]["strategy_period"] == "1e3"
+    assert written["signatory"]["titles"][:-1] == TRICKY
+    plain = [value for value in [written["delivery"], *written["signatory"]["titles"]]
+             if getattr(value, "meaning", "str") != "str"]
+    assert plain == []  # each read as text, as it was written in 2017-18
+    check = run("check", "--data", years / "next")
+    assert "year.yaml" not in check.output, check.output
