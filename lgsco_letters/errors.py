@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +20,17 @@ def access_denied(error: BaseException) -> bool:
 
 def display_path(path: Path | str) -> str:
     """A path as the user would type it: relative to the current folder when inside it."""
-    path = Path(path)
+    return _relative(str(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative(path: str, cwd: str) -> str:
+    """(Resolving a path asks the system about each folder in it: thousands of problems in
+    one file would ask thousands of times.)"""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(path)
+        return str(Path(path))
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,14 @@ class DataError(LettersError):
     def report(self, every: bool = False) -> str:
         """Every problem, those alike in many records counted (see `findings`) unless
         `every`."""
-        from lgsco_letters.findings import group_problems
+        from lgsco_letters.data.addresses import visible
+        from lgsco_letters.findings import cut_short, group_problems
 
         count = len(self.problems)
-        heading = f"Found {count} problem{'s' if count != 1 else ''}; nothing was written:"
-        return "\n".join([heading, *(f"  {problem}"
-                                     for problem in group_problems(self.problems, every))])
+        heading = f"Found {count:,} problem{'s' if count != 1 else ''}; nothing was written:"
+        lines = [f"  {problem}" for problem in group_problems(self.problems, every)]
+        # what the data holds is shown, never obeyed: a terminal's escapes made visible
+        return "\n".join([heading, *(visible(line) for line in cut_short(lines, every))])
 
 
 class RenderError(LettersError):

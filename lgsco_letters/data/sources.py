@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.data.limits import (
     MAX_COLUMNS,
     MAX_ROWS,
@@ -23,7 +24,7 @@ from lgsco_letters.data.schema import REQUIRED_TEXT, TOP_LEVEL, Schema
 from lgsco_letters.data.values import found
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.errors import Problem
-from lgsco_letters.words import suggest
+from lgsco_letters.words import Hints, suggest
 
 # A value whose fault its reader has already reported, in the words of its file (a workbook's
 # cell): the rules pass over it rather than say it twice.
@@ -191,22 +192,28 @@ def read_authority_yaml(path: Path, schema: Schema, problems: list[Problem]) -> 
         return None
     document, lines = loaded
     record = RawRecord(path, 1, {}, schema, nested=True)
+    hints = Hints()
+    choices = [*TOP_LEVEL, *schema.groups, *(schema.yaml_key(name) for name in schema.all_fields)]
     for key in TOP_LEVEL:
         if key in document:
             record.values[key] = document[key]
             record.key_lines[key] = lines[key]
     for key, value in document.items():
         if key in schema.groups:
-            _flatten_group(record, key, value, lines, problems)
+            _flatten_group(record, key, value, lines, problems, hints)
         elif key not in TOP_LEVEL:
-            choices = [*TOP_LEVEL, *schema.groups,
-                       *(schema.yaml_key(name) for name in schema.all_fields)]
-            problems.append(Problem(
-                path, f"unknown key{suggest(key, choices)}", lines[key], record.name, key))
+            problems.append(Problem(path, f"unknown key{hints(key, choices)}", lines[key],
+                                    record.name, shown_key(key)))
     return record
 
 
-def _flatten_group(record: RawRecord, group: str, value: Any, lines, problems) -> None:
+def shown_key(key: str) -> str:
+    """A key as a message names it: visible, and cut short if long."""
+    return visible(key if len(key) <= 60 else f"{key[:40]}... ({len(key):,} characters)")
+
+
+def _flatten_group(record: RawRecord, group: str, value: Any, lines, problems,
+                   hints: Hints) -> None:
     keys_of = record.schema.groups[group]
     if not isinstance(value, dict):
         keys = ", ".join(keys_of)
@@ -216,9 +223,8 @@ def _flatten_group(record: RawRecord, group: str, value: Any, lines, problems) -
     for key, item in value.items():
         dotted = f"{group}.{key}"
         if key not in keys_of:
-            hint = suggest(key, keys_of)
-            problems.append(Problem(record.file, f"unknown key{hint}", lines[dotted],
-                                    record.name, dotted))
+            problems.append(Problem(record.file, f"unknown key{hints(key, keys_of)}",
+                                    lines[dotted], record.name, shown_key(dotted)))
             continue
         record.values[f"{group}_{key}"] = item
         record.key_lines[f"{group}_{key}"] = lines[dotted]

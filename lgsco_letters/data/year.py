@@ -154,7 +154,7 @@ def _year_settings(reader: SettingReader, letter_format: Format,
     keys = (*YEAR_KEYS, *letter_format.settings)
     for key in reader.values:
         if key not in keys:
-            reader.report(key, f"unknown key{suggest(key, keys)}")
+            reader.report(key, f"unknown key{reader.hints(key, keys)}")
     label = reader.reporting_year(reader.path.parent.name)
     settings = {
         "label": label,

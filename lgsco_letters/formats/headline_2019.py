@@ -19,7 +19,7 @@ from lgsco_letters.errors import Problem
 from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats import tables_2018
 from lgsco_letters.formats.base import Column, Format, RecordRules, rate
-from lgsco_letters.words import closest, examples, plural, suggest
+from lgsco_letters.words import Hints, closest, examples, plural, suggest
 
 RECOMMENDATIONS = CountGroup("recommendations", ("due", "complied_on_time", "complied_late"))
 
@@ -89,6 +89,7 @@ class Groups(dict):
     def __init__(self, source: Path | None = None, lines: dict[str, int] | None = None):
         super().__init__()
         self.source, self.lines = source, lines or {}
+        self.of_type: dict[str, str] = {}  # each type's group: found at once, not by a search
 
 
 def read_groups(reader: Any) -> Groups:
@@ -114,10 +115,14 @@ def read_groups(reader: Any) -> Groups:
                                                 f"{owner[kind]}: a type belongs to one group")
             owner.setdefault(kind, key)
         groups[key] = ComparisonGroup(key, reader.text(f"{where}.label"), tuple(types))
+    groups.of_type = owner
     return groups
 
 
 def group_of(groups: dict[str, ComparisonGroup], authority_type: str) -> ComparisonGroup | None:
+    of_type = getattr(groups, "of_type", None)
+    if of_type is not None:
+        return groups.get(of_type.get(authority_type, ""))
     return next((group for group in groups.values() if authority_type in group.types), None)
 
 
@@ -132,8 +137,9 @@ def check_types(settings: dict[str, Any], authorities: list[Authority],
         if groups and group_of(groups, authority.authority_type) is None:
             left.setdefault(authority.authority_type, []).append(authority)
     present = {authority.authority_type for authority in authorities}
+    hints = Hints()  # a year.yaml of thousands of groups is compared a few times, not each
     misspelt = [(group, kind) for group in groups.values() for kind in group.types
-                if kind not in present and closest(kind, list(left))]
+                if left and kind not in present and hints(kind, list(left), closest)]
     near = {name for _, kind in misspelt for name in closest(kind, list(left))}
     for kind, members in left.items():
         if kind not in near and len(members) <= GROUP_ABOVE:
@@ -218,8 +224,11 @@ class Figures(tables_2018.Figures):
 def year_figures(year: Year) -> dict[str, GroupFigures]:
     """Each comparison group's pooled totals: summed numerators over summed denominators."""
     groups = year.settings["comparison_groups"]
+    of_type: dict[str, list[Authority]] = {}
+    for authority in year.authorities:
+        of_type.setdefault(authority.authority_type, []).append(authority)
     return {key: GroupFigures(key, group.label, sum_totals(
-                [a for a in year.authorities if a.authority_type in group.types]))
+                [a for kind in dict.fromkeys(group.types) for a in of_type.get(kind, ())]))
             for key, group in groups.items()}
 
 

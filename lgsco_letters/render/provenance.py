@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import weakref
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
@@ -44,10 +45,6 @@ def _canonical(value: Any) -> Any:
 
 def data_fingerprint(year: Year, authority: Authority) -> str:
     """The year-wide values and the authority's own, wherever and however they were stored."""
-    year_values = {field.name: getattr(year, field.name) for field in dataclasses.fields(year)
-                   if field.name not in ("folder", "authorities", "format", "shared")}
-    year_values["signatory"] = dataclasses.asdict(year.signatory)
-    year_values["format"] = year.format.name
     # An address is where a letter goes, not what it says: a corrected address (the
     # recipient's, or any other *_email field's) leaves the letter, its bytes and its
     # provenance as they were, and needs a new approval, never a rebuild.
@@ -57,14 +54,41 @@ def data_fingerprint(year: Year, authority: Authority) -> str:
     own["recipient"] = {key: value for key, value in dataclasses.asdict(authority.recipient).items()
                         if key != "email"}
     # ...but whether there is an address is what a letter says: its "Copied to" line names the
-    # roles of `copied_to:` that have one, so adding or removing one changes the letter
-    own["copied_to"] = _copied_to(year, authority)
+    # roles of `copied_to:` that have one, so adding or removing one changes the letter (a
+    # year that copies none keeps the fingerprints it had)
+    if year.copied_to:
+        own["copied_to"] = _copied_to(year, authority)
     # the year-wide figures the letter quotes (its group's averages): another council's
     # change that moves them changes this letter too, and only the letters that quote them
     quoted = year.format.quoted(year, authority)
-    text = json.dumps(_canonical({"year": year_values, "authority": own, "quoted": quoted}),
-                      sort_keys=True)
+    # {"authority": ..., "quoted": ..., "year": ...} as JSON with its keys sorted, the year's
+    # part made once a year, not once a letter (a year of many groups made it slow)
+    text = (f'{{"authority": {_json(own)}, "quoted": {_json(quoted)}, '
+            f'"year": {_year_json(year)}}}')
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(_canonical(value), sort_keys=True)
+
+
+_YEARS: dict[int, tuple[weakref.ref, str]] = {}  # id(year) -> (the year, its values as JSON)
+
+
+def _year_json(year: Year) -> str:
+    """The year-wide values as JSON, made once for each year loaded."""
+    cached = _YEARS.get(id(year))
+    if cached is not None and cached[0]() is year:
+        return cached[1]
+    values = {field.name: getattr(year, field.name) for field in dataclasses.fields(year)
+              if field.name not in ("folder", "authorities", "format", "shared")}
+    values["signatory"] = dataclasses.asdict(year.signatory)
+    values["format"] = year.format.name
+    text = _json(values)
+    for key in [key for key, (ref, _) in _YEARS.items() if ref() is None]:
+        del _YEARS[key]  # years no longer in use
+    _YEARS[id(year)] = (weakref.ref(year), text)
+    return text
 
 
 def _copied_to(year: Year, authority: Authority) -> list[str]:

@@ -122,3 +122,91 @@ def test_year_yaml_text_is_quoted_where_yaml_would_read_it_otherwise(run, years)
     assert plain == []  # each read as text, as it was written in 2017-18
     check = run("check", "--data", years / "next")
     assert "year.yaml" not in check.output, check.output
+
+
+# ---- the register: every council once, in one spelling, taken over by one -----------------
+
+def register_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = REGISTER.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "register.csv"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def refused(run, years, register: Path) -> list[str]:
+    result = run("new-year", "2019-20", "--from", years / "2018-19", "--register", register)
+    assert result.exit_code == 2, result.output
+    assert nothing_written(years)
+    return result.output.splitlines()
+
+
+def test_two_rows_naming_one_council_in_two_ways_are_refused(run, years, tmp_path):
+    """`Adur district council` beside `Adur District Council`: both were carried into the new
+    year, one as a new council with no recipient."""
+    register = register_with(tmp_path, "Allerdale Borough Council,Allerdale",
+                             "Allerdale Borough Council,Allerdale,ALL,E07000026,district,North "
+                             "West,,,x\nAllerdale borough council.,Allerdale")
+    assert refused(run, years, register) == [
+        "Found 1 problem; nothing was written:",
+        f"  {register}, line 4 (Allerdale borough council.), official_name: \"Allerdale borough "
+        "council.\" and \"Allerdale Borough Council\" (line 3) differ only in case, spaces or "
+        "punctuation: one council written two ways, or two whose letters would have the same "
+        "file name; keep one"]
+
+
+def test_a_council_written_otherwise_than_last_year_is_refused(run, years, tmp_path):
+    """The register's `Adur district council` dropped 2018-19's Adur District Council, its
+    recipient and its figures, and started a new council in its place."""
+    register = register_with(tmp_path, "Adur District Council,Adur", "Adur district council,Adur")
+    (line,) = refused(run, years, register)[1:]
+    assert line.startswith(f"  {register}, line 2 (Adur district council), official_name: is "
+                           'written "Adur district council", but 2018-19 has "Adur District '
+                           'Council" (')
+    assert line.endswith("authorities.csv, line 2), which differs only in case, spaces or "
+                         "punctuation: write it as 2018-19 does, so that its recipient and "
+                         "figures carry on")
+
+
+def test_a_council_two_others_replace_is_refused(run, years, tmp_path):
+    register = register_with(tmp_path, "South West,2019-04-01,Dorset County Council; ",
+                             "South West,2019-04-01,Christchurch Borough Council; Dorset County "
+                             "Council; ")
+    lines = refused(run, years, register)
+    assert any(line.endswith(
+        '(Dorset Council), replaces: replaces "Christchurch Borough Council", which '
+        '"Bournemouth, Christchurch and Poole Council" (line 25) replaces too: a council is '
+        "taken over by one council") for line in lines), lines
+
+
+def test_a_register_past_its_row_limit_is_refused(run, years, tmp_path):
+    """A register of a million rows ran out of memory (exit 3)."""
+    register = tmp_path / "register.csv"
+    with register.open("w", encoding="utf-8") as stream:
+        stream.write("official_name,authority_type\n")
+        stream.writelines(f"Council {n},district\n" for n in range(200_000))
+    assert refused(run, years, register) == [
+        "Found 1 problem; nothing was written:",
+        f"  {register}, line 5001: has more than 5,000 rows (the header among them): a register "
+        "of England's councils lists a few hundred (is it the right file?)"]
+    big = tmp_path / "big.csv"
+    big.write_text("official_name,authority_type\n" + "x" * 21_000_000)
+    assert refused(run, years, big) == [
+        "Found 1 problem; nothing was written:",
+        f"  {big}: is 20.0 MB, more than the 20.0 MB a data file of its kind may be: a year's "
+        "data is far smaller (is it the right file?)"]
+
+
+def test_only_the_first_names_not_found_get_a_hint(run, years, tmp_path):
+    """Four hundred misspelt `replaces` took 16 s, each compared with every council."""
+    with (years / "2018-19" / "authorities.csv").open(encoding="utf-8", newline="") as stream:
+        names = [row["authority"] for row in csv.DictReader(stream)]
+    rows = "".join(f'New Council {n},district,"{name[:-1]}"\n' for n, name in enumerate(names))
+    register = tmp_path / "register.csv"
+    register.write_text("official_name,authority_type,replaces\n" + rows, encoding="utf-8")
+    lines = refused(run, years, register)
+    replaces = [line for line in lines if "replaces: replaces" in line]
+    assert len(replaces) == 200  # the first 200 problems said, the rest counted
+    assert lines[0] == "Found 368 problems; nothing was written:"  # 15 successors unplaced
+    assert lines[-1] == "  and 163 more problems (-v lists every one)"
+    assert sum("(did you mean" in line for line in replaces) == 20
