@@ -140,12 +140,45 @@ for _tag in ("int", "float", "bool", "null", "timestamp", "value", "merge"):
     DataLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", DataLoader.refuse_explicit)
 
 
+class FastLoader(DataLoader):
+    """`DataLoader`, its text split into events by libyaml (in C, seven times as fast: a year
+    of thousands of files is read in seconds); every rule above still applies, in Python."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)  # (the reader refuses characters no YAML file may hold)
+        self.events = yaml._yaml.CParser(stream)
+
+    def check_event(self, *choices: Any) -> bool:
+        return self.events.check_event(*choices)
+
+    def peek_event(self) -> Any:
+        return self.events.peek_event()
+
+    def get_event(self) -> Any:
+        return self.events.get_event()
+
+
 def read_yaml(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int]] | None:
     """A YAML mapping and the line of every (dotted) key, or None when it cannot be read."""
     text = read_text(path, problems, MAX_YAML_BYTES)
     if text is None:
         return None
-    loader = DataLoader(text)
+    if yaml.__with_libyaml__:
+        found: list[Problem] = []
+        read = _read(FastLoader, text, path, found)
+        if read is not None or not any(p.message.startswith(INVALID) for p in found):
+            problems += found
+            return read
+        # a YAML error: said in the words of PyYAML's own parser, as it always has been
+    return _read(DataLoader, text, path, problems)
+
+
+INVALID = "is not valid YAML"
+
+
+def _read(loader_class: type, text: str, path: Path, problems: list[Problem]
+          ) -> tuple[dict[str, Any], dict[str, int]] | None:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None or not isinstance(node, yaml.MappingNode):
@@ -167,7 +200,7 @@ def _yaml_problem(path: Path, error: yaml.YAMLError) -> Problem:
     mark = getattr(error, "problem_mark", None)
     reason = getattr(error, "problem", None) or str(error)
     line = mark.line + 1 if mark is not None else None
-    return Problem(path, f"is not valid YAML: {reason}", line)
+    return Problem(path, f"{INVALID}: {reason}", line)
 
 
 def _construct(loader, node, prefix: str, lines: dict[str, int], path: Path, problems) -> Any:
