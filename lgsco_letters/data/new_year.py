@@ -226,6 +226,7 @@ def start_year(label: str, old_dir: Path, register_path: Path | None, target: Pa
     years = _years_after(old.label, label)
     target = target or old.folder.parent / label
     refuse_existing(target)
+    _refuse_inside(target, old, label)
     if register_path is None:
         councils = without_register(old)
     else:
@@ -241,6 +242,17 @@ def start_year(label: str, old_dir: Path, register_path: Path | None, target: Pa
     else:
         write_folder(target, {YEAR_FILE: text, AUTHORITIES_CSV: authorities_csv(rows, schema)})
     return _told(old, councils, target, register_path, workbook)
+
+
+def _refuse_inside(target: Path, old: Year, label: str) -> None:
+    """A new year inside the old one's folder would be a stray folder of that year (and the
+    old one the new one's data): refused, with where to put it."""
+    folder = old.folder.resolve()
+    if target.resolve().is_relative_to(folder):
+        raise LettersError(f"--to {display_path(target)} is inside {display_path(old.folder)}, "
+                           f"the year it starts from: a year's folder holds that year's files "
+                           f"alone; give a folder beside it, such as "
+                           f"{display_path(old.folder.parent / label)}")
 
 
 def _years_after(old_label: str, label: str) -> int:

@@ -210,3 +210,19 @@ def test_only_the_first_names_not_found_get_a_hint(run, years, tmp_path):
     assert lines[0] == "Found 368 problems; nothing was written:"  # 15 successors unplaced
     assert lines[-1] == "  and 163 more problems (-v lists every one)"
     assert sum("(did you mean" in line for line in replaces) == 20
+
+
+@pytest.mark.parametrize("inside", ["2019-20", "authorities/2019-20", "../2018-19/x/2019-20"])
+def test_a_new_year_inside_the_old_years_folder_is_refused(run, years, inside):
+    """`--to data/2018-19/2019-20` wrote the new year into the old one, which then held a
+    folder that is no part of a year."""
+    target = years / "2018-19" / inside
+    result = run("new-year", "2019-20", "--from", years / "2018-19", "--register", REGISTER,
+                 "--to", target)
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"--to {target} is inside {years / '2018-19'}, the year it starts from: a year's folder "
+        f"holds that year's files alone; give a folder beside it, such as {years / '2019-20'}\n")
+    assert nothing_written(years)
+    assert sorted(path.name for path in (years / "2018-19").iterdir()) == [
+        "authorities.csv", "year.yaml"]
