@@ -12,6 +12,7 @@ from lgsco_letters.data.pending import Waiting, no_figures
 from lgsco_letters.data.schema import DEFAULT_TITLE, FIELD_KINDS, CountGroup
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
+from lgsco_letters.data.succession import check_successors
 from lgsco_letters.data.values import COUNT, Refused, count_of, flag_of, found, text_of
 from lgsco_letters.errors import Problem, display_path
 from lgsco_letters.findings import GROUP_ABOVE
@@ -227,6 +228,7 @@ def authorities_from(records: list[RawRecord], letter_format: Format,
         problems += _repeated(first_file, file, pairs, records)
     problems += waiting.findings(len(records))
     _check_predecessors(by_name, problems)
+    check_successors(by_name, problems)
     return authorities
 
 
