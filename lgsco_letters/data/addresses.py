@@ -102,6 +102,17 @@ def _mixed_script(part: str) -> str | None:
     return next(char for char in part if _script(char) not in (None, main))
 
 
+def _dressed_as_latin(part: str) -> str | None:
+    """The Latin text that `part` passes for, when every letter of it is a Cyrillic or Greek
+    one drawn like a Latin letter (Cyrillic \u0430\u0441\u0435 for "ace"): a whole-script
+    look-alike, which no mix of scripts gives away. A word of one of those scripts that has
+    letters of its own ("почта") is a real address."""
+    letters = [char for char in part if char.isalpha()]
+    if not letters or not all(char in LOOK_ALIKES for char in letters):
+        return None
+    return "".join(LOOK_ALIKES.get(char, char) for char in part)
+
+
 def _stand_in(char: str) -> str:
     """ASCII for the pattern: a non-ASCII letter or digit stands as `a`; anything else as `"`,
     which no address may hold."""
@@ -120,6 +131,11 @@ def address_problem(address: str) -> str | None:
     if control := control_problem(address):
         return f"expected {EXAMPLE}: it {control}"
     for part in re.split(r"[@.]", address):
+        if dressed := _dressed_as_latin(part):
+            first = next(char for char in part if char.isalpha())
+            return (f'expected {EXAMPLE}, {found}: "{part}" is written wholly in letters that '
+                    f'look like Latin ones ("{dressed}") but are not, starting with "{first}" '
+                    f"({_character(first)}), so the address looks like one it is not; retype it")
         if stranger := _mixed_script(part):
             return _stranger_problem(stranger, part, found)
     local, _, _ = address.rpartition("@")

@@ -112,3 +112,15 @@ HALF_CHARACTERS = {
 def test_half_a_character_is_refused_naming_its_key(tmp_path, case):
     """A YAML "\\ud800" was read, and crashed the build (exit 3) when written out."""
     build_refuses(tmp_path, *HALF_CHARACTERS[case])
+
+
+def test_an_address_wholly_in_letters_that_look_latin_is_refused(tmp_path):
+    """Cyrillic "\u0430\u0441\u0435" for "ace": one script, so no mix gave it away, and the
+    letter went to another mailbox than the one it seemed to."""
+    build_refuses(tmp_path, {"authorities.csv": csv_text(
+        cell(ADUR_ROW, 4, "\u0430\u0441\u0435@adur.example.org"))},
+        "authorities.csv, line 2 (Adur District Council), recipient_email: expected an email "
+        'address like name@council.gov.uk, found "\u0430\u0441\u0435@adur.example.org": '
+        '"\u0430\u0441\u0435" is written wholly in letters that look like Latin ones ("ace") but '
+        'are not, starting with "\u0430" (U+0430 CYRILLIC SMALL LETTER A), so the address looks '
+        "like one it is not; retype it")

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from helpers import pdf_text
-from helpers.mail import NAMES, SENDER, address, approve_all, send
+from helpers.mail import NAMES, address, approve_all, send
 
 ALPHA = NAMES[0]
 COPIED = "link officer, monitoring officer"
