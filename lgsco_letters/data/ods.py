@@ -3,8 +3,10 @@
 LibreOffice writes the empty rest of a sheet as one row repeated a million times, and a row's
 empty rest as one cell repeated thousands of times: here those cost nothing, and a value
 repeated past the rows or columns read is refused at once. The sheet read is the one named
-`authorities` (in any case), else the first; rows are kept only for those two, so that the
-reading can stop as soon as the chosen sheet ends.
+`authorities` (in any case), else the first; rows are kept only for those two, and of the
+other sheets only their names and whether they are hidden (by their style, in `content.xml` or
+`styles.xml`). A cell covered by a merged one keeps its place, and what it holds, which no one
+sees, is not read.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any
 
 from lgsco_letters.data.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS
 from lgsco_letters.data.packages import (
-    Done,
     ErrorCell,
     FormulaCell,
     Row,
@@ -35,7 +36,8 @@ OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0 "
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
-CELLS = (f"{TABLE}table-cell", f"{TABLE}covered-table-cell")
+COVERED = f"{TABLE}covered-table-cell"  # under a merged cell: hidden, though it may hold text
+CELLS = (f"{TABLE}table-cell", COVERED)
 NUMBERS = ("float", "percentage", "currency")
 # The names looked for, made once (each element is compared with several).
 ROW, SHEET, ANNOTATION = f"{TABLE}table-row", f"{TABLE}table", f"{OFFICE}annotation"
@@ -56,6 +58,8 @@ def read_ods(path: Path, choose: Any) -> tuple[str, list[Row]]:
     hidden one)."""
     with open_package(path, ".ods") as package:
         content = _Content()
+        if package.has("styles.xml"):  # a sheet's style may be there, rather than beside it
+            package.parse("styles.xml", content.start_style)
         package.parse("content.xml", content.start, content.end, content.text)
         if not content.tables:
             raise Unreadable("it has no sheets")
@@ -78,7 +82,8 @@ class _Content:
     """Handlers for `content.xml`: the hidden sheets' styles, then each sheet's rows."""
 
     def __init__(self) -> None:
-        self.hidden_styles: set[str] = set()
+        # each table style: whether it hides its sheet (None: as its parent does), its parent
+        self.styles: dict[str, tuple[bool | None, str | None]] = {}
         self.style: str | None = None
         self.tables: list[_Table] = []
         self.table: _Table | None = None  # the sheet whose rows are being kept
@@ -92,18 +97,39 @@ class _Content:
             if self.cell is not None:
                 self.cell.start(name, attributes)
             elif name in CELLS and self.row is not None:
-                self.cell = _Cell(self.row, attributes)
+                self.cell = _Cell(self.row, attributes, covered=name == COVERED)
             elif name == ROW and self.depth == 1 and self.table is not None:
                 self.row = _Row(self, attributes)
             elif name == SHEET:
                 self._table(attributes)
-            elif name == STYLE_NAME:
-                self.style = attributes.get(f"{STYLE}name")
-            elif (name == TABLE_PROPERTIES
-                  and attributes.get(f"{TABLE}display") == "false"):
-                self.hidden_styles.add(self.style or "")
+            else:
+                self.start_style(name, attributes)
         except Unreadable as problem:
             self.failed(problem)
+
+    def start_style(self, name: str, attributes: dict) -> None:
+        """A style, in `styles.xml` or `content.xml` (the latter's win): whether it hides a
+        sheet (`table:display="false"`), or takes that from the style it is based on."""
+        if name == STYLE_NAME:
+            if attributes.get(f"{STYLE}family") != "table":
+                self.style = None  # a paragraph's or a cell's: no sheet takes it
+                return
+            self.style = attributes.get(f"{STYLE}name", "")
+            self.styles[self.style] = (None, attributes.get(f"{STYLE}parent-style-name"))
+        elif name == TABLE_PROPERTIES and self.style is not None:
+            display = attributes.get(f"{TABLE}display")
+            if display is not None:
+                self.styles[self.style] = (display == "false", self.styles[self.style][1])
+
+    def hides(self, style: str | None) -> bool:
+        """Whether a sheet of this style is hidden: by the style, or one it is based on."""
+        seen: set[str] = set()
+        while style is not None and style in self.styles and style not in seen:
+            seen.add(style)
+            hidden, style = self.styles[style]
+            if hidden is not None:
+                return hidden
+        return False
 
     def _table(self, attributes: dict) -> None:
         self.depth += 1
@@ -113,7 +139,7 @@ class _Content:
         named = name.strip().casefold() == "authorities"
         kept = named and not any(table.kept and table.name.strip().casefold() == "authorities"
                                  for table in self.tables)
-        table = _Table(name, attributes.get(f"{TABLE}style-name") in self.hidden_styles,
+        table = _Table(name, self.hides(attributes.get(f"{TABLE}style-name")),
                        kept or not self.tables)
         self.tables.append(table)
         self.table, self.number = (table if table.kept else None), 0
@@ -136,9 +162,7 @@ class _Content:
 
     def _end_table(self) -> None:
         self.depth -= 1
-        if self.depth == 0 and self.table is not None:
-            if self.table.name.strip().casefold() == "authorities":
-                raise Done  # the sheet that is read, whatever follows
+        if self.depth == 0:  # the sheets after are read for their names and states alone
             self.table = None
 
     def text(self, data: str) -> None:
@@ -207,8 +231,9 @@ class _Row:
 class _Cell:
     """One cell (or several alike, repeated): its attributes, and its text as it is parsed."""
 
-    def __init__(self, row: _Row, attributes: dict):
+    def __init__(self, row: _Row, attributes: dict, covered: bool = False):
         self.row, self.attributes, self.column = row, attributes, row.column
+        self.covered = covered  # its place counts; what it holds is hidden, and not read
         self.repeat = 1 if COLUMNS_REPEATED not in attributes else _repeats(
             attributes, "number-columns-repeated", row.table.name, self.ref)
         self.paragraphs: list[TextOf] = []
@@ -262,7 +287,7 @@ class _Cell:
     def value(self) -> Any:
         kind = self.attributes.get(VALUE_TYPE)
         formula = self.attributes.get(FORMULA)
-        if not kind and not formula and not self.paragraphs:  # the usual empty cell
+        if self.covered or (not kind and not formula and not self.paragraphs):  # empty
             return None
         text = "\n".join(paragraph.value() for paragraph in self.paragraphs)
         if self.attributes.get(CALC_VALUE_TYPE) == "error" or (

@@ -10,10 +10,12 @@ words. Every problem names the file, the sheet and the cell.
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.addresses import LOOK_ALIKES, visible
 from lgsco_letters.data.limits import MAX_TABLE_BYTES, too_big
 from lgsco_letters.data.packages import ErrorCell, FormulaCell, Row, Unreadable, blank, column_name
 from lgsco_letters.data.schema import Schema
@@ -118,6 +120,18 @@ def _cell_value(record: RawRecord, name: str, value: Any, kind: str,
     return ALREADY_REPORTED
 
 
+def _looks_like_authorities(name: str) -> str:
+    """What makes a sheet's name only look like `Authorities` (a letter of another script
+    drawn alike, an invisible character), in words; "" when it does not look like it."""
+    plain = unicodedata.normalize("NFKC", name)
+    seen = "".join(LOOK_ALIKES.get(char, char) for char in plain
+                   if unicodedata.category(char) not in ("Cf", "Cc"))
+    if seen.strip().casefold() != SHEET:
+        return ""
+    odd = next(char for char in name if not char.isascii() or not char.isprintable())
+    return f'"{visible(odd)}" (U+{ord(odd):04X} {unicodedata.name(odd, "a control character")})'
+
+
 def _fault(value: Any) -> str:
     """What is wrong with a cell whatever its field: a formula unsaved, or an error."""
     if isinstance(value, FormulaCell):
@@ -142,8 +156,19 @@ def _not_text(value: Any) -> str:
 
 def choose_sheet(names: list[str], hidden: dict[str, str]) -> str:
     """The sheet named `authorities` (in any case), else the first; never a hidden one
-    (`hidden`: name -> `hidden` or `veryHidden`)."""
-    name = next((name for name in names if name.strip().casefold() == SHEET), names[0])
+    (`hidden`: name -> `hidden` or `veryHidden`). Which sheet that is must be plain: two
+    sheets named so, or one named with a look-alike of a letter (a Cyrillic A), are
+    refused, naming them."""
+    named = [name for name in names if name.strip().casefold() == SHEET]
+    if len(named) > 1:
+        raise Unreadable(f"is named Authorities as the sheet {visible(named[0])} is (but for "
+                         "case or spaces), and either could be the one meant: keep one, or "
+                         "rename the other", named[1])
+    for name in names:
+        if name not in named and (odd := _looks_like_authorities(name)):
+            raise Unreadable(f"looks named Authorities, but is not: {odd}; name the sheet to "
+                             "read Authorities, typed", name)
+    name = named[0] if named else names[0]
     if name in hidden:
         how = ("very hidden, which only a macro can undo" if hidden[name] == "veryHidden"
                else "hidden")

@@ -208,3 +208,132 @@ def test_a_part_stored_twice_is_refused(make_year, suffix, part, twin):
     assert problems_of(folder) == [
         f"authorities.{suffix}: cannot be read as {kind} (it holds the part {twin} twice, and "
         "programs differ in which they read); save it again from a spreadsheet program"]
+
+
+# ---- the sheet read: never hidden, never one of two alike ----------------------------------
+
+STYLES = ('<?xml version="1.0" encoding="UTF-8"?><office:document-styles '
+          'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0">'
+          "<office:styles>{common}</office:styles>"
+          "<office:automatic-styles>{automatic}</office:automatic-styles>"
+          "</office:document-styles>")
+HIDING = ('<style:style style:name="{name}" style:family="table"{parent}>'
+          '<style:table-properties table:display="{display}"/></style:style>')
+
+
+def ods_styled(path, style: str, common: str = "", automatic: str = "", content: str = ""):
+    """Notes, then Authorities of the style `style`, the styles given in styles.xml (and
+    `content`, in content.xml's own)."""
+    body = "".join(map(ods_row, [HEADER, *THREE]))
+    ods(path, {"Notes": ods_row(["notes"]), "Authorities": body})
+    with zipfile.ZipFile(path) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    parts["content.xml"] = parts["content.xml"].replace(
+        b'<table:table table:name="Authorities"',
+        f'<table:table table:name="Authorities" table:style-name="{style}"'.encode()).replace(
+        b"</office:automatic-styles>", content.encode() + b"</office:automatic-styles>")
+    parts["styles.xml"] = STYLES.format(common=common, automatic=automatic).encode()
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+
+
+HIDDEN_IN_STYLES = {
+    "a common style of styles.xml": {"common": HIDING.format(name="Gone", parent="",
+                                                             display="false")},
+    "an automatic style of styles.xml": {"automatic": HIDING.format(name="Gone", parent="",
+                                                                    display="false")},
+    "a style based on a hiding one": {
+        "common": HIDING.format(name="Base", parent="", display="false"),
+        "content": '<style:style style:name="Gone" style:family="table" '
+                   'style:parent-style-name="Base"/>'},
+}
+
+
+@pytest.mark.parametrize("case", list(HIDDEN_IN_STYLES))
+def test_an_ods_sheet_hidden_by_a_style_in_styles_xml_is_not_read(make_year, case):
+    """The sheet hidden through styles.xml was read as a visible one."""
+    folder = make_year()
+    ods_styled(folder / "authorities.ods", "Gone", **HIDDEN_IN_STYLES[case])
+    assert problems_of(folder) == [
+        "authorities.ods, sheet Authorities: is the sheet to read (the one named Authorities, "
+        "else the first), but it is hidden, and a hidden sheet is never read: show it, or put "
+        "the authorities on a visible sheet named Authorities"]
+
+
+def test_a_style_that_shows_its_sheet_is_read(make_year):
+    folder = make_year()
+    ods_styled(folder / "authorities.ods", "Shown",
+               common=HIDING.format(name="Shown", parent="", display="true"))
+    assert len(load_year(folder).authorities) == 3
+
+
+def test_a_cell_covered_by_a_merged_one_supplies_nothing(make_year):
+    """Adur's name merged across A2:B2, its type left in the covered B2 where nobody sees it:
+    it was read as Adur's type. The cells after keep their places (E2 is still the address)."""
+    rows = [ods_row(HEADER), *(ods_row(row) for row in THREE)]
+    name = ods_cell("Adur District Council")
+    assert name in rows[1]
+    rows[1] = rows[1].replace(name + ods_cell("district"), name.replace(
+        "<table:table-cell ", '<table:table-cell table:number-columns-spanned="2" ')
+        + '<table:covered-table-cell office:value-type="string"><text:p>district</text:p>'
+        "</table:covered-table-cell>")
+    folder = make_year()
+    ods(folder / "authorities.ods", {"Authorities": "".join(rows)})
+    assert problems_of(folder) == [
+        f"{ODS} B2 (authority_type): is missing: expected the kind of authority, e.g. district"]
+
+
+def sheets_named(*names: str):
+    def make(path) -> None:
+        import openpyxl
+
+        workbook = openpyxl.Workbook()
+        workbook.remove(workbook.active)
+        for name in names:
+            sheet = workbook.create_sheet(name)
+            for row in [HEADER, *THREE]:
+                sheet.append(row)
+        workbook.save(path)
+    return make
+
+
+SHEET_NAMES = {
+    "a Cyrillic A": (
+        ("Notes", "\u0410uthorities"),
+        "authorities.xlsx, sheet \u0410uthorities: looks named Authorities, but is not: "
+        '"\u0410" (U+0410 CYRILLIC CAPITAL LETTER A); name the sheet to read Authorities, '
+        "typed"),
+    "a zero-width space": (
+        ("Notes", "Author\u200bities"),
+        "authorities.xlsx, sheet Author\u200bities: looks named Authorities, but is not: "
+        '"\\u200b" (U+200B ZERO WIDTH SPACE); name the sheet to read Authorities, typed'),
+    "two named alike but for case and a space": (
+        ("Authorities", "AUTHORITIES "),
+        "authorities.xlsx, sheet AUTHORITIES : is named Authorities as the sheet Authorities is "
+        "(but for case or spaces), and either could be the one meant: keep one, or rename the "
+        "other"),
+}
+
+
+@pytest.mark.parametrize("case", list(SHEET_NAMES))
+def test_a_sheet_only_named_like_authorities_is_refused(make_year, case):
+    """A sheet "\u0410uthorities" was passed over for the first sheet, and of two sheets named
+    Authorities in two cases, the first was read: each without a word."""
+    names, expected = SHEET_NAMES[case]
+    folder = make_year()
+    sheets_named(*names)(folder / "authorities.xlsx")
+    assert problems_of(folder) == [expected]
+
+
+def test_an_ods_sheet_named_like_another_after_it_is_refused(make_year):
+    """The reading stopped at the first sheet named Authorities: a second was never seen."""
+    body = "".join(map(ods_row, [HEADER, *THREE]))
+    folder = make_year()
+    ods(folder / "authorities.ods", {"Authorities": body, "authorities ": body})
+    assert problems_of(folder) == [
+        "authorities.ods, sheet authorities : is named Authorities as the sheet Authorities is "
+        "(but for case or spaces), and either could be the one meant: keep one, or rename the "
+        "other"]
