@@ -81,12 +81,15 @@ def _csv_records(path: Path, text: str, schema: Schema,
         if not header_is_usable(path, header, schema, problems):
             return []
         unnamed = UnnamedColumns(header, lambda index: f"column {index + 1}")
+        ended = reader.line_num
         for cells in reader:
-            _within_columns(path, reader.line_num, cells)
+            # a row is named by the line it starts on (a quoted cell may hold line breaks)
+            line, ended = ended + 1, reader.line_num
+            _within_columns(path, line, cells)
             if any(cell.strip() for cell in cells):
-                record = _csv_record(path, reader.line_num, header, cells, schema, problems)
+                record = _csv_record(path, line, header, cells, schema, problems)
                 unnamed.check(record, cells, problems)
-                records.append(_within_rows(path, reader.line_num, records, record))
+                records.append(_within_rows(path, line, records, record))
     except csv.Error as error:
         problems.append(Problem(path, _csv_error(error), reader.line_num or 1))
     return records

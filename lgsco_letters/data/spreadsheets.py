@@ -25,6 +25,7 @@ from lgsco_letters.data.sources import (
     UnnamedColumns,
     header_is_usable,
 )
+from lgsco_letters.data.values import found
 from lgsco_letters.errors import Problem
 
 SHEET = "authorities"
@@ -88,8 +89,12 @@ def _record(path: Path, sheet: str, number: int, header: list[str], cells: list[
             record.cells[name] = f"{column_name(index)}{number}"
             record.values[name] = value
     unnamed.check(record, cells, problems, lambda index: f"{column_name(index)}{number}")
-    if any(not blank(value) for value in cells[len(header):]):
-        problems.append(record.problem(None, f"has cells beyond the {len(header)} named columns"))
+    beyond = next((index for index, value in enumerate(cells) if index >= len(header)
+                   and not blank(value)), None)
+    if beyond is not None:
+        problems.append(record.problem(None, f"holds {found(cells[beyond])} beyond the "
+                                             f"{len(header)} named columns",
+                                       f"{column_name(beyond)}{number}"))
     for name, value in list(record.values.items()):
         record.values[name] = _cell_value(record, name, value, schema.kind(name), problems)
     return record

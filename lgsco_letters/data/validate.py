@@ -261,7 +261,8 @@ def _repeated(first_file: Path, file: Path, pairs: list, records: list[RawRecord
 
 
 def _duplicate_message(authority: Authority, first: Authority) -> str:
-    where = display_path(first.source) + (f", line {first.line}" if first.line else "")
+    row = "row" if first.source.suffix.lower() in (".xlsx", ".ods") else "line"
+    where = display_path(first.source) + (f", {row} {first.line}" if first.line else "")
     if first.name == authority.name:
         return f'"{authority.name}" appears more than once (first at {where})'
     return (f'"{authority.name}" would be written to the same file, {authority.slug}.pdf, '

@@ -337,3 +337,50 @@ def test_an_ods_sheet_named_like_another_after_it_is_refused(make_year):
         "authorities.ods, sheet authorities : is named Authorities as the sheet Authorities is "
         "(but for case or spaces), and either could be the one meant: keep one, or rename the "
         "other"]
+
+
+# ---- every message names the cell it is about ----------------------------------------------
+
+def test_a_cell_too_long_names_itself_not_the_cell_before(make_year):
+    """A cell refused while its text was read was named by the cell before it (B2, not D2)."""
+    folder = make_year()
+    xlsx(folder / "authorities.xlsx", HEADER, THREE, edit=in_sheet(
+        inline("D2", "Chief Executive"), inline("D2", "x" * 140_000)))
+    assert problems_of(folder) == [
+        f"{XLSX} D2: holds more than 131,072 characters in one cell: no name or figure is that "
+        "long"]
+
+
+def test_a_csv_row_is_named_by_the_line_it_starts_on(make_year):
+    """A quoted name of two lines made its row, and none after it, one line off."""
+    adur = ADUR_ROW.replace(",,Chief Executive,", ',"Ann\nSmith",Chief Executive,')
+    bromsgrove = BROMSGROVE_ROW.replace(",false,0,2,", ",false,x,2,")
+    folder = make_year(csv="\n".join([CSV_HEADER, adur, bromsgrove]) + "\n")
+    assert problems_of(folder) == [
+        "authorities.csv, line 2 (Adur District Council), recipient_name: holds a control "
+        "character (U+000A LF); retype it without",
+        "authorities.csv, line 4 (Bromsgrove District Council), received_adult_care_services: "
+        'expected a whole number of 0 or more, found "x"']
+
+
+def test_an_ods_cell_after_repeated_rows_and_columns_is_named_where_it_is(make_year):
+    rows = with_rows(THREE)
+    rows[1][12] = "twelve"
+    body = (ods_row(HEADER) + ods_row([None], repeat=3)
+            + "".join(ods_row(row) for row in rows).replace(
+                ods_cell("Bromsgrove District Council"),
+                ods_cell("Bromsgrove District Council"), 1))
+    folder = make_year()
+    ods(folder / "authorities.ods", {"Authorities": body})
+    assert problems_of(folder) == [
+        f"{ODS} M6 (received_housing): 'twelve' is not a whole number"]
+
+
+def test_a_workbook_says_rows_and_cells_not_lines(make_year):
+    rows = [list(THREE[0]), list(THREE[0]), [*THREE[1], None, "stray"]]
+    folder = make_year()
+    xlsx(folder / "authorities.xlsx", HEADER, rows)
+    assert problems_of(folder) == [
+        f"{XLSX} AA4: holds \"stray\" beyond the 25 named columns",
+        f"{XLSX} A3 (authority): \"Adur District Council\" appears more than once (first at "
+        "authorities.xlsx, row 2)"]
