@@ -124,3 +124,28 @@ def test_an_address_wholly_in_letters_that_look_latin_is_refused(tmp_path):
         '"\u0430\u0441\u0435" is written wholly in letters that look like Latin ones ("ace") but '
         'are not, starting with "\u0430" (U+0430 CYRILLIC SMALL LETTER A), so the address looks '
         "like one it is not; retype it")
+
+
+def test_check_shows_control_characters_from_the_data_visibly(tmp_path):
+    """A column named with a terminal's escape (set the window's title) and a name holding a
+    carriage return and a backspace were echoed raw by `check`, for the terminal to obey."""
+    folder = tmp_path / "2017-18"
+    folder.mkdir()
+    shutil.copy(BUNDLED_YEAR / "year.yaml", folder / "year.yaml")
+    row = cell(ADUR_ROW, 0, '"Adur\rEvil\x08 District Council"')
+    text = csv_text(row, BROMSGROVE_ROW).replace("recipient_title",
+                                                 "recipient_ti\x1b]0;x\x07tle", 1)
+    (folder / "authorities.csv").write_text(text, encoding="utf-8", newline="")
+    result = run_limited(["check", "--data", str(folder)], timeout=60)
+    assert result.returncode == 2
+    for raw in ("\x1b", "\x07", "\r", "\x08"):
+        assert raw not in result.stdout
+    lines = result.stdout.splitlines()
+    assert '  line 1: unknown column "recipient_ti\\u001b]0;x\\u0007tle"' in lines[1]
+    assert any(line.startswith("  line 2 (Adur\\u000dEvil\\u0008 District Council), authority: "
+                               "holds a control character (U+000D CR)") for line in lines)
+    built = run_limited(["build", "--data", str(folder), "--out", str(tmp_path / "out")],
+                        timeout=60)
+    assert built.returncode == 2
+    assert "\x1b" not in built.stderr and "\r" not in built.stderr
+    assert "(Adur\\u000dEvil\\u0008 District Council), authority:" in built.stderr
