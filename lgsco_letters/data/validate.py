@@ -8,6 +8,7 @@ from typing import Any
 
 from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.models import Authority, Recipient
+from lgsco_letters.data.names import name_hint
 from lgsco_letters.data.pending import Waiting, no_figures
 from lgsco_letters.data.schema import DEFAULT_TITLE, FIELD_KINDS, CountGroup
 from lgsco_letters.data.slugs import slugify
@@ -17,7 +18,7 @@ from lgsco_letters.data.values import COUNT, Refused, count_of, flag_of, found, 
 from lgsco_letters.errors import Problem, display_path
 from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats.base import Format, RecordRules
-from lgsco_letters.words import examples
+from lgsco_letters.words import Hints, examples
 
 MAX_NAME = 150  # characters in an authority's name, and in its file's name (its slug)
 PREDECESSOR_SEPARATOR = ";"  # between names in a cell, as the register of councils writes them
@@ -165,6 +166,19 @@ def _shared_fields(record: RawRecord, problems: list[Problem]) -> dict[str, Any]
             for field, kind in FIELD_KINDS.items()}
 
 
+def _each_address_once(record: RawRecord, shared: dict[str, Any],
+                       problems: list[Problem]) -> None:
+    """A letter goes to each address once: a copy to the recipient's own address, or to one
+    address for two roles, would be the same letter twice in one mailbox."""
+    seen: dict[str, str] = {}
+    for field, kind in FIELD_KINDS.items():
+        address = shared.get(field) if kind == "email" else ""
+        if address and seen.setdefault(address.casefold(), field) != field:
+            problems.append(record.problem(field, (
+                f"is {found(address)}, as {seen[address.casefold()]} is: a letter is sent to "
+                "each address once; give each its own address, or leave this one empty")))
+
+
 def authority_from(record: RawRecord, letter_format: Format, problems: list[Problem],
                    waiting: Waiting) -> Authority | None:
     """The typed authority, or None when the record has any problem (all of them reported,
@@ -172,6 +186,7 @@ def authority_from(record: RawRecord, letter_format: Format, problems: list[Prob
     recipient) goes to `waiting`, said once for all the records that lack it."""
     before = len(problems)
     shared = _shared_fields(record, problems)
+    _each_address_once(record, shared, problems)
     email = record.values.get("recipient_email")
     if _blank(email) and email is not ALREADY_REPORTED:  # (a bad cell is said as such)
         waiting.lacks_recipient(record)
@@ -199,9 +214,11 @@ def _all_counts(record: RawRecord, letter_format: Format, problems: list[Problem
 
 
 def authorities_from(records: list[RawRecord], letter_format: Format,
-                     problems: list[Problem]) -> list[Authority]:
+                     problems: list[Problem],
+                     earlier: tuple[str, set[str]] | None = None) -> list[Authority]:
     """Typed authorities, with duplicates (by name or by file name) reported, and what the
-    unfinished ones lack said once."""
+    unfinished ones lack said once; `earlier`, the year before's label and its authorities'
+    names, which predecessors must be among."""
     authorities: list[Authority] = []
     by_name: dict[str, tuple[Authority, RawRecord]] = {}
     by_slug: dict[str, Authority] = {}
@@ -227,14 +244,16 @@ def authorities_from(records: list[RawRecord], letter_format: Format,
     for (first_file, file), pairs in repeated.items():
         problems += _repeated(first_file, file, pairs, records)
     problems += waiting.findings(len(records))
-    _check_predecessors(by_name, problems)
+    _check_predecessors(by_name, problems, earlier)
     check_successors(by_name, problems)
     return authorities
 
 
 def _check_predecessors(by_name: dict[str, tuple[Authority, RawRecord]],
-                        problems: list[Problem]) -> None:
-    """A council a year's council took over cannot be one of the year's councils too."""
+                        problems: list[Problem], earlier: tuple[str, set[str]] | None) -> None:
+    """A council a year's council took over cannot be one of the year's councils too, and
+    must be one of the year before's (`earlier`: its label and names), when that is known."""
+    hints = Hints()
     for authority, record in by_name.values():
         for name in authority.predecessors:
             if name in by_name:
@@ -242,6 +261,11 @@ def _check_predecessors(by_name: dict[str, tuple[Authority, RawRecord]],
                     "predecessors", f'"{name}" is one of this year\'s authorities too: '
                                     "expected the councils of the year before that this one "
                                     "took over"))
+            elif earlier is not None and name not in earlier[1]:
+                problems.append(record.problem("predecessors", (
+                    f'"{name}" is not an authority of {earlier[0]}, the year before (previous: '
+                    f"in year.yaml){hints(name, sorted(earlier[1]), name_hint)}: expected the "
+                    "councils of the year before that this one took over")))
 
 
 def _repeated(first_file: Path, file: Path, pairs: list, records: list[RawRecord]

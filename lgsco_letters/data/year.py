@@ -42,7 +42,8 @@ def load_year(folder: Path, templates: Path | None = None) -> Year:
         raise DataError(problems)
     settings = _year_settings(reader, letter_format, templates)
     records = _authority_records(folder, letter_format.schema, problems)
-    authorities = authorities_from(records, letter_format, problems)
+    earlier = _previous_names(folder, settings, records)
+    authorities = authorities_from(records, letter_format, problems, earlier)
     if settings is not None:
         letter_format.check_year(settings["settings"], authorities, problems)
     if problems or settings is None:
@@ -51,6 +52,19 @@ def load_year(folder: Path, templates: Path | None = None) -> Year:
     year = Year(folder=folder, authorities=tuple(authorities), format=letter_format,
                 **settings)
     return dataclasses.replace(year, shared=letter_format.year_figures(year))
+
+
+def _previous_names(folder: Path, settings: dict[str, Any] | None,
+                    records: list) -> tuple[str, set[str]] | None:
+    """The label and authorities' names of the year before (`previous:`), when a council of
+    this year names its predecessors: its files read for names alone (that year's own check
+    judges the rest); None when there is nothing to check, or nothing there can be read."""
+    previous = settings.get("previous") if settings else ""
+    if not previous or not any(record.values.get("predecessors") for record in records):
+        return None
+    found = _authority_records(folder.parent / previous, Schema(()), [])
+    names = {record.name for record in found if record.name}
+    return (previous, names) if names else None
 
 
 def _refuse_a_folder_of_years(folder: Path) -> None:

@@ -26,6 +26,7 @@ from lgsco_letters.mail.verdict import Built, Reason, changed_since_built, decid
 from lgsco_letters.render.findings import failed_build
 from lgsco_letters.render.provenance import data_fingerprint
 from lgsco_letters.render.templating import Templates
+from lgsco_letters.words import examples, plural
 
 
 @dataclass
@@ -98,6 +99,20 @@ def _check_copied(year: Year, options: SendOptions) -> None:
                            f"send must copy them: add {fields}")
 
 
+def _check_each_address_once(chosen: list[Authority], options: SendOptions) -> None:
+    """No letter goes twice to one mailbox: an address given to --cc that is also a council's
+    own, or a --cc given twice, is refused before anything goes."""
+    twice = []
+    for authority in chosen:
+        addresses = [authority.recipient.email, *cc_for(authority, options.cc)]
+        if len({address.casefold() for address in addresses}) < len(addresses):
+            twice.append(authority.name)
+    if twice:
+        raise LettersError(f"--cc would send {plural(len(twice), 'letter')} twice to one "
+                           f"address ({examples(twice)}): an address given to --cc is also "
+                           "the council's own, or a --cc is given twice; give each once")
+
+
 def _chosen(year: Year, options: SendOptions) -> tuple[list[Authority], set[str]]:
     """The authorities this run is about, and the slugs of those to send again on purpose.
 
@@ -120,6 +135,7 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
     _check_addresses(options)
     _check_copied(year, options)
     chosen, resend = _chosen(year, options)
+    _check_each_address_once(chosen, options)
     rows = read_letters(out_dir)
     problems = [problem for authority in chosen
                 if (problem := letter_problem(authority, rows.get(authority.slug), out_dir))]
