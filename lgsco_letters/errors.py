@@ -8,8 +8,9 @@ import errno
 from enum import IntEnum
 from pathlib import Path
 
-from lgsco_letters.findings import group_problems
+from lgsco_letters.findings import cut_short, group_problems
 from lgsco_letters.problems import Problem, display_path
+from lgsco_letters.words import visible
 
 
 class ExitCode(IntEnum):
@@ -60,9 +61,10 @@ class DataError(LettersError):
         """Every problem, those alike in many records counted (see `findings`) unless
         `every`."""
         count = len(self.problems)
-        heading = f"Found {count} problem{'s' if count != 1 else ''}; nothing was written:"
-        return "\n".join([heading, *(f"  {problem}"
-                                     for problem in group_problems(self.problems, every))])
+        heading = f"Found {count:,} problem{'s' if count != 1 else ''}; nothing was written:"
+        lines = [f"  {problem}" for problem in group_problems(self.problems, every)]
+        # what the data holds is shown, never obeyed: a terminal's escapes made visible
+        return "\n".join([heading, *(visible(line) for line in cut_short(lines, every))])
 
 
 class RenderError(LettersError):

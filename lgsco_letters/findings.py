@@ -23,6 +23,16 @@ from lgsco_letters.words import plural
 
 GROUP_ABOVE = 3  # more findings alike than this are counted, with this many examples
 EVERY_HINT = "; -v lists every one"
+DESCRIBED = 200  # findings said one by one; the rest counted (a file of thousands of mistakes)
+
+
+def cut_short(lines: list[str], every: bool = False) -> list[str]:
+    """The first `DESCRIBED` of many findings' lines, and how many more; every one with
+    `every` (-v)."""
+    if every or len(lines) <= DESCRIBED:
+        return lines
+    return [*lines[:DESCRIBED], f"  and {len(lines) - DESCRIBED:,} more problems (-v lists "
+                                "every one)"]
 
 
 def group_problems(problems: list[Problem], every: bool = False, hint: str = EVERY_HINT

@@ -3,17 +3,25 @@ its file allows (the file, the line or sheet and cell, the authority, the field)
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 
 def display_path(path: Path | str) -> str:
     """A path as the user would type it: relative to the current folder when inside it."""
-    path = Path(path)
+    return _relative(str(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative(path: str, cwd: str) -> str:
+    """(Resolving a path asks the system about each folder in it: thousands of problems in
+    one file would ask thousands of times.)"""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(path)
+        return str(Path(path))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.build.manifest import (
+    DATA_FINGERPRINT,
     BuildStatus,
     read_previous,
     refuse_another_year,
@@ -37,7 +38,7 @@ from lgsco_letters.render.findings import (
     usual_pages,
     with_page_count,
 )
-from lgsco_letters.render.provenance import document_identifier
+from lgsco_letters.render.provenance import data_fingerprint, document_identifier
 from lgsco_letters.render.shape import Shape
 from lgsco_letters.render.templating import Templates, render_letter
 from lgsco_letters.words import plural
@@ -51,6 +52,7 @@ class Letter:
     path: Path
     html: str = ""
     fingerprint: str = ""
+    data: str = ""  # the fingerprint of the data it is built from, as its PDF carries it
     identifier: bytes | None = None
     status: BuildStatus = BuildStatus.PENDING
     pages: int | None = None
@@ -67,7 +69,8 @@ class Letter:
                 "file": self.path.name, "pages": self.pages, "bytes": self.size,
                 "sha256": self.sha256, "recipient_email": self.authority.recipient.email,
                 "specimen": self.authority.specimen, "successor": self.authority.successor,
-                "status": self.status, "error": self.error, "layout": codes_of(self.codes)}
+                "status": self.status, "error": self.error, "layout": codes_of(self.codes),
+                DATA_FINGERPRINT: self.data}
 
     def take(self, record: Record, status: BuildStatus) -> None:
         self.pages, self.size, self.sha256, self.status = (
@@ -79,6 +82,7 @@ class Letter:
         self.pages, self.size, self.sha256 = row["pages"], row["bytes"], row["sha256"]
         self.status, self.error = BuildStatus(row["status"]), row["error"] or ""
         self.codes = set((row.get("layout") or "").split()) - {PAGE_COUNT}
+        self.data = row.get(DATA_FINGERPRINT) or ""
 
 
 @dataclass
@@ -176,6 +180,7 @@ def _prepare(letter: Letter, year: Year, templates: Templates,
         letter.status, letter.error, letter.fault = BuildStatus.FAILED, str(error), error.where
         return
     letter.fingerprint = fingerprint(letter.html, shape, pdf_options)
+    letter.data = data_fingerprint(year, letter.authority)
 
 
 def _refuse_shared_failure(tried: list[Letter]) -> None:

@@ -14,11 +14,13 @@ from lgsco_letters.data.year_settings import REPORTING_YEAR
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
 
+DATA_FINGERPRINT = "data_fingerprint"  # of the data a letter was built from (its provenance's)
 COLUMNS = ("authority", "slug", "file", "pages", "bytes", "sha256", "recipient_email",
-           "specimen", "successor", "status", "error", "layout", "year")
+           "specimen", "successor", "status", "error", "layout", "year", DATA_FINGERPRINT)
 # Columns a manifest from before they were written may lack: it is still read (as if its
-# letters had no successor and no layout findings, and its year were its folder's name).
-ADDED_LATER = ("successor", "layout", "year")
+# letters had no successor and no layout findings, and its year were its folder's name; a
+# letter without its data's fingerprint is rebuilt before it is approved or sent).
+ADDED_LATER = ("successor", "layout", "year", DATA_FINGERPRINT)
 MANIFEST_CSV, MANIFEST_JSON = "manifest.csv", "manifest.json"
 
 

@@ -54,7 +54,7 @@ def approve(project: Project, names: tuple[str, ...], every: bool, person: str,
     with holding(out_dir, "approve"):
         if revoke:
             return _revoke(out_dir, chosen, person.strip())
-        letters = _letters_to_approve(chosen, out_dir)
+        letters = _letters_to_approve(year, chosen, out_dir)
         ledger = open_ledger(out_dir, write=True)
         try:
             done = record_approvals(ledger, letters, person.strip())
@@ -86,11 +86,13 @@ def _revoke(out_dir: Path, chosen: list, person: str) -> None:
                f"{len(chosen) - len(done)} had none.")
 
 
-def _letters_to_approve(chosen, out_dir: Path) -> list[tuple[Authority, str]]:
-    """(authority, sha256) of each built letter; any that is not built stops it all."""
+def _letters_to_approve(year, chosen, out_dir: Path) -> list[tuple[Authority, str]]:
+    """(authority, sha256) of each built letter; any that is not built as the data is now
+    stops it all."""
     rows = read_letters(out_dir)
     problems = [problem for authority in chosen
-                if (problem := letter_problem(authority, rows.get(authority.slug), out_dir))]
+                if (problem := letter_problem(authority, rows.get(authority.slug), out_dir,
+                                              year))]
     if problems:
         raise DataError(problems)
     return [(a, rows[a.slug]["sha256"]) for a in chosen]

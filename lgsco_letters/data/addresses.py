@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from lgsco_letters.words import visible as visible  # said here too, beside visible_address
+
 ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 ADDR_SPEC = re.compile(rf"{ATOM}(?:\.{ATOM})*@{LABEL}(?:\.{LABEL})+")
@@ -32,7 +34,8 @@ TOGETHER = ({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}, {"LATIN", "CJK", "BOPOMOFO
 
 
 def _character(char: str) -> str:
-    name = unicodedata.name(char, CONTROL_NAMES.get(ord(char), "control character"))
+    unnamed = "half of a character" if unicodedata.category(char) == "Cs" else "control character"
+    name = unicodedata.name(char, CONTROL_NAMES.get(ord(char), unnamed))
     return f"U+{ord(char):04X} {name}"
 
 
@@ -43,19 +46,13 @@ def control_problem(text: str) -> str | None:
         category = unicodedata.category(char)
         if category in ("Cc", "Zl", "Zp"):
             return f"holds a control character ({_character(char)}); retype it without"
+        if category == "Cs":  # a lone surrogate: no character at all, and no file can hold it
+            return (f"holds {_character(char)} (a lone surrogate), which is no character; "
+                    "retype it")
         if category == "Cf":
             return (f"holds an invisible format character ({_character(char)}), which can "
                     "hide or reorder what is shown; retype it without")
     return None
-
-
-def visible(text: str) -> str:
-    """Text as a message may show it: control and format characters written as \\uXXXX, so
-    that quoting a bad value never moves a terminal's cursor or reverses its line."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() or char == " " else f"\\u{ord(char):04x}"
-                   for char in text)
 
 
 def visible_address(address: str) -> str:
@@ -98,6 +95,17 @@ def _mixed_script(part: str) -> str | None:
     return next(char for char in part if _script(char) not in (None, main))
 
 
+def _dressed_as_latin(part: str) -> str | None:
+    """The Latin text that `part` passes for, when every letter of it is a Cyrillic or Greek
+    one drawn like a Latin letter (Cyrillic \u0430\u0441\u0435 for "ace"): a whole-script
+    look-alike, which no mix of scripts gives away. A word of one of those scripts that has
+    letters of its own ("почта") is a real address."""
+    letters = [char for char in part if char.isalpha()]
+    if not letters or not all(char in LOOK_ALIKES for char in letters):
+        return None
+    return "".join(LOOK_ALIKES.get(char, char) for char in part)
+
+
 def _stand_in(char: str) -> str:
     """ASCII for the pattern: a non-ASCII letter or digit stands as `a`; anything else as `"`,
     which no address may hold."""
@@ -116,6 +124,11 @@ def address_problem(address: str) -> str | None:
     if control := control_problem(address):
         return f"expected {EXAMPLE}: it {control}"
     for part in re.split(r"[@.]", address):
+        if dressed := _dressed_as_latin(part):
+            first = next(char for char in part if char.isalpha())
+            return (f'expected {EXAMPLE}, {found}: "{part}" is written wholly in letters that '
+                    f'look like Latin ones ("{dressed}") but are not, starting with "{first}" '
+                    f"({_character(first)}), so the address looks like one it is not; retype it")
         if stranger := _mixed_script(part):
             return _stranger_problem(stranger, part, found)
     local, _, _ = address.rpartition("@")

@@ -10,8 +10,9 @@ leaving one out, would be a silent difference.
 from __future__ import annotations
 
 from lgsco_letters.data.models import Authority, Before, Year
+from lgsco_letters.data.names import name_hint
 from lgsco_letters.errors import Problem
-from lgsco_letters.words import suggest
+from lgsco_letters.words import Hints
 
 
 def before(year: Year, earlier: Year, problems: list[Problem]) -> Before:
@@ -22,23 +23,25 @@ def before(year: Year, earlier: Year, problems: list[Problem]) -> Before:
         if authority.successor:
             taken_over.setdefault(authority.successor, []).append(authority.name)
     records = {}
+    hints = Hints()  # a did-you-mean for the first few, not a comparison with every council
     for authority in year.authorities:
         names = [authority.name] if authority.name in by_name else []
         names += taken_over.get(authority.name, [])
-        names += _predecessors(authority, earlier, by_name, problems)
+        names += _predecessors(authority, earlier, by_name, problems, hints)
         records[authority.slug] = tuple(by_name[name] for name in dict.fromkeys(names))
     return Before(earlier, records)
 
 
 def _predecessors(authority: Authority, earlier: Year, by_name: dict[str, Authority],
-                  problems: list[Problem]) -> list[str]:
+                  problems: list[Problem], hints: Hints) -> list[str]:
     """The predecessors the year before has, each problem with the others reported."""
     found = []
     for name in authority.predecessors:
         predecessor = by_name.get(name)
         if predecessor is None:
-            message = (f'"{name}" is not one of the authorities of {earlier.label}, the year '
-                       f"before{suggest(name, list(by_name))}")
+            message = (f'"{name}" is not an authority of {earlier.label}, the year before '
+                       f"(previous: in year.yaml){hints(name, sorted(by_name), name_hint)}: "
+                       "expected the councils of the year before that this one took over")
         elif predecessor.successor not in ("", authority.name):
             message = (f'"{name}" went to {predecessor.successor}, as {earlier.label} says '
                        "(its successor)")

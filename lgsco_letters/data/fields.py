@@ -84,7 +84,10 @@ SHARED = (
                           "link_officer_email` copies",
           Field("email", EMAIL, role="link officer")),
     group("monitoring_officer", "optional: the council's monitoring officer, whom `send --cc "
-                                "monitoring_officer_email` copies",
+                                "monitoring_officer_email` copies. A letter goes to each "
+                                "address once: an officer's address that is the recipient's, "
+                                "or the other officer's (in any case), is refused, and so is a "
+                                "`send --cc` address that is a council's own",
           Field("email", EMAIL, role="monitoring officer")),
     field("specimen", FLAG, "`true` for made-up figures (default `false`); every page of such "
                             "a letter is marked SPECIMEN", default=False),
@@ -93,11 +96,14 @@ SHARED = (
           "and file name), addressed through the recipient fields to the successor's chief "
           "executive, with the successor's name in the address and a sentence saying that the "
           "successor has taken over from it, and that \"your authority\" in the letter means "
-          "the abolished one. Checked as a name", check=_not_itself),
+          "the abolished one. Checked as a name; it must be a council that goes on: one of the "
+          "year's authorities that names a successor in turn (a chain, A to B to C: name C) or "
+          "successors in a circle (A to B, B to A) are refused", check=_not_itself),
     field("predecessors", NAMES, "optional: the councils of the year before that this one "
           "took over (a register's `replaces`; `new-year` fills it in), whose figures are this "
           "council's own for the year before. Names, checked as names: never the authority "
-          "itself, nor another authority of the same year", default=()),
+          "itself, nor another authority of the same year; with `previous:` in year.yaml, each "
+          "must be an authority of that year that went to no other council", default=()),
 )
 
 FIELDS = tuple(item for entry in SHARED for item in entry.fields)  # in the CSV's column order
@@ -105,5 +111,7 @@ TOP_LEVEL = tuple(entry.key for entry in SHARED if not entry.nested)
 GROUPS = {entry.key: tuple(item.key for item in entry.fields)
           for entry in SHARED if entry.nested}
 REQUIRED = tuple(item.name for item in FIELDS if item.required)
+# The addresses a letter goes to (its recipient's, and those it may be copied to): each once.
+ADDRESSES = tuple(item.name for item in FIELDS if item.kind == EMAIL)
 # The roles `copied_to:` in year.yaml may name, each with the field that holds its address.
 COPY_ROLES = {item.role: item.name for item in FIELDS if item.role}

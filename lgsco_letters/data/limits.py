@@ -16,7 +16,10 @@ from lgsco_letters.files import read_utf8
 
 MB = 1024 * 1024
 MAX_TABLE_BYTES = 20 * MB  # authorities.csv, .xlsx or .ods (a real year's: about 100 KB)
-MAX_YAML_BYTES = 1 * MB  # year.yaml or one authority's YAML (a real one: about 1 KB)
+KB = 1024
+# year.yaml or one authority's YAML (a real one: about 1 KB; YAML is read at some 150 KB a
+# second, so that this is also the limit of the time one file takes)
+MAX_YAML_BYTES = 256 * KB
 MAX_UNPACKED_BYTES = 32 * MB  # each part of a workbook that is read, unpacked
 MAX_ELEMENTS = 1_000_000  # XML elements of a workbook, all parts read (a year's: about 50,000)
 MAX_ROWS = 5_000  # rows of a sheet or CSV, the header among them
@@ -36,7 +39,9 @@ class LimitPassed(Exception):
 
 
 def size_words(size: int) -> str:
-    return f"{size:,} bytes" if size < MB else f"{size / MB:,.1f} MB"
+    if size < 10 * KB:
+        return f"{size:,} bytes"
+    return f"{size / KB:,.0f} KB" if size < MB else f"{size / MB:,.1f} MB"
 
 
 def too_big(path: Path, limit: int) -> str | None:
@@ -49,8 +54,8 @@ def too_big(path: Path, limit: int) -> str | None:
     if not stat.S_ISREG(status.st_mode):
         return "is not a regular file (a device, a pipe or a folder): expected a file"
     if status.st_size > limit:
-        return (f"is {size_words(status.st_size)}, more than the {limit // MB} MB a data file "
-                "may be: a year's data is far smaller (is it the right file?)")
+        return (f"is {size_words(status.st_size)}, more than the {size_words(limit)} a data "
+                "file of its kind may be: a year's data is far smaller (is it the right file?)")
     return None
 
 

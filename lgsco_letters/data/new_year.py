@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lgsco_letters.data.models import Authority, Formats, Recipient, Year
 from lgsco_letters.data.names import name_hint
-from lgsco_letters.data.register import Council, read_register
+from lgsco_letters.data.register import Council, alike, read_register
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.data.year import AUTHORITIES_CSV, YEAR_FILE, read_year
@@ -29,6 +29,7 @@ from lgsco_letters.data.year_writer import (
     year_yaml,
 )
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
+from lgsco_letters.words import Hints, plural
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,16 @@ def from_register(old: Year, register: list[Council], problems: list[Problem]) -
     those found in the register itself (`problems`)."""
     _check_types(old, register, problems)
     before = {a.name: a for a in old.authorities}
+    _refuse_look_alikes(old, register, problems)
     taken_over = _taken_over(old, register, problems)
     if problems:
         raise DataError(problems)
     rows, kept = [], []
+    took: dict[str, list[str]] = {}  # each council's predecessors, found at once
+    for name, successor in sorted(taken_over.items()):
+        took.setdefault(successor, []).append(name)
     for council in register:
-        predecessors = [before[name] for name in _predecessors(taken_over, council.name)]
+        predecessors = [before[name] for name in took.get(council.name, [])]
         if council.name not in before:
             rows.append(started(council, predecessors, old))
             continue
@@ -130,20 +135,37 @@ def _check_types(old: Year, register: list[Council], problems: list[Problem]) ->
     old.format.check_year(old.settings, stand_ins, problems)
 
 
+def _refuse_look_alikes(old: Year, register: list[Council], problems: list[Problem]) -> None:
+    """A council of the register written otherwise than last year (`Adur district council`)
+    would drop last year's and start a new one: refused, naming both."""
+    written = {alike(a.name): a for a in old.authorities}
+    listed = {council.name for council in register}
+    for council in register:
+        last = written.get(alike(council.name))
+        if last is not None and last.name != council.name and last.name not in listed:
+            where = display_path(last.source) + (f", line {last.line}" if last.line else "")
+            problems.append(council.problem(
+                f'is written "{council.name}", but {old.label} has "{last.name}" ({where}), '
+                "which differs only in case, spaces or punctuation: write it as "
+                f"{old.label} does, so that its recipient and figures carry on", "official_name"))
+
+
 def _taken_over(old: Year, register: list[Council], problems: list[Problem]) -> dict[str, str]:
     """Last year's councils that the new year's took over: name -> the new council's name,
     from the register's `replaces` and last year's `successor`, which must agree."""
     before = {a.name: a for a in old.authorities}
     listed = {council.name for council in register}
     taken_over: dict[str, str] = {}
+    hints = Hints()  # "did you mean" for the first few names not found, not for thousands
     for council in register:
         for name in council.replaces:
-            if problem := _replaces_problem(council, name, before, listed, old.label):
+            if problem := _replaces_problem(council, name, before, listed, old.label, hints):
                 problems.append(council.problem(problem, "replaces"))
             elif name in before:
-                taken_over[name] = council.name
+                taken_over.setdefault(name, council.name)  # (a second: the register's fault)
     for authority in old.authorities:
-        if problem := _successor_problem(authority, taken_over.get(authority.name), listed):
+        if problem := _successor_problem(authority, taken_over.get(authority.name), listed,
+                                         hints):
             problems.append(Problem(authority.source, problem, authority.line, authority.name,
                                     "successor"))
         elif authority.successor:
@@ -152,18 +174,19 @@ def _taken_over(old: Year, register: list[Council], problems: list[Problem]) -> 
 
 
 def _replaces_problem(council: Council, name: str, before: dict[str, Authority],
-                      listed: set[str], label: str) -> str:
+                      listed: set[str], label: str, hints: Hints) -> str:
     if name in listed:
         return f'replaces "{name}", which the register lists as a council too'
     if name not in before and council.name not in before:
         # a council new this year replaces councils of last year; one that goes on may list
         # councils it replaced long ago
-        return f'replaces "{name}", which is not an authority of {label}' + name_hint(
-            name, list(before))
+        return f'replaces "{name}", which is not an authority of {label}' + hints(
+            name, before, name_hint)
     return ""
 
 
-def _successor_problem(authority: Authority, claimed: str | None, listed: set[str]) -> str:
+def _successor_problem(authority: Authority, claimed: str | None, listed: set[str],
+                       hints: Hints) -> str:
     successor = authority.successor
     if not successor:
         return ""
@@ -174,15 +197,15 @@ def _successor_problem(authority: Authority, claimed: str | None, listed: set[st
                 "replacing it")
     if successor not in listed:
         return (f'names the successor "{successor}", which the register does not list'
-                f"{name_hint(successor, sorted(listed))}")
+                f"{hints(successor, sorted(listed), name_hint)}")
     return ""
 
 
 def describe(councils: Councils, old: Year) -> list[str]:
     """What became of last year's councils, in lines for the command to print."""
     new = [row for row in councils.rows if row.new]
-    lines = [f"{len(councils.rows)} authorities: {len(councils.rows) - len(new)} carried from "
-             f"{old.label}, {len(new)} new"]
+    lines = [f"{plural(len(councils.rows), 'authority', 'authorities')}: "
+             f"{len(councils.rows) - len(new)} carried from {old.label}, {len(new)} new"]
     for row in new:
         replaced = row.values["predecessors"]
         lines.append(f"  new: {row.name}" + (f" (took over {replaced})" if replaced else ""))
@@ -204,6 +227,7 @@ def start_year(label: str, old_dir: Path, register_path: Path | None, target: Pa
     years = _years_after(old.label, label)
     target = target or old.folder.parent / label
     refuse_existing(target)
+    _refuse_inside(target, old, label)
     if register_path is None:
         councils = without_register(old)
     else:
@@ -219,6 +243,17 @@ def start_year(label: str, old_dir: Path, register_path: Path | None, target: Pa
     else:
         write_folder(target, {YEAR_FILE: text, AUTHORITIES_CSV: authorities_csv(rows, schema)})
     return _told(old, councils, target, register_path, workbook)
+
+
+def _refuse_inside(target: Path, old: Year, label: str) -> None:
+    """A new year inside the old one's folder would be a stray folder of that year (and the
+    old one the new one's data): refused, with where to put it."""
+    folder = old.folder.resolve()
+    if target.resolve().is_relative_to(folder):
+        raise LettersError(f"--to {display_path(target)} is inside {display_path(old.folder)}, "
+                           f"the year it starts from: a year's folder holds that year's files "
+                           f"alone; give a folder beside it, such as "
+                           f"{display_path(old.folder.parent / label)}")
 
 
 def _years_after(old_label: str, label: str) -> int:

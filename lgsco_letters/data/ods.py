@@ -3,45 +3,34 @@
 LibreOffice writes the empty rest of a sheet as one row repeated a million times, and a row's
 empty rest as one cell repeated thousands of times: here those cost nothing, and a value
 repeated past the rows or columns read is refused at once. The sheet read is the one named
-`authorities` (in any case), else the first; rows are kept only for those two, so that the
-reading can stop as soon as the chosen sheet ends.
+`authorities` (in any case), else the first; rows are kept only for those two, and of the
+other sheets only their names and whether they are hidden (by their style, in `content.xml` or
+`styles.xml`). A cell covered by a merged one keeps its place, and what it holds, which no one
+sees, is not read.
 """
 
 from __future__ import annotations
 
-import datetime
-import math
 from pathlib import Path
 from typing import Any
 
-from lgsco_letters.data.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS
+from lgsco_letters.data.limits import MAX_COLUMNS, MAX_ROWS
+from lgsco_letters.data.ods_cells import TABLE, Cell, repeats
 from lgsco_letters.data.packages import (
-    Done,
-    FormulaCell,
     Row,
-    TextOf,
     Unreadable,
     beyond_limits,
     blank,
     column_name,
     open_package,
-    too_long,
-    whole,
 )
 
-OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
-TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0 "
-TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
-CELLS = (f"{TABLE}table-cell", f"{TABLE}covered-table-cell")
-NUMBERS = ("float", "percentage", "currency")
+COVERED = f"{TABLE}covered-table-cell"  # under a merged cell: hidden, though it may hold text
+CELLS = (f"{TABLE}table-cell", COVERED)
 # The names looked for, made once (each element is compared with several).
-ROW, SHEET, ANNOTATION = f"{TABLE}table-row", f"{TABLE}table", f"{OFFICE}annotation"
+ROW, SHEET = f"{TABLE}table-row", f"{TABLE}table"
 STYLE_NAME, TABLE_PROPERTIES = f"{STYLE}style", f"{STYLE}table-properties"
-PARAGRAPHS = (f"{TEXT}p", f"{TEXT}h")
-SPACE, TAB, LINE_BREAK = f"{TEXT}s", f"{TEXT}tab", f"{TEXT}line-break"
-VALUE_TYPE, FORMULA = f"{OFFICE}value-type", f"{TABLE}formula"
-COLUMNS_REPEATED = f"{TABLE}number-columns-repeated"
 
 
 def read_ods(path: Path, choose: Any) -> tuple[str, list[Row]]:
@@ -49,6 +38,8 @@ def read_ods(path: Path, choose: Any) -> tuple[str, list[Row]]:
     hidden one)."""
     with open_package(path, ".ods") as package:
         content = _Content()
+        if package.has("styles.xml"):  # a sheet's style may be there, rather than beside it
+            package.parse("styles.xml", content.start_style)
         package.parse("content.xml", content.start, content.end, content.text)
         if not content.tables:
             raise Unreadable("it has no sheets")
@@ -71,32 +62,54 @@ class _Content:
     """Handlers for `content.xml`: the hidden sheets' styles, then each sheet's rows."""
 
     def __init__(self) -> None:
-        self.hidden_styles: set[str] = set()
+        # each table style: whether it hides its sheet (None: as its parent does), its parent
+        self.styles: dict[str, tuple[bool | None, str | None]] = {}
         self.style: str | None = None
         self.tables: list[_Table] = []
         self.table: _Table | None = None  # the sheet whose rows are being kept
         self.depth = 0  # of tables within tables (a cell may hold one): only the outer is read
         self.number = 0  # the last row number so far
         self.row: _Row | None = None
-        self.cell: _Cell | None = None
+        self.cell: Cell | None = None
 
     def start(self, name: str, attributes: dict) -> None:
         try:
             if self.cell is not None:
                 self.cell.start(name, attributes)
             elif name in CELLS and self.row is not None:
-                self.cell = _Cell(self.row, attributes)
+                self.cell = Cell(self.row, attributes, covered=name == COVERED)
             elif name == ROW and self.depth == 1 and self.table is not None:
                 self.row = _Row(self, attributes)
             elif name == SHEET:
                 self._table(attributes)
-            elif name == STYLE_NAME:
-                self.style = attributes.get(f"{STYLE}name")
-            elif (name == TABLE_PROPERTIES
-                  and attributes.get(f"{TABLE}display") == "false"):
-                self.hidden_styles.add(self.style or "")
+            else:
+                self.start_style(name, attributes)
         except Unreadable as problem:
             self.failed(problem)
+
+    def start_style(self, name: str, attributes: dict) -> None:
+        """A style, in `styles.xml` or `content.xml` (the latter's win): whether it hides a
+        sheet (`table:display="false"`), or takes that from the style it is based on."""
+        if name == STYLE_NAME:
+            if attributes.get(f"{STYLE}family") != "table":
+                self.style = None  # a paragraph's or a cell's: no sheet takes it
+                return
+            self.style = attributes.get(f"{STYLE}name", "")
+            self.styles[self.style] = (None, attributes.get(f"{STYLE}parent-style-name"))
+        elif name == TABLE_PROPERTIES and self.style is not None:
+            display = attributes.get(f"{TABLE}display")
+            if display is not None:
+                self.styles[self.style] = (display == "false", self.styles[self.style][1])
+
+    def hides(self, style: str | None) -> bool:
+        """Whether a sheet of this style is hidden: by the style, or one it is based on."""
+        seen: set[str] = set()
+        while style is not None and style in self.styles and style not in seen:
+            seen.add(style)
+            hidden, style = self.styles[style]
+            if hidden is not None:
+                return hidden
+        return False
 
     def _table(self, attributes: dict) -> None:
         self.depth += 1
@@ -106,7 +119,7 @@ class _Content:
         named = name.strip().casefold() == "authorities"
         kept = named and not any(table.kept and table.name.strip().casefold() == "authorities"
                                  for table in self.tables)
-        table = _Table(name, attributes.get(f"{TABLE}style-name") in self.hidden_styles,
+        table = _Table(name, self.hides(attributes.get(f"{TABLE}style-name")),
                        kept or not self.tables)
         self.tables.append(table)
         self.table, self.number = (table if table.kept else None), 0
@@ -129,9 +142,7 @@ class _Content:
 
     def _end_table(self) -> None:
         self.depth -= 1
-        if self.depth == 0 and self.table is not None:
-            if self.table.name.strip().casefold() == "authorities":
-                raise Done  # the sheet that is read, whatever follows
+        if self.depth == 0:  # the sheets after are read for their names and states alone
             self.table = None
 
     def text(self, data: str) -> None:
@@ -153,14 +164,6 @@ class _Content:
         self.table = None
 
 
-def _repeats(attributes: dict, key: str, sheet: str, cell: str) -> int:
-    text = attributes.get(f"{TABLE}{key}", "1")
-    if not whole(text):
-        raise Unreadable(f'says its {key} is "{text[:40]}", which is not a count: save the '
-                         "file again from a spreadsheet program", sheet, cell)
-    return whole(text)
-
-
 class _Row:
     """A row of the sheet being kept (or several alike, repeated)."""
 
@@ -169,13 +172,13 @@ class _Row:
         self.first = content.number + 1
         self.values: list[Any] = []
         self.column = 0  # of the next cell
-        self.repeat = _repeats(attributes, "number-rows-repeated", self.table.name,
+        self.repeat = repeats(attributes, "number-rows-repeated", self.table.name,
                                self.ref(0))
 
     def ref(self, column: int) -> str:
         return f"{column_name(column)}{self.first}"
 
-    def add(self, cell: _Cell) -> None:
+    def add(self, cell: Cell) -> None:
         value = cell.value()
         if not blank(value):
             if self.column + cell.repeat > MAX_COLUMNS or self.first > MAX_ROWS:
@@ -195,99 +198,3 @@ class _Row:
             if last > MAX_ROWS:
                 raise beyond_limits(self.table.name, self.ref(0), last, 0)
             self.table.rows += [(self.first + n, self.values) for n in range(self.repeat)]
-
-
-class _Cell:
-    """One cell (or several alike, repeated): its attributes, and its text as it is parsed."""
-
-    def __init__(self, row: _Row, attributes: dict):
-        self.row, self.attributes, self.column = row, attributes, row.column
-        self.repeat = 1 if COLUMNS_REPEATED not in attributes else _repeats(
-            attributes, "number-columns-repeated", row.table.name, self.ref)
-        self.paragraphs: list[TextOf] = []
-        self.depth = 0  # elements open within the cell
-        self.skipping = 0  # within a comment (office:annotation), which is not the cell's text
-        self.writing = 0  # within a paragraph: text elsewhere is the file's layout
-        self.length = 0
-
-    @property
-    def ref(self) -> str:
-        return self.row.ref(self.column)
-
-    def start(self, name: str, attributes: dict) -> None:
-        self.depth += 1
-        if self.skipping or name == ANNOTATION:
-            self.skipping += 1
-        elif name in PARAGRAPHS:
-            self.paragraphs.append(TextOf(self._too_long))
-            self.writing += 1
-        elif self.writing:
-            self._space(name, attributes)
-
-    def _space(self, name: str, attributes: dict) -> None:
-        if name == SPACE:
-            count = attributes.get(f"{TEXT}c", "1")
-            spaces = whole(count, 7)
-            self.text(" " * min(MAX_CELL_CHARS + 1 if spaces is None else spaces,
-                                MAX_CELL_CHARS + 1))
-        elif name == TAB:
-            self.text("\t")
-        elif name == LINE_BREAK:
-            self.text("\n")
-
-    def end(self, name: str) -> None:
-        self.depth -= 1
-        if self.skipping:
-            self.skipping -= 1
-        elif name in PARAGRAPHS:
-            self.writing -= 1
-
-    def text(self, data: str) -> None:
-        if self.writing and not self.skipping:
-            self.length += len(data)
-            if self.length > MAX_CELL_CHARS:
-                raise self._too_long()
-            self.paragraphs[-1].parts.append(data)
-
-    def _too_long(self) -> Unreadable:
-        return too_long(self.row.table.name, self.ref)
-
-    def value(self) -> Any:
-        kind = self.attributes.get(VALUE_TYPE)
-        formula = self.attributes.get(FORMULA)
-        if not kind and not formula and not self.paragraphs:  # the usual empty cell
-            return None
-        if formula and not kind:
-            return FormulaCell(formula.removeprefix("of:"))
-        if kind in NUMBERS:
-            return self._number(self.attributes.get(f"{OFFICE}value", ""))
-        if kind == "boolean":
-            return self._flag(self.attributes.get(f"{OFFICE}boolean-value", ""))
-        if kind == "date":
-            return self._date(self.attributes.get(f"{OFFICE}date-value", ""))
-        text = "\n".join(paragraph.value() for paragraph in self.paragraphs)
-        return text or self.attributes.get(f"{OFFICE}string-value") or None
-
-    def _number(self, text: str) -> float:
-        try:
-            number = float(text)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            raise self._broken(f'holds the number "{text[:40]}", which is not one')
-        return number
-
-    def _flag(self, text: str) -> bool:
-        if text not in ("true", "false"):
-            raise self._broken(f'holds the true/false value "{text[:40]}", which is neither')
-        return text == "true"
-
-    def _date(self, text: str) -> datetime.date:
-        try:
-            return datetime.date.fromisoformat(text[:10])
-        except ValueError:
-            raise self._broken(f'holds the date "{text[:40]}", which is not a real date') from None
-
-    def _broken(self, what: str) -> Unreadable:
-        return Unreadable(f"{what}: save the file again from a spreadsheet program",
-                          self.row.table.name, self.ref)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.data.limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -45,6 +46,20 @@ class FormulaCell:
     def __init__(self, formula: str):
         self.formula = formula
 
+    def __str__(self) -> str:
+        return self.formula
+
+
+class ErrorCell:
+    """A cell holding an error (#N/A, #REF!, Err:502...): what a formula gave instead of a
+    value, never text or a figure."""
+
+    def __init__(self, code: str):
+        self.code = code or "an error"
+
+    def __str__(self) -> str:
+        return self.code
+
 
 def whole(text: str | None, digits: int = 12) -> int | None:
     """`text` as a whole number when it is one of at most `digits` ASCII digits, else None."""
@@ -68,12 +83,13 @@ def column_name(index: int) -> str:
 
 
 class Unreadable(Exception):
-    """The workbook cannot be read as it stands: the message says why, `sheet` and `cell`
-    where (when it is one place)."""
+    """The workbook cannot be read as it stands: the message says why, `sheet` and `cell` (or
+    `row`) where (when it is one place)."""
 
-    def __init__(self, message: str, sheet: str | None = None, cell: str | None = None):
+    def __init__(self, message: str, sheet: str | None = None, cell: str | None = None,
+                 row: int | None = None):
         super().__init__(message)
-        self.message, self.sheet, self.cell = message, sheet, cell
+        self.message, self.sheet, self.cell, self.row = message, sheet, cell, row
 
 
 class Done(Exception):
@@ -148,6 +164,7 @@ def open_package(path: Path, kind: str) -> Iterator[Package]:
     """The workbook's zip archive; `kind` names the file as the messages say it."""
     try:
         with zipfile.ZipFile(path) as archive:
+            _refuse_repeated_parts(archive)
             yield Package(archive)
     except zipfile.BadZipFile:
         with path.open("rb") as stream:
@@ -156,6 +173,18 @@ def open_package(path: Path, kind: str) -> Iterator[Package]:
             raise Unreadable(f"it is protected by a password, or is an old-style file renamed "
                              f"(save it as {kind} without a password)") from None
         raise Unreadable(f"it is not a zip archive, as every {kind} file is") from None
+
+
+def _refuse_repeated_parts(archive: zipfile.ZipFile) -> None:
+    """A part stored twice (or twice in names that differ only in case, which a workbook's
+    parts do not): which of them a program reads is its own affair, so neither is read."""
+    seen: set[str] = set()
+    for info in archive.infolist():
+        name = info.filename.casefold()
+        if name in seen:
+            raise Unreadable(f"it holds the part {visible(info.filename)} twice, and programs "
+                             "differ in which they read")
+        seen.add(name)
 
 
 def local(name: str) -> str:
@@ -207,8 +236,9 @@ def unescape(text: str) -> str:
     if "_x" not in text:
         return text
     decoded = ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
-    if any("\ud800" <= char <= "\udfff" for char in decoded):  # a pair makes one character
-        decoded = decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if any("\ud800" <= char <= "\udfff" for char in decoded):  # a pair makes one character;
+        # half of one alone stays, for the rules to refuse (never a silent U+FFFD)
+        decoded = decoded.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
     return decoded
 
 

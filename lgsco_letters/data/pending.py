@@ -77,7 +77,8 @@ class Waiting:
 def _finding(lacking: list[RawRecord], what: str, named: bool) -> Problem:
     message = f"{len(lacking)} authorities have {what}"
     if named:
-        names = [record.name or f"line {record.line}" for record in lacking]
+        names = [record.name or f"{'line' if record.sheet is None else 'row'} {record.line}"
+                 for record in lacking]
         more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
         message += ": " + "; ".join(names[:LISTED]) + more
     return Problem(_where(lacking), message)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.cells import FORMULA_STARTS
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.data.fields import REQUIRED, TOP_LEVEL
 from lgsco_letters.data.limits import (
     MAX_COLUMNS,
@@ -24,7 +26,7 @@ from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.values import found
 from lgsco_letters.data.yamlfiles import read_yaml
 from lgsco_letters.errors import Problem
-from lgsco_letters.words import suggest
+from lgsco_letters.words import Hints, suggest
 
 # A value whose fault its reader has already reported, in the words of its file (a workbook's
 # cell): the rules pass over it rather than say it twice.
@@ -81,12 +83,15 @@ def _csv_records(path: Path, text: str, schema: Schema,
         if not header_is_usable(path, header, schema, problems):
             return []
         unnamed = UnnamedColumns(header, lambda index: f"column {index + 1}")
+        ended = reader.line_num
         for cells in reader:
-            _within_columns(path, reader.line_num, cells)
+            # a row is named by the line it starts on (a quoted cell may hold line breaks)
+            line, ended = ended + 1, reader.line_num
+            _within_columns(path, line, cells)
             if any(cell.strip() for cell in cells):
-                record = _csv_record(path, reader.line_num, header, cells, schema, problems)
+                record = _csv_record(path, line, header, cells, schema, problems)
                 unnamed.check(record, cells, problems)
-                records.append(_within_rows(path, reader.line_num, records, record))
+                records.append(_within_rows(path, line, records, record))
     except csv.Error as error:
         problems.append(Problem(path, _csv_error(error), reader.line_num or 1))
     return records
@@ -166,7 +171,7 @@ def header_is_usable(path: Path, header: list[str], schema: Schema, problems: li
 
 def _csv_record(path: Path, line: int, header: list[str], cells: list[str], schema: Schema,
                 problems: list[Problem]) -> RawRecord:
-    values = {name: cell for name, cell in zip(header, cells, strict=False)
+    values = {name: as_written(cell) for name, cell in zip(header, cells, strict=False)
               if name in schema.all_fields}
     record = RawRecord(path, line, values, schema)
     extra = cells[len(header):]
@@ -176,28 +181,40 @@ def _csv_record(path: Path, line: int, header: list[str], cells: list[str], sche
     return record
 
 
+def as_written(cell: str) -> str:
+    """A CSV cell's text: `'=...` (text that starts like a formula, marked so that no
+    spreadsheet runs it) is `=...`."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 def read_authority_yaml(path: Path, schema: Schema, problems: list[Problem]) -> RawRecord | None:
     loaded = read_yaml(path, problems)
     if loaded is None:
         return None
     document, lines = loaded
     record = RawRecord(path, 1, {}, schema, nested=True)
+    hints = Hints()
+    choices = [*TOP_LEVEL, *schema.groups, *(schema.yaml_key(name) for name in schema.all_fields)]
     for key in TOP_LEVEL:
         if key in document:
             record.values[key] = document[key]
             record.key_lines[key] = lines[key]
     for key, value in document.items():
         if key in schema.groups:
-            _flatten_group(record, key, value, lines, problems)
+            _flatten_group(record, key, value, lines, problems, hints)
         elif key not in TOP_LEVEL:
-            choices = [*TOP_LEVEL, *schema.groups,
-                       *(schema.yaml_key(name) for name in schema.all_fields)]
-            problems.append(Problem(
-                path, f"unknown key{suggest(key, choices)}", lines[key], record.name, key))
+            problems.append(Problem(path, f"unknown key{hints(key, choices)}", lines[key],
+                                    record.name, shown_key(key)))
     return record
 
 
-def _flatten_group(record: RawRecord, group: str, value: Any, lines, problems) -> None:
+def shown_key(key: str) -> str:
+    """A key as a message names it: visible, and cut short if long."""
+    return visible(key if len(key) <= 60 else f"{key[:40]}... ({len(key):,} characters)")
+
+
+def _flatten_group(record: RawRecord, group: str, value: Any, lines, problems,
+                   hints: Hints) -> None:
     keys_of = record.schema.groups[group]
     if not isinstance(value, dict):
         keys = ", ".join(keys_of)
@@ -207,9 +224,8 @@ def _flatten_group(record: RawRecord, group: str, value: Any, lines, problems) -
     for key, item in value.items():
         dotted = f"{group}.{key}"
         if key not in keys_of:
-            hint = suggest(key, keys_of)
-            problems.append(Problem(record.file, f"unknown key{hint}", lines[dotted],
-                                    record.name, dotted))
+            problems.append(Problem(record.file, f"unknown key{hints(key, keys_of)}",
+                                    lines[dotted], record.name, shown_key(dotted)))
             continue
         record.values[f"{group}_{key}"] = item
         record.key_lines[f"{group}_{key}"] = lines[dotted]

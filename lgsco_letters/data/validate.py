@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.addresses import address_problem
-from lgsco_letters.data.fields import EMAIL, FIELDS, FLAG, NAME, NAMES, TEXT, Field
+from lgsco_letters.data.fields import ADDRESSES, EMAIL, FIELDS, FLAG, NAME, NAMES, TEXT, Field
 from lgsco_letters.data.models import Authority, LetterFormat, Recipient
 from lgsco_letters.data.pending import Waiting, no_figures
 from lgsco_letters.data.rules import RecordRules
 from lgsco_letters.data.schema import CountGroup
 from lgsco_letters.data.slugs import slugify
 from lgsco_letters.data.sources import ALREADY_REPORTED, RawRecord
+from lgsco_letters.data.succession import check_successors
 from lgsco_letters.data.values import COUNT, Refused, count_of, flag_of, found, text_of
 from lgsco_letters.errors import Problem, display_path
 from lgsco_letters.findings import GROUP_ABOVE
@@ -159,6 +160,19 @@ def _shared_field(record: RawRecord, field: Field, problems: list[Problem]) -> A
     return value or field.default
 
 
+def _each_address_once(record: RawRecord, shared: dict[str, Any],
+                       problems: list[Problem]) -> None:
+    """A letter goes to each address once (`fields.ADDRESSES`): a copy to the recipient's own
+    address, or to one address for two roles, would be the same letter twice in one mailbox."""
+    seen: dict[str, str] = {}
+    for field in ADDRESSES:
+        address = shared.get(field)
+        if address and seen.setdefault(address.casefold(), field) != field:
+            problems.append(record.problem(field, (
+                f"is {found(address)}, as {seen[address.casefold()]} is: a letter is sent to "
+                "each address once; give each its own address, or leave this one empty")))
+
+
 def authority_from(record: RawRecord, letter_format: LetterFormat, problems: list[Problem],
                    waiting: Waiting) -> Authority | None:
     """The typed authority, or None when the record has any problem (all of them reported,
@@ -166,7 +180,9 @@ def authority_from(record: RawRecord, letter_format: LetterFormat, problems: lis
     recipient) goes to `waiting`, said once for all the records that lack it."""
     before = len(problems)
     shared = _shared_fields(record, problems)
-    if _blank(record.values.get("recipient_email")):
+    _each_address_once(record, shared, problems)
+    email = record.values.get("recipient_email")
+    if _blank(email) and email is not ALREADY_REPORTED:  # (a bad cell is said as such)
         waiting.lacks_recipient(record)
     counts = _all_counts(record, letter_format, problems, waiting)
     if len(problems) > before or any(v is ALREADY_REPORTED for v in record.values.values()):
@@ -194,7 +210,8 @@ def _all_counts(record: RawRecord, letter_format: LetterFormat, problems: list[P
 def authorities_from(records: list[RawRecord], letter_format: LetterFormat,
                      problems: list[Problem]) -> list[Authority]:
     """Typed authorities, with duplicates (by name or by file name) reported, and what the
-    unfinished ones lack said once."""
+    unfinished ones lack said once. (That predecessors are councils of the year before is
+    checked against it, `before.py`.)"""
     authorities: list[Authority] = []
     by_name: dict[str, tuple[Authority, RawRecord]] = {}
     by_slug: dict[str, Authority] = {}
@@ -221,6 +238,7 @@ def authorities_from(records: list[RawRecord], letter_format: LetterFormat,
         problems += _repeated(first_file, file, pairs, records)
     problems += waiting.findings(len(records))
     _check_predecessors(by_name, problems)
+    check_successors(by_name, problems)
     return authorities
 
 
@@ -253,7 +271,8 @@ def _repeated(first_file: Path, file: Path, pairs: list, records: list[RawRecord
 
 
 def _duplicate_message(authority: Authority, first: Authority) -> str:
-    where = display_path(first.source) + (f", line {first.line}" if first.line else "")
+    row = "row" if first.source.suffix.lower() in (".xlsx", ".ods") else "line"
+    where = display_path(first.source) + (f", {row} {first.line}" if first.line else "")
     if first.name == authority.name:
         return f'"{authority.name}" appears more than once (first at {where})'
     return (f'"{authority.name}" would be written to the same file, {authority.slug}.pdf, '

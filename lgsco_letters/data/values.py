@@ -24,6 +24,7 @@ from lgsco_letters.data.addresses import control_problem, visible
 from lgsco_letters.data.yamlfiles import Plain
 
 MAX_COUNT = 1_000_000  # more complaints than any council has had: a slip of the keyboard
+MAX_TEXT = 1_000  # characters of a text value: a title or a label is a line, not a page
 COUNT = "a whole number of 0 or more"
 COUNT_EXPECTED = f"expected {COUNT}"
 TOO_MANY = f"expected at most {MAX_COUNT:,} (more than any council receives)"
@@ -62,6 +63,9 @@ def count_of(value: Any) -> int:
         text = value.strip() if isinstance(value, str) else None
         if text is None or not DIGITS.fullmatch(text):
             raise Refused(_not_a_count(value, text))
+        if text != value:
+            raise Refused(f"{COUNT_EXPECTED} written as digits alone, found {found(value)}, "
+                          f"with a space around it: write {text}")
     if len(text) > 1 and text.startswith("0"):
         raise Refused(_leading_zero(value, text))
     # a huge number only as "too many", without converting thousands of digits
@@ -92,6 +96,9 @@ def text_of(value: Any, key: str) -> str:
     text = str(value)
     if control := control_problem(text):
         raise Refused(control)
+    if len(text.strip()) > MAX_TEXT:
+        raise Refused(f"expected text of at most {MAX_TEXT:,} characters, found "
+                      f"{len(text.strip()):,}: a name, a title or a label is one line")
     return text.strip()
 
 
@@ -120,7 +127,7 @@ def date_of(value: Any) -> date:
             return date.fromisoformat(text)
         except ValueError as error:
             raise Refused(f'"{text}" is not a real date ({error})') from None
-    shown = "nothing" if value is None else found(value)
+    shown = "nothing" if value is None else found(str(value) if isinstance(value, str) else value)
     raise Refused(f"expected a date written as YYYY-MM-DD, e.g. 2018-07-18, found {shown}")
 
 

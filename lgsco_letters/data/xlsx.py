@@ -17,8 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.data.limits import MAX_COLUMNS, MAX_ROWS
 from lgsco_letters.data.packages import (
+    ErrorCell,
     FormulaCell,
     Package,
     Row,
@@ -35,6 +37,7 @@ from lgsco_letters.data.packages import (
 from lgsco_letters.data.xlsx_book import Workbook, date_styles, shared_strings
 
 CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+AGAIN = "save the file again from a spreadsheet program"
 # The sheet's elements by their full names, in either namespace Excel uses (or none).
 SHEET_TAGS = {f"{namespace}{tag}": tag for tag in ("c", "row", "v", "f", "is", "t", "rPh")
               for namespace in ("http://schemas.openxmlformats.org/spreadsheetml/2006/main ",
@@ -61,9 +64,8 @@ class _Sheet:
                  epoch: datetime.datetime):
         self.name, self.strings, self.dates, self.epoch = name, strings, dates, epoch
         self.rows: list[Row] = []
-        self.number, self.values, self.column = 0, [], -1
+        self.number, self.values, self.column = 0, [], -1  # the row, and its last cell's column
         self.cell: dict = {}
-        self.unplaced: str | None = None  # the reference of the last cell, if empty
         self.kind, self.style, self.ref = "n", None, ""
         self.value: TextOf | None = None
         self.formula: TextOf | None = None
@@ -77,13 +79,12 @@ class _Sheet:
 
     def _start(self, name: str, attributes: dict) -> None:
         tag = SHEET_TAGS.get(name)
-        if tag == "c":  # most cells are empty: nothing is worked out until a value is found
+        if tag == "c":
             self.cell = attributes
             self.value = self.formula = self.inline = None
+            self._locate()
         elif tag == "row":
-            row = attributes.get("r", "")
-            self.number = whole(row) or self.number + 1
-            self.values, self.column, self.unplaced = [], -1, None
+            self._row(attributes.get("r"))
         elif tag == "v":
             self.target = self.value = TextOf(self._too_long)
         elif tag == "f":
@@ -98,11 +99,7 @@ class _Sheet:
     def _end(self, name: str) -> None:
         tag = SHEET_TAGS.get(name)
         if tag == "c":
-            if self.value is None and self.formula is None and self.inline is None:
-                self.unplaced = self.cell.get("r")  # empty: where it was, should it matter
-                self.column += "r" not in self.cell
-            else:
-                self._locate()
+            if self.value is not None or self.formula is not None or self.inline is not None:
                 self._place(self._cell_value())
         elif tag == "row":
             if any(not blank(value) for value in self.values):
@@ -111,19 +108,42 @@ class _Sheet:
             self.phonetic -= 1
         self.target = None
 
+    def _row(self, reference: str | None) -> None:
+        """A row starts: its number, from its `r` or else the row before's and one; rows come
+        once each, top to bottom, as every program writes them."""
+        number = self.number + 1 if reference is None else whole(reference, 7)
+        if not number:
+            raise Unreadable(f'names its row "{visible(reference[:20])}", which is not a row '
+                             f"number: {AGAIN}", self.name, row=self.number + 1)
+        if number <= self.number:
+            where = "again" if number == self.number else f"after row {self.number}"
+            raise Unreadable(f"holds row {number} {where}: each row comes once, top to bottom; "
+                             f"{AGAIN}", self.name, row=number)
+        self.number, self.values, self.column = number, [], -1
+
     def _locate(self) -> None:
-        """The cell's column and reference, from its `r` or else from the cell before it."""
+        """The cell's column and reference, from its `r` or else from the cell before it; cells
+        come once each, left to right, so each value goes to the column its reference names."""
         self.kind, self.style = self.cell.get("t", "n"), self.cell.get("s")
-        self.ref = self.cell.get("r", "")
-        match = CELL.fullmatch(self.ref)
-        if self.unplaced and not match and (before := CELL.fullmatch(self.unplaced)):
-            self.column = _column_index(before[1])
-        self.column = _column_index(match[1]) if match else self.column + 1
-        self.unplaced = None
-        if match and int(match[2]) != self.number:
-            raise Unreadable(f"names the cell {self.ref} in row {self.number}: save the file "
-                             "again from a spreadsheet program", self.name, self.ref)
-        self.ref = self.ref if match else f"{column_name(self.column)}{self.number}"
+        reference = self.cell.get("r")
+        self.ref = f"{column_name(self.column + 1)}{self.number}"  # where it would be
+        if reference is None:
+            self.column += 1
+            return
+        match = CELL.fullmatch(reference)
+        if not match:
+            raise Unreadable(f'names its cell "{visible(reference[:20])}", which is not a cell '
+                             f"reference (such as B2): {AGAIN}", self.name, self.ref)
+        self.ref, column = reference, _column_index(match[1])
+        if int(match[2]) != self.number:
+            raise Unreadable(f"names the cell {reference} in row {self.number}: {AGAIN}",
+                             self.name, reference)
+        if column <= self.column:
+            where = ("twice" if column == self.column
+                     else f"after {column_name(self.column)}{self.number}")
+            raise Unreadable(f"names the cell {reference} {where}: each cell of a row comes once, "
+                             f"left to right; {AGAIN}", self.name, reference)
+        self.column = column
 
     def _text(self, data: str) -> None:
         if self.target is not None:
@@ -164,7 +184,9 @@ class _Sheet:
                 return datetime.datetime.fromisoformat(text.strip())
             except ValueError:
                 raise self._broken(f"holds the date {text!r}, which is not one") from None
-        return unescape(text)  # a formula's text ("str"), or an error such as #DIV/0! ("e")
+        if self.kind == "e":  # #DIV/0!, #N/A: what a formula gave instead of a value
+            return ErrorCell(unescape(text).strip())
+        return unescape(text)  # a formula's text ("str")
 
     def _number(self, text: str) -> Any:
         try:

@@ -7,7 +7,6 @@ import datetime
 import posixpath
 from typing import Any
 
-from lgsco_letters.data.addresses import visible
 from lgsco_letters.data.limits import MAX_SHARED_STRINGS
 from lgsco_letters.data.packages import (
     Package,
@@ -47,7 +46,9 @@ class Workbook:
         if tag == "sheet":
             relation = next((value for key, value in attributes.items()
                              if key.endswith(" id") and "relationships" in key), "")
-            self.sheets.append((visible(unescape(attributes.get("name", ""))),
+            # the name as written (a report shows it visibly, and a look-alike of Authorities
+            # is told by it)
+            self.sheets.append((unescape(attributes.get("name", "")),
                                 attributes.get("state", "visible"), relation))
         elif tag == "workbookPr" and attributes.get("date1904") in ("1", "true"):
             self.epoch = datetime.datetime(1904, 1, 1)

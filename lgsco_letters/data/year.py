@@ -202,7 +202,7 @@ def _year_settings(reader: SettingReader, letter_format: LetterFormat
     keys = (*(setting.key for setting in YEAR_KEYS), *(setting.key for setting in own))
     for key in reader.values:
         if key not in keys:
-            reader.report(key, f"unknown key{suggest(key, keys)}")
+            reader.report(key, f"unknown key{reader.hints(key, keys)}")
     settings = {}
     for setting in YEAR_KEYS:
         if setting is FORMAT:

@@ -15,7 +15,7 @@ from typing import Any
 from lgsco_letters.data.models import Signatory
 from lgsco_letters.data.values import Refused, date_of, figure_of, found, text_of
 from lgsco_letters.errors import Problem, display_path
-from lgsco_letters.words import suggest
+from lgsco_letters.words import Hints, suggest
 
 # A reporting year, April to March: also the output folder's name, so nothing else will do.
 REPORTING_YEAR = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
@@ -35,6 +35,7 @@ class SettingReader:
         self.path, self.values, self.lines, self.problems = path, values, lines, problems
         self.templates = templates  # the templates folder, when known
         self.read: dict[str, Any] = {}
+        self.hints = Hints()  # "did you mean" for the first few unknown keys
 
     def report(self, key: str, message: str) -> None:
         parent = key.rsplit("[", 1)[0] if key.endswith("]") else key.rsplit(".", 1)[0]
@@ -52,7 +53,7 @@ class SettingReader:
         value = self.get(key)
         for name in value if isinstance(value, dict) else ():
             if name not in keys:
-                self.report(f"{key}.{name}", f"unknown key{suggest(name, keys)}")
+                self.report(f"{key}.{name}", f"unknown key{self.hints(name, keys)}")
 
     def ruled(self, key: str, rule: Any, value: Any) -> Any:
         """`value` by `rule` (`values.py`), or None with the problem reported."""

@@ -12,9 +12,10 @@ from typing import Any
 
 import yaml
 
+from lgsco_letters.cells import FORMULA_STARTS, spreadsheet_safe
 from lgsco_letters.data.schema import Schema
 from lgsco_letters.data.values import MAX_COUNT
-from lgsco_letters.data.yamlfiles import Plain, read_yaml
+from lgsco_letters.data.yamlfiles import Plain, read_yaml, yaml_meaning
 from lgsco_letters.data.year_keys import DATES
 from lgsco_letters.errors import LettersError, Problem, display_path
 from lgsco_letters.files import write_new_folder
@@ -64,9 +65,21 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(
     "tag:yaml.org,2002:map", data.items(), flow_style=True))
-# A value read as written is written back as written: `58` stays a figure, `2018-21` text.
-_Dumper.add_representer(Plain, lambda dumper, data: dumper.represent_scalar(
-    f"tag:yaml.org,2002:{data.meaning}", str(data)))
+
+
+def _represent_text(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    """A value read as written is written back as written: `58` stays a figure, `2018-21`
+    text; text that a YAML reader would take for something else if written plain (`0800`,
+    `1e3`, `yes`, `null`, `2018-7-18`, `010`: `yamlfiles.yaml_meaning`), in quotes."""
+    meaning = data.meaning if isinstance(data, Plain) else "str"
+    if meaning != "str":
+        return dumper.represent_scalar(f"tag:yaml.org,2002:{meaning}", str(data))
+    style = "'" if yaml_meaning(str(data)) != "str" else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style=style)
+
+
+_Dumper.add_representer(Plain, _represent_text)
+_Dumper.add_representer(str, _represent_text)
 
 
 def _date(value: Any) -> date | None:
@@ -102,7 +115,7 @@ def intended(old: dict[str, Any], old_label: str, label: str, years: int) -> dic
     for key, value in old.items():
         if key not in ("year", "previous"):
             day = _date(value) if key in SHIFTED else None
-            new[key] = years_on(day, years).isoformat() if day else value
+            new[key] = Plain(years_on(day, years).isoformat(), "timestamp") if day else value
     return new
 
 
@@ -113,10 +126,22 @@ def checked_yaml(text: str, expected: dict[str, Any], folder: Path) -> str:
         path.write_text(text, encoding="utf-8")
         problems: list[Problem] = []
         loaded = read_yaml(path, problems)
-    if loaded is None or loaded[0] != expected:
+    if loaded is None or _as_read(loaded[0]) != _as_read(expected):
         raise AssertionError(f"year.yaml for {display_path(folder)} would not read back as "
                              f"written: {problems or loaded}")
     return text
+
+
+def _as_read(value: Any) -> Any:
+    """A value as a data file's reader sees it: text with what YAML makes of it (`0800` in
+    quotes is text; written plain, a number that `check` refuses as text)."""
+    if isinstance(value, dict):
+        return {_as_read(key): _as_read(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_read(item) for item in value]
+    if isinstance(value, str):
+        return (str(value), value.meaning if isinstance(value, Plain) else "str")
+    return value
 
 
 def authorities_csv(rows: list[dict[str, str]], schema: Schema) -> str:
@@ -124,7 +149,7 @@ def authorities_csv(rows: list[dict[str, str]], schema: Schema) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(schema.all_fields)
     for row in rows:
-        writer.writerow([row.get(column, "") for column in schema.all_fields])
+        writer.writerow([spreadsheet_safe(row.get(column, "")) for column in schema.all_fields])
     return buffer.getvalue()
 
 
@@ -142,6 +167,9 @@ def authorities_xlsx(rows: list[dict[str, str]], schema: Schema) -> bytes:
     sheet.append(list(schema.all_fields))
     for row in rows:
         sheet.append([_cell(row.get(column, "")) for column in schema.all_fields])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            _as_text(cell)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "B2"
@@ -177,6 +205,14 @@ def _cell(value: str) -> Any:
 def _exists(target: Path) -> LettersError:
     return LettersError(f"{display_path(target)} already exists: new-year writes a new folder "
                         "and never changes one; remove it, or give another with --to")
+
+
+def _as_text(cell: Any) -> None:
+    """Text stays text: openpyxl takes `=...` for a formula, and a program would run `+...` or
+    `-...` typed again; stored as text, marked with Excel's apostrophe (`quotePrefix`)."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
 
 
 def refuse_existing(target: Path) -> None:

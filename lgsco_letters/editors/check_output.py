@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 from itertools import groupby
 
+from lgsco_letters.data.addresses import visible
 from lgsco_letters.editors.check import CheckReport
 from lgsco_letters.errors import Problem, display_path
-from lgsco_letters.findings import group_problems
+from lgsco_letters.findings import DESCRIBED, group_problems
 from lgsco_letters.words import plural
 
 
 def _grouped(problems: list[Problem], every: bool) -> list[str]:
+    """By file; the first `DESCRIBED` said, and how many more, unless `every`."""
     lines = []
     ordered = sorted(group_problems(problems, every),
                      key=lambda p: (display_path(p.file), p.line or 0))
-    for file, group in groupby(ordered, key=lambda p: display_path(p.file)):
+    shown = ordered if every else ordered[:DESCRIBED]
+    for file, group in groupby(shown, key=lambda p: display_path(p.file)):
         lines.append(file)
         lines += [f"  {problem.located().removeprefix(', ').removeprefix(': ')}"
                   for problem in group]
+    if len(shown) < len(ordered):
+        lines.append(f"and {len(ordered) - len(shown):,} more problems (-v lists every one)")
     return lines
 
 
@@ -40,7 +45,8 @@ def as_text(report: CheckReport, every: bool = False) -> str:
                    f"{pages}")
     if report.warnings:
         summary += f"; {plural(len(report.warnings), 'warning')}"
-    return "\n".join([*lines, summary + "."])
+    # what the data holds is shown, never obeyed: a terminal's escapes made visible
+    return "\n".join(visible(line) for line in [*lines, summary + "."])
 
 
 def as_json(report: CheckReport) -> str:

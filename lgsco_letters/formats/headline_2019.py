@@ -23,7 +23,7 @@ from lgsco_letters.findings import GROUP_ABOVE
 from lgsco_letters.formats import tables_2018
 from lgsco_letters.formats.base import Format, Group, GroupFigures, Measure, MeasureFigures, Total
 from lgsco_letters.formats.measures import group_of
-from lgsco_letters.words import closest, examples, plural, suggest
+from lgsco_letters.words import Hints, closest, examples, plural, suggest
 
 RECOMMENDATIONS = CountGroup("recommendations", ("due", "complied_on_time", "complied_late"))
 
@@ -44,6 +44,7 @@ class Groups(dict):
     def __init__(self, source: Path | None = None, lines: dict[str, int] | None = None):
         super().__init__()
         self.source, self.lines = source, lines or {}
+        self.of_type: dict[str, str] = {}  # each type's group: found at once, not by a search
 
 
 def read_groups(reader: Any) -> Groups:
@@ -69,6 +70,7 @@ def read_groups(reader: Any) -> Groups:
                                                 f"{owner[kind]}: a type belongs to one group")
             owner.setdefault(kind, key)
         groups[key] = ComparisonGroup(key, reader.text(f"{where}.label"), tuple(types))
+    groups.of_type = owner
     return groups
 
 
@@ -83,8 +85,9 @@ def check_types(settings: dict[str, Any], authorities: list[Authority],
         if groups and group_of(groups, authority.authority_type) is None:
             left.setdefault(authority.authority_type, []).append(authority)
     present = {authority.authority_type for authority in authorities}
+    hints = Hints()  # a year.yaml of thousands of groups is compared a few times, not each
     misspelt = [(group, kind) for group in groups.values() for kind in group.types
-                if kind not in present and closest(kind, list(left))]
+                if left and kind not in present and hints(kind, list(left), closest)]
     near = {name for _, kind in misspelt for name in closest(kind, list(left))}
     for kind, members in left.items():
         if kind not in near and len(members) <= GROUP_ABOVE:

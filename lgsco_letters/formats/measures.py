@@ -154,16 +154,35 @@ def pooled(authorities: Iterable[Authority], schema: Schema, measures: tuple[Mea
 
 
 def group_of(groups: dict[str, Group], authority_type: str) -> Group | None:
+    """The group of a type: looked up where the groups say each type's (`of_type`, as
+    year.yaml's are read), else searched for."""
+    of_type = getattr(groups, "of_type", None)
+    if of_type is not None:
+        return groups.get(of_type.get(authority_type, ""))
     return next((group for group in groups.values() if authority_type in group.types), None)
+
+
+def by_type(authorities: Iterable[Authority]) -> dict[str, list[Authority]]:
+    """The authorities of each type, found once (a year of many groups searched every one
+    for each group)."""
+    of_type: dict[str, list[Authority]] = {}
+    for authority in authorities:
+        of_type.setdefault(authority.authority_type, []).append(authority)
+    return of_type
+
+
+def members(group: Group, of_type: dict[str, list[Authority]]) -> list[Authority]:
+    return [a for kind in dict.fromkeys(group.types) for a in of_type.get(kind, ())]
 
 
 def group_figures(groups: dict[str, Group], authorities: tuple[Authority, ...],
                   schema: Schema, measures: tuple[Measure, ...],
                   totals: tuple[Total, ...]) -> dict[str, GroupFigures]:
     """Each comparison group's pooled counts: summed numerators over summed denominators."""
-    return {key: GroupFigures(key, group.label, pooled(
-                [a for a in authorities if a.authority_type in group.types], schema, measures,
-                totals)) for key, group in groups.items()}
+    of_type = by_type(authorities)
+    return {key: GroupFigures(key, group.label, pooled(members(group, of_type), schema,
+                                                       measures, totals))
+            for key, group in groups.items()}
 
 
 def letter_measures(authority: Authority, schema: Schema, measures: tuple[Measure, ...],
@@ -195,17 +214,17 @@ def previous_summary(before: Before, authorities: tuple[Authority, ...],
     """The year before as `summary` gives it, keyed as this year is: England's figures (that
     year's whole), and each group's pooled over its members' own records of that year; None
     where that year lacks the counts."""
-    schema = before.year.format.schema
+    schema, of_type = before.year.format.schema, by_type(authorities)
 
-    def members(group: Group) -> list[Authority]:
-        found = {id(record): record for a in authorities if a.authority_type in group.types
+    def records(group: Group) -> list[Authority]:
+        found = {id(record): record for a in members(group, of_type)
                  for record in before.of(a)}
         return list(found.values())
 
     england = pooled(before.year.authorities, schema, measures, totals)
     return {"year": before.year.label, "england": figures_of(england, measures, totals),
             "groups": {key: {"label": group.label, **figures_of(
-                pooled(members(group), schema, measures, totals), measures, totals)}
+                pooled(records(group), schema, measures, totals), measures, totals)}
                 for key, group in groups.items()}}
 
 

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lgsco_letters.build.manifest import MANIFEST_JSON, SENDABLE, read_letters
+from lgsco_letters.build.manifest import DATA_FINGERPRINT, MANIFEST_JSON, SENDABLE, read_letters
 from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority, Year
@@ -22,9 +22,11 @@ from lgsco_letters.mail.delivery import Server, message_bytes
 from lgsco_letters.mail.envelope import CC_FIELDS
 from lgsco_letters.mail.ledger import Ledger, LetterRecord, SendStatus
 from lgsco_letters.mail.message import Cover, compose, message_id, render_covers
-from lgsco_letters.mail.verdict import Built, Reason, decide
+from lgsco_letters.mail.verdict import Built, Reason, changed_since_built, decide
 from lgsco_letters.render.findings import failed_build
+from lgsco_letters.render.provenance import data_fingerprint
 from lgsco_letters.render.templating import Templates
+from lgsco_letters.words import examples, plural
 
 
 @dataclass
@@ -50,6 +52,8 @@ class Planned:
     resend: bool  # named by --resend
     record: LetterRecord  # as the ledger held it when the run was planned
     cover: Cover  # its cover note, rendered before anything goes
+    data: str = ""  # the fingerprint of the data it was built from (the manifest's)
+    data_now: str | None = None  # and of the data now
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,20 @@ def _check_copied(year: Year, options: SendOptions) -> None:
                            f"send must copy them: add {fields}")
 
 
+def _check_each_address_once(chosen: list[Authority], options: SendOptions) -> None:
+    """No letter goes twice to one mailbox: an address given to --cc that is also a council's
+    own, or a --cc given twice, is refused before anything goes."""
+    twice = []
+    for authority in chosen:
+        addresses = [authority.recipient.email, *cc_for(authority, options.cc)]
+        if len({address.casefold() for address in addresses}) < len(addresses):
+            twice.append(authority.name)
+    if twice:
+        raise LettersError(f"--cc would send {plural(len(twice), 'letter')} twice to one "
+                           f"address ({examples(twice)}): an address given to --cc is also "
+                           "the council's own, or a --cc is given twice; give each once")
+
+
 def _chosen(year: Year, options: SendOptions) -> tuple[list[Authority], set[str]]:
     """The authorities this run is about, and the slugs of those to send again on purpose.
 
@@ -117,6 +135,7 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
     _check_addresses(options)
     _check_copied(year, options)
     chosen, resend = _chosen(year, options)
+    _check_each_address_once(chosen, options)
     rows = read_letters(out_dir)
     problems = [problem for authority in chosen
                 if (problem := letter_problem(authority, rows.get(authority.slug), out_dir))]
@@ -125,24 +144,33 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
     covers = render_covers(templates, year, chosen, options.sender)
     records, plan = ledger.records(), Plan()
     for authority in chosen:
-        sha256, record = rows[authority.slug]["sha256"], records.get(authority.slug,
-                                                                     LetterRecord())
-        verdict = decide(authority, Built(sha256, sha256), record,
+        row, record = rows[authority.slug], records.get(authority.slug, LetterRecord())
+        built = built_as(year, authority, row, row["sha256"])
+        verdict = decide(authority, built, record,
                          resend=authority.slug in resend, allow_specimen=options.allow_specimen)
         if verdict.may_go:
-            plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf", sha256,
-                                        cc_for(authority, options.cc),
+            plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf",
+                                        row["sha256"], cc_for(authority, options.cc),
                                         authority.slug in resend, record,
-                                        covers[authority.slug]))
+                                        covers[authority.slug], built.data, built.data_now))
         elif verdict.reason == Reason.SENT:
             plan.already_sent.append(authority.name)
         else:
             plan.held.append(Held(authority.name, verdict.reason, verdict.why_held,
-                                  authority.slug, sha256))
+                                  authority.slug, row["sha256"]))
     return plan
 
 
-def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Problem | None:
+def built_as(year: Year, authority: Authority, row: dict, on_disk: str | None) -> Built:
+    """The letter as its manifest row records it, with the fingerprint of the data now."""
+    return Built(row["sha256"], on_disk, data=row.get(DATA_FINGERPRINT) or "",
+                 data_now=data_fingerprint(year, authority))
+
+
+def letter_problem(authority: Authority, row: dict | None, out_dir: Path,
+                   year: Year | None = None) -> Problem | None:
+    """Why the letter cannot be approved or sent as built, or None; with `year`, a letter
+    built from other data than the year's now is refused too (approve)."""
     manifest = out_dir / MANIFEST_JSON
     if row is not None and row["status"] not in SENDABLE and row.get("error"):
         return Problem(manifest, f"has no built letter: {failed_build(row['error'])}",
@@ -164,6 +192,9 @@ def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Pro
     if actual != row["sha256"]:
         return Problem(path, "does not match the manifest's SHA-256 (changed since the build): "
                              "run lgsco-letters build", authority=authority.name)
+    if year is not None and (stale := changed_since_built(built_as(year, authority, row,
+                                                                     actual))):
+        return Problem(path, stale, authority=authority.name)
     return None
 
 
@@ -192,8 +223,9 @@ def read_once(item: Planned) -> tuple[bytes, Built]:
     try:
         data = item.path.read_bytes()
     except FileNotFoundError:
-        return b"", Built(item.sha256, None)
-    return data, Built(item.sha256, hashlib.sha256(data).hexdigest())
+        return b"", Built(item.sha256, None, data=item.data, data_now=item.data_now)
+    return data, Built(item.sha256, hashlib.sha256(data).hexdigest(), data=item.data,
+                       data_now=item.data_now)
 
 
 def write_eml_files(plan: Plan, year: Year, templates: Templates,

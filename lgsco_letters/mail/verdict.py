@@ -26,6 +26,7 @@ class Reason(StrEnum):
     NOT_BUILT = "not built"  # no sendable build of it
     BUILD_FAILED = "build failed"  # its last build failed (the layout check among the reasons)
     NOT_AS_BUILT = "not as built"  # the PDF on disk is not the one the manifest records
+    CHANGED_SINCE_BUILT = "changed since built"  # the data is not what the PDF was built from
     BEING_SENT = "being sent"  # claimed by another run that is still going
     UNKNOWN = "unknown"  # handed over, no reply: the server may have it
     REFUSED = "refused"  # refused for good last time
@@ -50,11 +51,28 @@ SPECIMEN = "specimen letter (made-up figures): not sent without --allow-specimen
 @dataclass(frozen=True)
 class Built:
     """A letter as built: the manifest's SHA-256 (None when it has no sendable build, with the
-    build's error if any) and the SHA-256 of the bytes on disk."""
+    build's error if any) and the SHA-256 of the bytes on disk; the fingerprint of the data it
+    was built from (the manifest's) and of the data as it is now (None: not judged)."""
 
     sha256: str | None
     on_disk: str | None
     error: str = ""
+    data: str = ""
+    data_now: str | None = None
+
+
+def changed_since_built(built: Built) -> str:
+    """Why a letter built from other data than today's may not be approved or sent, or "": its
+    PDF no longer says what the data does (a figure, a name, or the officers its "Copied to"
+    line names, which follow the addresses given)."""
+    if built.data_now is None or built.data == built.data_now:
+        return ""
+    if not built.data:
+        return ("changed since built: it was built before the manifest recorded the data each "
+                "letter is built from: rebuild it with lgsco-letters build, then approve it")
+    return ("changed since built: the data has changed since its PDF was built (its figures, "
+            "its names, or the officers it says it is copied to), so the PDF no longer says "
+            "what the data does: rebuild it with lgsco-letters build, then approve it")
 
 
 @dataclass(frozen=True)
@@ -96,6 +114,8 @@ def _build(authority: Authority, built: Built, record: LetterRecord) -> Verdict 
     if built.on_disk != built.sha256:
         return Verdict(Reason.NOT_AS_BUILT, "its PDF is not the one built (changed since the "
                                             "build): rebuild it with lgsco-letters build")
+    if stale := changed_since_built(built):
+        return Verdict(Reason.CHANGED_SINCE_BUILT, stale)
     return None
 
 

@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import weakref
 from datetime import date
 from importlib.metadata import version
 from typing import Any
@@ -43,10 +44,6 @@ def _canonical(value: Any) -> Any:
 
 def data_fingerprint(year: Year, authority: Authority) -> str:
     """The year-wide values and the authority's own, wherever and however they were stored."""
-    year_values = {field.name: getattr(year, field.name) for field in dataclasses.fields(year)
-                   if field.name not in ("folder", "authorities", "format", "shared", "before")}
-    year_values["signatory"] = dataclasses.asdict(year.signatory)
-    year_values["format"] = year.format.name
     # An address is where a letter goes, not what it says: a corrected address (the
     # recipient's, or any other *_email field's) leaves the letter, its bytes and its
     # provenance as they were, and needs a new approval, never a rebuild.
@@ -55,14 +52,52 @@ def data_fingerprint(year: Year, authority: Authority) -> str:
            if field.name not in ("source", "line") and not field.name.endswith("_email")}
     own["recipient"] = {key: value for key, value in dataclasses.asdict(authority.recipient).items()
                         if key != "email"}
+    # ...but whether there is an address is what a letter says: its "Copied to" line names the
+    # roles of `copied_to:` that have one, so adding or removing one changes the letter (a
+    # year that copies none keeps the fingerprints it had)
+    if year.copied_to:
+        own["copied_to"] = _copied_to(year, authority)
     # the year-wide figures the letter quotes (its group's averages): another council's
     # change that moves them changes this letter too, and only the letters that quote them
     quoted = year.format.quoted(year, authority)
-    data = {"year": year_values, "authority": own, "quoted": quoted}
-    if year.before is not None:  # its own figures the year before, as it quotes them
-        data["before"] = year.format.quoted_before(year, authority)
-    text = json.dumps(_canonical(data), sort_keys=True)
+    # its own figures the year before, as it quotes them (a year that has none keeps the
+    # fingerprints it had)
+    parts = {"authority": _json(own), "quoted": _json(quoted), "year": _year_json(year)}
+    if year.before is not None:
+        parts["before"] = _json(year.format.quoted_before(year, authority))
+    # the JSON of {"authority": ..., ...} with its keys sorted, the year's part made once a
+    # year, not once a letter (a year of many groups made it slow)
+    text = "{" + ", ".join(f"{json.dumps(key)}: {parts[key]}" for key in sorted(parts)) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(_canonical(value), sort_keys=True)
+
+
+_YEARS: dict[int, tuple[weakref.ref, str]] = {}  # id(year) -> (the year, its values as JSON)
+
+
+def _year_json(year: Year) -> str:
+    """The year-wide values as JSON, made once for each year loaded."""
+    cached = _YEARS.get(id(year))
+    if cached is not None and cached[0]() is year:
+        return cached[1]
+    values = {field.name: getattr(year, field.name) for field in dataclasses.fields(year)
+              if field.name not in ("folder", "authorities", "format", "shared", "before")}
+    values["signatory"] = dataclasses.asdict(year.signatory)
+    values["format"] = year.format.name
+    text = _json(values)
+    for key in [key for key, (ref, _) in _YEARS.items() if ref() is None]:
+        del _YEARS[key]  # years no longer in use
+    _YEARS[id(year)] = (weakref.ref(year), text)
+    return text
+
+
+def _copied_to(year: Year, authority: Authority) -> list[str]:
+    from lgsco_letters.render.templating import copied_to  # (templating imports this module)
+
+    return copied_to(year, authority)
 
 
 def provenance(year: Year, authority: Authority, templates: str) -> dict[str, str]:

@@ -311,7 +311,8 @@ def test_a_count_in_plain_digits(make_year, count, reads):
 
 @pytest.mark.parametrize("address", [
     "chief.executive@bromsgrove.gov.uk", "m\u00fcller@b\u00fcrgeramt.example.de",
-    "\u0441\u0435\u043e@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",  # all Cyrillic
+    # all Cyrillic, in words with letters of their own
+    "\u043f\u043e\u0447\u0442\u0430@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
     "\u7530\u4e2d\u3055\u3093@\u4f8b\u3048.jp",  # Japanese mixes Han and Hiragana
 ])
 def test_an_address_in_one_script_is_accepted(address):
@@ -326,6 +327,14 @@ def test_an_address_in_one_script_is_accepted(address):
     ("\u0436chief@adur.gov.uk",
      '"\u0436" (U+0436 CYRILLIC SMALL LETTER ZHE) is of another script than the other letters '
      'of "\u0436chief", which no real address mixes'),
+    # wholly in Cyrillic or Greek letters drawn as Latin ones: no mix gives them away
+    ("\u0441\u0435\u043e@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
+     '"\u0441\u0435\u043e" is written wholly in letters that look like Latin ones ("ceo") but '
+     'are not, starting with "\u0441" (U+0441 CYRILLIC SMALL LETTER ES)'),
+    ("\u0430dur@\u0430\u0441\u0435.gov.uk",
+     '"\u0430" (U+0430 CYRILLIC SMALL LETTER A) looks like "a"'),
+    ("ceo@adur.\u03b1\u03bf.uk", '"\u03b1\u03bf" is written wholly in letters that look like Latin '
+     'ones ("ao") but are not, starting with "\u03b1" (U+03B1 GREEK SMALL LETTER ALPHA)'),
 ])
 def test_a_part_of_an_address_that_mixes_scripts_is_refused(address, problem):
     assert problem in address_problem(address)

@@ -242,8 +242,9 @@ def test_a_predecessor_the_year_before_lacks_or_gave_to_another(two_years):
         "Forest Heath District Council;", "Forest Heth District Council;"))
     assert problems_of(after) == [
         "DATA/2019-20/authorities.csv, line 4 (West Suffolk Council), predecessors: \"Forest "
-        "Heth District Council\" is not one of the authorities of 2018-19, the year before "
-        "(did you mean \"Forest Heath District Council\"?)"]
+        "Heth District Council\" is not an authority of 2018-19, the year before (previous: in "
+        "year.yaml) (did you mean \"Forest Heath District Council\"?): expected the councils "
+        "of the year before that this one took over"]
     (after / "authorities.csv").write_text(this_year(headline_csv(*COUNCILS)))
     rows = rows_of(headline_csv(*COUNCILS))
     for row in rows:
