@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from lgsco_letters.data.fields import FIELDS, GROUPS, REQUIRED
 
+KINDS = {field.name: field.kind for field in FIELDS}  # each shared field's, as declared
+
 
 @dataclass(frozen=True)
 class CountGroup:
@@ -62,6 +64,11 @@ class Schema:
         """The group and key of a flat field (`received_housing` -> received, housing), or
         None for a field of no group."""
         return self.owners.get(field)
+
+    def kind(self, field: str) -> str:
+        """What the field holds (its declaration's kind, `fields.py`): every field of a count
+        group is a count."""
+        return KINDS.get(field, "count")
 
     def yaml_key(self, field: str) -> str:
         """The dotted YAML key of a flat field: `received_housing` -> `received.housing`."""

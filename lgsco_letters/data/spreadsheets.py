@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.data.addresses import LOOK_ALIKES, visible
+from lgsco_letters.data.fields import EMAIL, NAME, NAMES, TEXT
 from lgsco_letters.data.limits import MAX_TABLE_BYTES, too_big
 from lgsco_letters.data.packages import ErrorCell, FormulaCell, Row, Unreadable, blank, column_name
 from lgsco_letters.data.schema import Schema
@@ -30,7 +31,7 @@ from lgsco_letters.errors import Problem
 
 SHEET = "authorities"
 KINDS = {".xlsx": "an Excel workbook", ".ods": "an OpenDocument sheet"}
-TEXT_KINDS = ("name", "text", "email", "names")  # fields whose cells must hold text
+TEXT_KINDS = (NAME, TEXT, EMAIL, NAMES)  # fields whose cells must hold text (`fields.py`)
 AS_TEXT = ("not text: enter it as text (format the cell as Text, then type it again), so that "
            "it reads as it is typed")
 

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from helpers import ADUR_ROW, BROMSGROVE_ROW, BUNDLED_YEAR, CSV_HEADER, ROOT, csv_text
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, display_path
+from lgsco_letters.project import load_year
 
 YEAR_YAML = (BUNDLED_YEAR / "year.yaml").read_text(encoding="utf-8")
 OFFICERS = "link_officer_email,monitoring_officer_email"

@@ -14,8 +14,8 @@ import pytest
 
 from helpers import ADUR_ROW, BROMSGROVE_ROW, CSV_HEADER, ZERO_ROW, typed
 from helpers.workbooks import ods, ods_cell, ods_row, xlsx
-from lgsco_letters.data.year import load_year
 from lgsco_letters.errors import DataError, display_path
+from lgsco_letters.project import load_year
 
 HEADER = CSV_HEADER.split(",")
 THREE = [typed(next(csv.reader(io.StringIO(row)))) for row in (ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)]
