@@ -13,8 +13,8 @@ from helpers import ROOT
 PACKAGE = ROOT / "lgsco_letters"
 # Each unit (a subpackage, or a module beside them) in the order of the pipeline.
 STAGES = ["__init__", "words", "problems", "findings", "errors", "files", "digests", "cells",
-          "locking", "processes", "scratch", "data", "formats", "config", "render", "project", "build",
-          "mail", "editors", "publish", "commands", "cli", "__main__"]
+          "locking", "processes", "scratch", "data", "formats", "config", "render", "project",
+          "build", "mail", "editors", "publish", "commands", "cli", "__main__"]
 
 
 def unit_of(module: str) -> str:
