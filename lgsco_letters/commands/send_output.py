@@ -42,6 +42,9 @@ HELD_SUMMARIES = {
                                           "approval log's latest entry, held back: find out "
                                           "who changed sent.sqlite, then approve them again "
                                           "(-v lists them)",
+    Reason.DATA_CHANGED: lambda n: f"  {plural(n, 'letter')} whose data changed since they "
+                                   "were built, held back: lgsco-letters build, then approve "
+                                   "them (-v lists them)",
     Reason.CHANGED_SINCE_APPROVED: lambda n: f"  {plural(n, 'letter')} changed since approved, "
                                              "held back: approve them again (-v lists them)",
     Reason.ADDRESS_CHANGED: lambda n: f"  {plural(n, 'letter')} whose address changed since "

@@ -32,6 +32,9 @@ SUMMARIES = {
                                 "(status --all lists them)",
     Reason.NOT_AS_BUILT: lambda n: f"  {plural(n, 'letter')} whose PDF is not the one built: "
                                    "lgsco-letters build (status --all lists them)",
+    Reason.DATA_CHANGED: lambda n: f"  {plural(n, 'letter')} whose data changed since they "
+                                   "were built: lgsco-letters build, then approve them (status "
+                                   "--all lists them)",
     Reason.READY: lambda n: f"  {plural(n, 'letter')} approved, waiting to be sent: "
                             "lgsco-letters send (status --all lists them)",
     Reason.CHANGED_SINCE_APPROVED: lambda n: f"  {plural(n, 'letter')} changed since approved: "

@@ -11,7 +11,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lgsco_letters.build.manifest import MANIFEST_JSON, SENDABLE, read_letters
+from lgsco_letters.build.manifest import (
+    MANIFEST_JSON,
+    SENDABLE,
+    built_from_other_data,
+    read_letters,
+)
 from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority, Year
@@ -50,6 +55,7 @@ class Planned:
     resend: bool  # named by --resend
     record: LetterRecord  # as the ledger held it when the run was planned
     cover: Cover  # its cover note, rendered before anything goes
+    data_changed: bool = False  # its PDF was built from other data than now
 
 
 @dataclass(frozen=True)
@@ -127,13 +133,14 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
     for authority in chosen:
         sha256, record = rows[authority.slug]["sha256"], records.get(authority.slug,
                                                                      LetterRecord())
-        verdict = decide(authority, Built(sha256, sha256), record,
+        changed = built_from_other_data(rows[authority.slug], year, authority)
+        verdict = decide(authority, Built(sha256, sha256, data_changed=changed), record,
                          resend=authority.slug in resend, allow_specimen=options.allow_specimen)
         if verdict.may_go:
             plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf", sha256,
                                         cc_for(authority, options.cc),
                                         authority.slug in resend, record,
-                                        covers[authority.slug]))
+                                        covers[authority.slug], changed))
         elif verdict.reason == Reason.SENT:
             plan.already_sent.append(authority.name)
         else:
@@ -192,8 +199,9 @@ def read_once(item: Planned) -> tuple[bytes, Built]:
     try:
         data = item.path.read_bytes()
     except FileNotFoundError:
-        return b"", Built(item.sha256, None)
-    return data, Built(item.sha256, hashlib.sha256(data).hexdigest())
+        return b"", Built(item.sha256, None, data_changed=item.data_changed)
+    return data, Built(item.sha256, hashlib.sha256(data).hexdigest(),
+                       data_changed=item.data_changed)
 
 
 def write_eml_files(plan: Plan, year: Year, templates: Templates,

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from lgsco_letters.build.manifest import SENDABLE, read_previous
+from lgsco_letters.build.manifest import SENDABLE, built_from_other_data, read_previous
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.digests import file_sha256
 from lgsco_letters.mail.ledger import Ledger, LetterRecord
@@ -59,28 +59,29 @@ class Standing:
         return data
 
 
-def built_letter(authority: Authority, row: dict | None, out_dir: Path) -> Built:
+def built_letter(year: Year, authority: Authority, row: dict | None, out_dir: Path) -> Built:
     if row is None or row["status"] not in SENDABLE:
         return Built(None, None, row["error"] if row and row["error"] else "")
-    return Built(row["sha256"], file_sha256(out_dir / f"{authority.slug}.pdf"))
+    return Built(row["sha256"], file_sha256(out_dir / f"{authority.slug}.pdf"),
+                 data_changed=built_from_other_data(row, year, authority))
 
 
 def standings(year: Year, out_dir: Path, ledger: Ledger) -> list[Standing]:
     rows, records = read_previous(out_dir), ledger.records()
-    return [standing_of(authority, rows.get(authority.slug), out_dir,
+    return [standing_of(year, authority, rows.get(authority.slug), out_dir,
                         records.get(authority.slug, LetterRecord()))
             for authority in year.authorities]
 
 
 def standing_for(year: Year, out_dir: Path, ledger: Ledger, authority: Authority) -> Standing:
     """One letter's standing, reading only its own file."""
-    return standing_of(authority, read_previous(out_dir).get(authority.slug), out_dir,
+    return standing_of(year, authority, read_previous(out_dir).get(authority.slug), out_dir,
                        ledger.records().get(authority.slug, LetterRecord()))
 
 
-def standing_of(authority: Authority, row: dict | None, out_dir: Path,
+def standing_of(year: Year, authority: Authority, row: dict | None, out_dir: Path,
                 record: LetterRecord) -> Standing:
-    built = built_letter(authority, row, out_dir)
+    built = built_letter(year, authority, row, out_dir)
     verdict = decide(authority, built, record)
     approval, sent = record.approval, verdict.sent
     envelope = approval.envelope if approval else None

@@ -32,6 +32,7 @@ class Reason(StrEnum):
     BOUNCED = "bounced"  # taken by the server, then reported failed by a notification
     SENT = "sent"
     CHANGED_SINCE_SENT = "changed since sent"
+    DATA_CHANGED = "changed since built"  # its data changed since its PDF was built
     NOT_APPROVED = "not approved"
     APPROVAL_NOT_LOGGED = "approval not logged"  # the approval is not the log's latest entry
     CHANGED_SINCE_APPROVED = "changed since approved"
@@ -55,6 +56,7 @@ class Built:
     sha256: str | None
     on_disk: str | None
     error: str = ""
+    data_changed: bool = False  # built from other data than now (`built_from_other_data`)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def decide(authority: Authority, built: Built, record: LetterRecord, *, resend: 
     """The letter's verdict. `resend` is a deliberate --resend (the ledger's past no longer
     holds it back); `allow_specimen` False holds specimen letters back (status and the preview
     leave that to `send`)."""
-    for check in (_build, _ledger, _approval):
+    for check in (_build, _ledger, _data, _approval):
         verdict = check(authority, built, record)
         if verdict is not None and not (resend and verdict.reason in RESEND_OVERRIDES):
             return verdict
@@ -153,6 +155,17 @@ def _changed_since_sent(authority: Authority, built: Built, record: LetterRecord
                    held=f"its PDF changed after it was sent on {sent.sent_at}, and it is not "
                         "approved since: approve it again, then send it with --resend",
                    warning=warning, sent=sent)
+
+
+def _data(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
+    """A PDF built from other data than now says what the data said then: approving or
+    sending it would pass its old figures off as the data's."""
+    if not built.data_changed:
+        return None
+    then = ("approve it again, then send" if record.approval is not None
+            else "then approve it")
+    return Verdict(Reason.DATA_CHANGED, "its data changed since it was built (the PDF still "
+                   f"says what the data said then): rebuild it (lgsco-letters build), {then}")
 
 
 def _approval(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
