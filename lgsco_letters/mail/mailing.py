@@ -21,7 +21,7 @@ from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.digests import file_sha256
+from lgsco_letters.digests import file_sha256, not_plain, plain_bytes
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.mail.delivery import Server, message_bytes
 from lgsco_letters.mail.envelope import CC_FIELDS
@@ -160,6 +160,11 @@ def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Pro
                                  "build", authority=authority.name)
     own = f"{authority.slug}.pdf"
     path = out_dir / own
+    if row["file"] == own and (kind := not_plain(path)):
+        return Problem(path, f"is not a file but {kind}: a built letter is a plain file in "
+                             f"{display_path(out_dir)}, and nothing else is sent as one; run "
+                             "lgsco-letters build, which writes it there afresh",
+                       authority=authority.name)
     if row["file"] != own or not path.resolve().is_relative_to(out_dir.resolve()):
         return Problem(manifest, f'names the file "{row["file"]}", but a letter can only be '
                                  f"{own} inside {display_path(out_dir)}: the manifest has been "
@@ -196,9 +201,8 @@ def message_id_for(item: Planned, year: Year, options: SendOptions, record: Lett
 
 def read_once(item: Planned) -> tuple[bytes, Built]:
     """The letter's bytes, read once: what is hashed is what is attached."""
-    try:
-        data = item.path.read_bytes()
-    except FileNotFoundError:
+    data = plain_bytes(item.path)  # a link or a named pipe swapped in is no letter
+    if data is None:
         return b"", Built(item.sha256, None, data_changed=item.data_changed)
     return data, Built(item.sha256, hashlib.sha256(data).hexdigest(),
                        data_changed=item.data_changed)
