@@ -243,8 +243,11 @@ def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
                             "says whether it arrived")
     later = record.latest
     if later is not None and later.id != sent.id and not later.claimed_live:
-        warnings.append(f"a resend on {later.last_attempt or later.first_attempt} was not "
-                        f"delivered ({_outcome(record, later)})")
+        when = later.last_attempt or later.first_attempt
+        warnings.append(f"a resend on {when} may have been delivered or not "
+                        f"({_outcome(record, later)})"
+                        if later.status in (SendStatus.UNKNOWN, SendStatus.SENDING) else
+                        f"a resend on {when} was not delivered ({_outcome(record, later)})")
     return "; ".join(warnings)
 
 
