@@ -50,6 +50,8 @@ HELD_SUMMARIES = {
                                              "held back: approve them again (-v lists them)",
     Reason.ADDRESS_CHANGED: lambda n: f"  {plural(n, 'letter')} whose address changed since "
                                       "approval, held back: approve them again (-v lists them)",
+    Reason.COVER_CHANGED: lambda n: f"  {plural(n, 'letter')} whose cover note changed since "
+                                    "approval, held back: approve them again (-v lists them)",
     FAILED: lambda n: f"  {plural(n, 'letter')} failed in this run (-v lists them)",
     NOT_SENT: lambda n: f"  {plural(n, 'letter')} not sent, nothing recorded (-v lists them "
                         "with why)",

@@ -26,7 +26,13 @@ from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.mail.delivery import Server, message_bytes
 from lgsco_letters.mail.envelope import CC_FIELDS
 from lgsco_letters.mail.ledger import Ledger, LetterRecord, SendStatus
-from lgsco_letters.mail.message import Cover, compose, message_id, render_covers
+from lgsco_letters.mail.message import (
+    SENDER_SLOT,
+    Cover,
+    compose,
+    message_id,
+    render_covers,
+)
 from lgsco_letters.mail.verdict import Built, Reason, decide
 from lgsco_letters.render.findings import failed_build
 from lgsco_letters.render.templating import Templates
@@ -56,6 +62,7 @@ class Planned:
     record: LetterRecord  # as the ledger held it when the run was planned
     cover: Cover  # its cover note, rendered before anything goes
     data_changed: bool = False  # its PDF was built from other data than now
+    approved_cover: str | None = None  # the digest of its cover note, as an approval covers it
 
 
 @dataclass(frozen=True)
@@ -129,18 +136,22 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
     if problems:
         raise DataError(problems)
     covers = render_covers(templates, year, chosen, options.sender)
+    approved = {slug: cover.digest() for slug, cover in
+                render_covers(templates, year, chosen, SENDER_SLOT).items()}
     records, plan = ledger.records(), Plan()
     for authority in chosen:
         sha256, record = rows[authority.slug]["sha256"], records.get(authority.slug,
                                                                      LetterRecord())
         changed = built_from_other_data(rows[authority.slug], year, authority)
-        verdict = decide(authority, Built(sha256, sha256, data_changed=changed), record,
-                         resend=authority.slug in resend, allow_specimen=options.allow_specimen)
+        cover = approved[authority.slug]
+        verdict = decide(authority, Built(sha256, sha256, data_changed=changed, cover=cover),
+                         record, resend=authority.slug in resend,
+                         allow_specimen=options.allow_specimen)
         if verdict.may_go:
             plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf", sha256,
                                         cc_for(authority, options.cc),
                                         authority.slug in resend, record,
-                                        covers[authority.slug], changed))
+                                        covers[authority.slug], changed, cover))
         elif verdict.reason == Reason.SENT:
             plan.already_sent.append(authority.name)
         else:
@@ -203,9 +214,10 @@ def read_once(item: Planned) -> tuple[bytes, Built]:
     """The letter's bytes, read once: what is hashed is what is attached."""
     data = plain_bytes(item.path)  # a link or a named pipe swapped in is no letter
     if data is None:
-        return b"", Built(item.sha256, None, data_changed=item.data_changed)
+        return b"", Built(item.sha256, None, data_changed=item.data_changed,
+                          cover=item.approved_cover)
     return data, Built(item.sha256, hashlib.sha256(data).hexdigest(),
-                       data_changed=item.data_changed)
+                       data_changed=item.data_changed, cover=item.approved_cover)
 
 
 def write_eml_files(plan: Plan, year: Year, templates: Templates,

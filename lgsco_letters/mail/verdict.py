@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from lgsco_letters.data.addresses import visible, visible_address
 from lgsco_letters.data.models import Authority
+from lgsco_letters.mail.approvals import Approval
 from lgsco_letters.mail.envelope import Envelope
 from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
 from lgsco_letters.mail.notifications import DELAYED, FAILED
@@ -37,6 +38,7 @@ class Reason(StrEnum):
     APPROVAL_NOT_LOGGED = "approval not logged"  # the approval is not the log's latest entry
     CHANGED_SINCE_APPROVED = "changed since approved"
     ADDRESS_CHANGED = "address changed"
+    COVER_CHANGED = "cover changed"  # the cover note reads otherwise than it was approved
     SPECIMEN = "specimen"
     TRY_AGAIN = "failed for now"  # a temporary failure before: it goes again
     READY = "ready"
@@ -57,6 +59,7 @@ class Built:
     on_disk: str | None
     error: str = ""
     data_changed: bool = False  # built from other data than now (`built_from_other_data`)
+    cover: str | None = None  # the digest of its cover note now (None: it cannot be rendered)
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,20 @@ def _approval(authority: Authority, built: Built, record: LetterRecord) -> Verdi
     if not approved.same_as(now):
         return Verdict(Reason.ADDRESS_CHANGED, "the address changed since approval: approve it "
                        f"again (approved {approved.describe()}; now {now.describe()})")
+    return _cover(approval, built)
+
+
+def _cover(approval: Approval, built: Built) -> Verdict | None:
+    """An approval covers the cover note as it reads (its subject, text and HTML)."""
+    if approval.cover is None:
+        return Verdict(Reason.COVER_CHANGED, "approved before cover notes were part of an "
+                       "approval: approve it again")
+    if built.cover is None:
+        return Verdict(Reason.COVER_CHANGED, "its cover note cannot be rendered (a fault in "
+                       "templates/email: lgsco-letters check says where)")
+    if built.cover != approval.cover:
+        return Verdict(Reason.COVER_CHANGED, "the cover note changed since approval: approve "
+                       "it again")
     return None
 
 

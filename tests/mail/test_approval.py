@@ -47,7 +47,8 @@ def test_a_changed_address_needs_a_new_approval_not_a_rebuild(run, year, smtp):
     assert letter["reason_code"] == "address changed"
 
     again = approve(run, year, "alpha", "--as", "Sam Second")
-    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+    assert again.output == ("Approved 1 letter as Sam Second, each for its PDF, its cover "
+                            "note and the addresses shown:\n"
                             f"  {ALPHA}: to someone.else@alpha.example.org\n")
     sent = send(run, year, smtp, "--only", ALPHA)
     assert sent.exit_code == 0, sent.output
@@ -70,7 +71,8 @@ def test_an_address_that_only_looks_the_same_is_shown_so_that_it_does_not(run, y
     status = run("status", "--data", year / "2017-18", "--out", year / "out")
     assert changed in status.output.splitlines()
     again = approve(run, year, "alpha", "--as", "Sam Second")
-    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+    assert again.output == ("Approved 1 letter as Sam Second, each for its PDF, its cover "
+                            "note and the addresses shown:\n"
                             f"  {ALPHA}: to {spelt}\n")
     every = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
     assert f"  {ALPHA}: approved: approved by Sam Second on " in every.output
