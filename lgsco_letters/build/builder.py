@@ -37,7 +37,7 @@ from lgsco_letters.render.findings import (
     usual_pages,
     with_page_count,
 )
-from lgsco_letters.render.provenance import document_identifier
+from lgsco_letters.render.provenance import data_fingerprint, document_identifier
 from lgsco_letters.render.shape import Shape
 from lgsco_letters.render.templating import Templates, render_letter
 from lgsco_letters.words import plural
@@ -51,6 +51,7 @@ class Letter:
     path: Path
     html: str = ""
     fingerprint: str = ""
+    data: str = ""  # the data's fingerprint (`provenance.data_fingerprint`) its PDF was made from
     identifier: bytes | None = None
     status: BuildStatus = BuildStatus.PENDING
     pages: int | None = None
@@ -67,7 +68,8 @@ class Letter:
                 "file": self.path.name, "pages": self.pages, "bytes": self.size,
                 "sha256": self.sha256, "recipient_email": self.authority.recipient.email,
                 "specimen": self.authority.specimen, "successor": self.authority.successor,
-                "status": self.status, "error": self.error, "layout": codes_of(self.codes)}
+                "status": self.status, "error": self.error, "layout": codes_of(self.codes),
+                "data_fingerprint": self.data}
 
     def take(self, record: Record, status: BuildStatus) -> None:
         self.pages, self.size, self.sha256, self.status = (
@@ -79,6 +81,7 @@ class Letter:
         self.pages, self.size, self.sha256 = row["pages"], row["bytes"], row["sha256"]
         self.status, self.error = BuildStatus(row["status"]), row["error"] or ""
         self.codes = set((row.get("layout") or "").split()) - {PAGE_COUNT}
+        self.data = row.get("data_fingerprint") or ""
 
 
 @dataclass
@@ -176,6 +179,7 @@ def _prepare(letter: Letter, year: Year, templates: Templates,
         letter.status, letter.error, letter.fault = BuildStatus.FAILED, str(error), error.where
         return
     letter.fingerprint = fingerprint(letter.html, shape, pdf_options)
+    letter.data = data_fingerprint(year, letter.authority)
 
 
 def _refuse_shared_failure(tried: list[Letter]) -> None:

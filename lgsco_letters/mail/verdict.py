@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from lgsco_letters.data.addresses import visible, visible_address
 from lgsco_letters.data.models import Authority
+from lgsco_letters.mail.approvals import Approval
 from lgsco_letters.mail.envelope import Envelope
 from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
 from lgsco_letters.mail.notifications import DELAYED, FAILED
@@ -32,10 +33,12 @@ class Reason(StrEnum):
     BOUNCED = "bounced"  # taken by the server, then reported failed by a notification
     SENT = "sent"
     CHANGED_SINCE_SENT = "changed since sent"
+    DATA_CHANGED = "changed since built"  # its data changed since its PDF was built
     NOT_APPROVED = "not approved"
     APPROVAL_NOT_LOGGED = "approval not logged"  # the approval is not the log's latest entry
     CHANGED_SINCE_APPROVED = "changed since approved"
     ADDRESS_CHANGED = "address changed"
+    COVER_CHANGED = "cover changed"  # the cover note reads otherwise than it was approved
     SPECIMEN = "specimen"
     TRY_AGAIN = "failed for now"  # a temporary failure before: it goes again
     READY = "ready"
@@ -55,6 +58,8 @@ class Built:
     sha256: str | None
     on_disk: str | None
     error: str = ""
+    data_changed: bool = False  # built from other data than now (`built_from_other_data`)
+    cover: str | None = None  # the digest of its cover note now (None: it cannot be rendered)
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def decide(authority: Authority, built: Built, record: LetterRecord, *, resend: 
     """The letter's verdict. `resend` is a deliberate --resend (the ledger's past no longer
     holds it back); `allow_specimen` False holds specimen letters back (status and the preview
     leave that to `send`)."""
-    for check in (_build, _ledger, _approval):
+    for check in (_build, _ledger, _data, _approval):
         verdict = check(authority, built, record)
         if verdict is not None and not (resend and verdict.reason in RESEND_OVERRIDES):
             return verdict
@@ -155,6 +160,17 @@ def _changed_since_sent(authority: Authority, built: Built, record: LetterRecord
                    warning=warning, sent=sent)
 
 
+def _data(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
+    """A PDF built from other data than now says what the data said then: approving or
+    sending it would pass its old figures off as the data's."""
+    if not built.data_changed:
+        return None
+    then = ("approve it again, then send" if record.approval is not None
+            else "then approve it")
+    return Verdict(Reason.DATA_CHANGED, "its data changed since it was built (the PDF still "
+                   f"says what the data said then): rebuild it (lgsco-letters build), {then}")
+
+
 def _approval(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
     approval, now = record.approval, Envelope.of(authority)
     if approval is None:
@@ -176,6 +192,20 @@ def _approval(authority: Authority, built: Built, record: LetterRecord) -> Verdi
     if not approved.same_as(now):
         return Verdict(Reason.ADDRESS_CHANGED, "the address changed since approval: approve it "
                        f"again (approved {approved.describe()}; now {now.describe()})")
+    return _cover(approval, built)
+
+
+def _cover(approval: Approval, built: Built) -> Verdict | None:
+    """An approval covers the cover note as it reads (its subject, text and HTML)."""
+    if approval.cover is None:
+        return Verdict(Reason.COVER_CHANGED, "approved before cover notes were part of an "
+                       "approval: approve it again")
+    if built.cover is None:
+        return Verdict(Reason.COVER_CHANGED, "its cover note cannot be rendered (a fault in "
+                       "templates/email: lgsco-letters check says where)")
+    if built.cover != approval.cover:
+        return Verdict(Reason.COVER_CHANGED, "the cover note changed since approval: approve "
+                       "it again")
     return None
 
 
@@ -230,8 +260,11 @@ def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
                             "says whether it arrived")
     later = record.latest
     if later is not None and later.id != sent.id and not later.claimed_live:
-        warnings.append(f"a resend on {later.last_attempt or later.first_attempt} was not "
-                        f"delivered ({_outcome(record, later)})")
+        when = later.last_attempt or later.first_attempt
+        warnings.append(f"a resend on {when} may have been delivered or not "
+                        f"({_outcome(record, later)})"
+                        if later.status in (SendStatus.UNKNOWN, SendStatus.SENDING) else
+                        f"a resend on {when} was not delivered ({_outcome(record, later)})")
     return "; ".join(warnings)
 
 
