@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.build.manifest import (
-    DATA_FINGERPRINT,
     BuildStatus,
     read_previous,
     refuse_another_year,
@@ -52,7 +51,7 @@ class Letter:
     path: Path
     html: str = ""
     fingerprint: str = ""
-    data: str = ""  # the fingerprint of the data it is built from, as its PDF carries it
+    data: str = ""  # the data's fingerprint (`provenance.data_fingerprint`) its PDF was made from
     identifier: bytes | None = None
     status: BuildStatus = BuildStatus.PENDING
     pages: int | None = None
@@ -70,7 +69,7 @@ class Letter:
                 "sha256": self.sha256, "recipient_email": self.authority.recipient.email,
                 "specimen": self.authority.specimen, "successor": self.authority.successor,
                 "status": self.status, "error": self.error, "layout": codes_of(self.codes),
-                DATA_FINGERPRINT: self.data}
+                "data_fingerprint": self.data}
 
     def take(self, record: Record, status: BuildStatus) -> None:
         self.pages, self.size, self.sha256, self.status = (
@@ -82,7 +81,7 @@ class Letter:
         self.pages, self.size, self.sha256 = row["pages"], row["bytes"], row["sha256"]
         self.status, self.error = BuildStatus(row["status"]), row["error"] or ""
         self.codes = set((row.get("layout") or "").split()) - {PAGE_COUNT}
-        self.data = row.get(DATA_FINGERPRINT) or ""
+        self.data = row.get("data_fingerprint") or ""
 
 
 @dataclass

@@ -10,17 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from lgsco_letters.cells import spreadsheet_safe
+from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.year_settings import REPORTING_YEAR
 from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.files import write_atomic
+from lgsco_letters.render.provenance import data_fingerprint
 
-DATA_FINGERPRINT = "data_fingerprint"  # of the data a letter was built from (its provenance's)
 COLUMNS = ("authority", "slug", "file", "pages", "bytes", "sha256", "recipient_email",
-           "specimen", "successor", "status", "error", "layout", "year", DATA_FINGERPRINT)
+           "specimen", "successor", "status", "error", "layout", "year", "data_fingerprint")
 # Columns a manifest from before they were written may lack: it is still read (as if its
-# letters had no successor and no layout findings, and its year were its folder's name; a
-# letter without its data's fingerprint is rebuilt before it is approved or sent).
-ADDED_LATER = ("successor", "layout", "year", DATA_FINGERPRINT)
+# letters had no successor and no layout findings, its year were its folder's name, and
+# whether its letters' data changed since could not be told).
+ADDED_LATER = ("successor", "layout", "year", "data_fingerprint")
 MANIFEST_CSV, MANIFEST_JSON = "manifest.csv", "manifest.json"
 
 
@@ -65,6 +66,15 @@ def read_letters(out_dir: Path) -> dict[str, dict[str, Any]]:
                            f"build (expected a list of rows with the keys {', '.join(COLUMNS)})"
                            "; rebuild it with lgsco-letters build")
     return {row["slug"]: row for row in rows}
+
+
+def built_from_other_data(row: dict[str, Any], year: Year, authority: Authority) -> bool:
+    """Whether the letter's PDF was built from data (its own figures, the year's values, the
+    figures of others it quotes) other than the data now: it still says what the data said
+    then. Addresses are not part of it (`provenance.data_fingerprint`). A manifest from before
+    it recorded the data's fingerprint cannot tell: False."""
+    built = row.get("data_fingerprint")
+    return bool(built) and built != data_fingerprint(year, authority)
 
 
 def read_previous(out_dir: Path) -> dict[str, dict[str, Any]]:

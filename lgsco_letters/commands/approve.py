@@ -7,19 +7,26 @@ from pathlib import Path
 
 import click
 
-from lgsco_letters.build.manifest import read_letters, refuse_another_year
+from lgsco_letters.build.manifest import (
+    MANIFEST_JSON,
+    built_from_other_data,
+    read_letters,
+    refuse_another_year,
+)
 from lgsco_letters.commands.grouping import verbose
 from lgsco_letters.commands.options import data_option
 from lgsco_letters.data.addresses import control_problem
-from lgsco_letters.data.models import Authority
+from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.errors import DataError, LettersError, display_path
+from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.locking import holding
 from lgsco_letters.mail.approvals import approve as record_approvals
 from lgsco_letters.mail.approvals import revoke as record_revocations
 from lgsco_letters.mail.ledger import LEDGER_FILE, open_ledger
 from lgsco_letters.mail.mailing import letter_problem
+from lgsco_letters.mail.message import SENDER_SLOT, render_covers
 from lgsco_letters.project import Project
+from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import plural
 
 
@@ -54,7 +61,7 @@ def approve(project: Project, names: tuple[str, ...], every: bool, person: str,
     with holding(out_dir, "approve"):
         if revoke:
             return _revoke(out_dir, chosen, person.strip())
-        letters = _letters_to_approve(year, chosen, out_dir)
+        letters = _letters_to_approve(year, chosen, out_dir, project.templates)
         ledger = open_ledger(out_dir, write=True)
         try:
             done = record_approvals(ledger, letters, person.strip())
@@ -63,7 +70,7 @@ def approve(project: Project, names: tuple[str, ...], every: bool, person: str,
     already = len(letters) - len(done)
     click.echo(f"Approved {plural(len(done), 'letter')} as {person.strip()}"
                + (f"; {already} already approved as they are" if already else "")
-               + (", each for the addresses shown:" if done else "."))
+               + (", each for its PDF, its cover note and the addresses shown:" if done else "."))
     shown = done if verbose() else done[:LISTED]
     for name, envelope in shown:
         click.echo(f"  {name}: {envelope.describe()}")
@@ -86,16 +93,28 @@ def _revoke(out_dir: Path, chosen: list, person: str) -> None:
                f"{len(chosen) - len(done)} had none.")
 
 
-def _letters_to_approve(year, chosen, out_dir: Path) -> list[tuple[Authority, str]]:
-    """(authority, sha256) of each built letter; any that is not built as the data is now
-    stops it all."""
+def _letters_to_approve(year: Year, chosen, out_dir: Path,
+                        templates: Templates) -> list[tuple[Authority, str, str]]:
+    """(authority, sha256, cover digest) of each built letter; any that is not built, or was
+    built from other data than now (its PDF says what the data said then), or a cover note a
+    template's fault keeps from being rendered, stops it all."""
     rows = read_letters(out_dir)
     problems = [problem for authority in chosen
-                if (problem := letter_problem(authority, rows.get(authority.slug), out_dir,
-                                              year))]
+                if (problem := letter_problem(authority, rows.get(authority.slug), out_dir)
+                    or _built_from_other_data(year, authority, rows[authority.slug], out_dir))]
     if problems:
         raise DataError(problems)
-    return [(a, rows[a.slug]["sha256"]) for a in chosen]
+    covers = render_covers(templates, year, chosen, SENDER_SLOT)
+    return [(a, rows[a.slug]["sha256"], covers[a.slug].digest()) for a in chosen]
+
+
+def _built_from_other_data(year: Year, authority: Authority, row: dict,
+                           out_dir: Path) -> Problem | None:
+    if not built_from_other_data(row, year, authority):
+        return None
+    return Problem(out_dir / MANIFEST_JSON, "its PDF was built from data that has changed since "
+                   "(it still says what the data said then): rebuild it with lgsco-letters "
+                   "build, then approve it", authority=authority.name)
 
 
 LISTED = 10  # letters listed by name before the rest are counted

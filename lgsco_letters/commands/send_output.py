@@ -14,6 +14,7 @@ from lgsco_letters.build.progress import duration
 from lgsco_letters.commands.grouping import grouped, verbose
 from lgsco_letters.data.addresses import visible_address
 from lgsco_letters.errors import ExitCode, display_path
+from lgsco_letters.mail.delivery import Result
 from lgsco_letters.mail.ledger import SendStatus
 from lgsco_letters.mail.mailing import Plan, SendOptions
 from lgsco_letters.mail.run import RunReport, SendOutcome
@@ -42,13 +43,15 @@ HELD_SUMMARIES = {
                                           "approval log's latest entry, held back: find out "
                                           "who changed sent.sqlite, then approve them again "
                                           "(-v lists them)",
-    Reason.CHANGED_SINCE_BUILT: lambda n: f"  {plural(n, 'letter')} whose data changed since "
-                                          "they were built, held back: lgsco-letters build, "
-                                          "then approve them again (-v lists them)",
+    Reason.DATA_CHANGED: lambda n: f"  {plural(n, 'letter')} whose data changed since they "
+                                   "were built, held back: lgsco-letters build, then approve "
+                                   "them (-v lists them)",
     Reason.CHANGED_SINCE_APPROVED: lambda n: f"  {plural(n, 'letter')} changed since approved, "
                                              "held back: approve them again (-v lists them)",
     Reason.ADDRESS_CHANGED: lambda n: f"  {plural(n, 'letter')} whose address changed since "
                                       "approval, held back: approve them again (-v lists them)",
+    Reason.COVER_CHANGED: lambda n: f"  {plural(n, 'letter')} whose cover note changed since "
+                                    "approval, held back: approve them again (-v lists them)",
     FAILED: lambda n: f"  {plural(n, 'letter')} failed in this run (-v lists them)",
     NOT_SENT: lambda n: f"  {plural(n, 'letter')} not sent, nothing recorded (-v lists them "
                         "with why)",
@@ -203,11 +206,18 @@ def _unrecorded(outcomes: list[SendOutcome]) -> None:
                           "as unknown" if o.handed_over else "; a re-run tries it again"))
 
 
+def _resend(result: Result) -> str:
+    """A resend that did not go, or may have: never "not delivered" when the server may
+    have it."""
+    if result.status == SendStatus.UNKNOWN:
+        return f"a resend's outcome is unknown ({result.reply})"
+    return f"a resend was not delivered ({result.status}: {result.reply})"
+
+
 def _warnings(outcomes: list[SendOutcome]) -> None:
     warned = [(o.authority, o.result.warning) for o in outcomes
               if o.result and o.result.warning and o.sent]
-    warned += [(o.authority, f"a resend was not delivered ({o.result.status}: "
-                             f"{o.result.reply}); the letter stays sent (sent on "
+    warned += [(o.authority, f"{_resend(o.result)}; the letter stays sent (sent on "
                              f"{o.resent.sent_at})") for o in outcomes if o.failed_resend]
     if warned:
         click.echo(f"Sent, with a warning ({len(warned)}; status shows them):")

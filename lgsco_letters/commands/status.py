@@ -12,12 +12,13 @@ import click
 from lgsco_letters.build.manifest import read_previous, refuse_another_year
 from lgsco_letters.commands.grouping import grouped
 from lgsco_letters.commands.options import data_option, format_option
-from lgsco_letters.errors import display_path
+from lgsco_letters.errors import LettersError, display_path
 from lgsco_letters.mail.ledger import SendStatus, open_ledger
 from lgsco_letters.mail.standing import LetterState, Standing, standings
 from lgsco_letters.mail.verdict import Reason
 from lgsco_letters.project import Project
 from lgsco_letters.render.findings import CODES, LAYOUT_ADVICE, problem_codes
+from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import plural
 
 SPECIMEN_DRAFT, FAILED, WARNED = "specimen draft", "failed", "sent with a warning"
@@ -32,9 +33,9 @@ SUMMARIES = {
                                 "(status --all lists them)",
     Reason.NOT_AS_BUILT: lambda n: f"  {plural(n, 'letter')} whose PDF is not the one built: "
                                    "lgsco-letters build (status --all lists them)",
-    Reason.CHANGED_SINCE_BUILT: lambda n: f"  {plural(n, 'letter')} whose data changed since "
-                                          "they were built: lgsco-letters build, then approve "
-                                          "them again (status --all lists them)",
+    Reason.DATA_CHANGED: lambda n: f"  {plural(n, 'letter')} whose data changed since they "
+                                   "were built: lgsco-letters build, then approve them (status "
+                                   "--all lists them)",
     Reason.READY: lambda n: f"  {plural(n, 'letter')} approved, waiting to be sent: "
                             "lgsco-letters send (status --all lists them)",
     Reason.CHANGED_SINCE_APPROVED: lambda n: f"  {plural(n, 'letter')} changed since approved: "
@@ -43,6 +44,9 @@ SUMMARIES = {
     Reason.ADDRESS_CHANGED: lambda n: f"  {plural(n, 'letter')} whose address changed since "
                                       "approval: approve them again, then send (status --all "
                                       "lists them)",
+    Reason.COVER_CHANGED: lambda n: f"  {plural(n, 'letter')} whose cover note changed since "
+                                    "approval: approve them again, then send (status --all "
+                                    "lists them)",
     Reason.CHANGED_SINCE_SENT: lambda n: f"  {plural(n, 'letter')} changed since sent: once "
                                          "approved as they are now, send --resend NAME sends "
                                          "the new one (status --all lists them)",
@@ -74,7 +78,7 @@ def status(project: Project, out_dir: Path | None, every: bool,
     refuse_another_year(out_dir, year.label, year.folder)
     ledger = open_ledger(out_dir)
     try:
-        records, letters = ledger.records(), standings(year, out_dir, ledger)
+        records, letters = ledger.records(), standings(year, out_dir, ledger, _templates(project))
     finally:
         ledger.close()
     layout = {slug: row.get("layout") or "" for slug, row in read_previous(out_dir).items()}
@@ -90,6 +94,15 @@ def status(project: Project, out_dir: Path | None, every: bool,
         return
     _as_text(letters, sends, states, every, layout)
     _layout_line(layout)
+
+
+def _templates(project: Project) -> Templates | None:
+    """The templates, to judge each approved cover note; None where there are none (each
+    approved letter is then said to have a cover note that cannot be rendered)."""
+    try:
+        return project.templates
+    except LettersError:
+        return None
 
 
 def _as_text(letters: list[Standing], sends: collections.Counter, states: collections.Counter,

@@ -120,7 +120,8 @@ class Site:
         except LettersError as error:
             return f"unknown: {error}"
         try:
-            standing = standing_for(snapshot.year, out_dir, ledger, authority)
+            standing = standing_for(snapshot.year, out_dir, ledger, authority,
+                                    snapshot.templates)
         finally:
             ledger.close()
         return in_words(standing)

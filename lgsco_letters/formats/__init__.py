@@ -43,9 +43,14 @@ def _in_package() -> dict[str, Format]:
     return found
 
 
-def _advertised() -> dict[str, EntryPoint]:
-    """The formats installed distributions name, by name (not yet loaded)."""
-    return {point.name: point for point in entry_points(group=ENTRY_POINTS)}
+def _advertised() -> dict[str, list[EntryPoint]]:
+    """The formats installed distributions name, by name (not yet loaded): every entry point
+    of a name, so that a second one never silently hides the first, whichever order the
+    distributions are found in."""
+    points: dict[str, list[EntryPoint]] = {}
+    for point in entry_points(group=ENTRY_POINTS):
+        points.setdefault(point.name, []).append(point)
+    return points
 
 
 def _checked(letter_format: object, where: str, name: str | None = None) -> Format:
@@ -81,11 +86,13 @@ def _loaded(point: EntryPoint) -> Format:
 def get_format(name: str) -> Format | None:
     """The format called `name`, or None if no format is."""
     found = [*filter(None, (_registered.get(name), _in_package().get(name)))]
-    if (point := _advertised().get(name)) is not None:
-        found.append(_loaded(point))
-    if len({id(letter_format) for letter_format in found}) > 1:
+    points = _advertised().get(name, [])
+    found += [_loaded(point) for point in points]
+    if any(letter_format != found[0] for letter_format in found):  # the same twice is one
+        where = [point.value for point in points
+                 if not point.value.startswith(f"{__name__}.")] or ["register()"]
         raise LettersError(f'two different formats are called "{name}" (one of them from '
-                           f"{point.value if point else 'register()'}): uninstall one")
+                           f"{', '.join(where)}): uninstall one")
     return found[0] if found else None
 
 

@@ -1,11 +1,13 @@
-"""Sign-off: who approved which bytes of which letter, for which addresses, and when, kept in
-the year's ledger.
+"""Sign-off: who approved which bytes of which letter, for which addresses, with which cover
+note, and when, kept in the year's ledger.
 
-An approval holds for exactly the PDF it was given for (its SHA-256) and exactly the envelope
-(the recipient and the Cc fields' addresses): a letter rebuilt with other figures, or whose
-address has changed, is no longer approved. Every approval and revocation is also logged,
-never overwritten; `send` relies only on an approval that is the log's latest entry for its
-letter, so that an approval written into the ledger by other means shows.
+An approval holds for exactly the PDF it was given for (its SHA-256), exactly the envelope
+(the recipient and the Cc fields' addresses) and exactly the cover note (the SHA-256 of the
+email's subject, text and HTML): a letter rebuilt with other figures, whose address has
+changed, or whose cover note reads otherwise now, is no longer approved. Every approval and
+revocation is also logged, never overwritten; `send` relies only on an approval that is the
+log's latest entry for its letter, so that an approval written into the ledger by other means
+shows.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Approval:
     approved_at: str
     recipient: str | None  # None: given before approvals covered the envelope
     cc: str | None
+    cover: str | None = None  # None: given before approvals covered the cover note
 
     @property
     def day(self) -> str:
@@ -41,8 +44,8 @@ class Approval:
         return Envelope.from_columns(self.recipient, self.cc)
 
 
-FIELDS = "slug, authority, sha256, approved_by, approved_at, recipient, cc"
-LOGGED = "slug, authority, sha256, person, at, recipient, cc"
+FIELDS = "slug, authority, sha256, approved_by, approved_at, recipient, cc, cover"
+LOGGED = "slug, authority, sha256, person, at, recipient, cc, cover"
 
 
 def read_approvals(db: sqlite3.Connection, slug: str | None = None) -> dict[str, Approval]:
@@ -62,32 +65,37 @@ def read_latest_log(db: sqlite3.Connection, slug: str | None = None) -> dict[str
 
 
 def _checked(table: str, row: tuple, fields: str) -> tuple:
-    check_row(table, row, tuple(fields.split(", ")), optional=("recipient", "cc"))
+    check_row(table, row, tuple(fields.split(", ")), optional=("recipient", "cc", "cover"))
     return row
 
 
-def approve(ledger: Ledger, letters: list[tuple[Authority, str]],
+def approve(ledger: Ledger, letters: list[tuple[Authority, str, str]],
             person: str) -> list[tuple[str, Envelope]]:
-    """Approve each (authority, sha256) as `person`, for the authority's envelope as the data
-    has it now; return the authorities whose approval is new (not already approved with these
-    bytes, for these addresses), each with its envelope."""
+    """Approve each (authority, sha256, cover digest) as `person`, for the authority's envelope
+    as the data has it now; return the authorities whose approval is new (not already approved
+    with these bytes, for these addresses, with this cover note), each with its envelope."""
     at, fresh = now(), []
     with ledger.transaction() as db:
         held, logged = read_approvals(db), read_latest_log(db)
-        for authority, sha256 in letters:
+        for authority, sha256, cover in letters:
             envelope = Envelope.of(authority)
-            approval = held.get(authority.slug)
-            if (approval is not None and approval.sha256 == sha256 and approval == logged.get(
-                    authority.slug) and approval.envelope is not None
-                    and approval.envelope.same_as(envelope)):
+            if _holds(held.get(authority.slug), logged, sha256, envelope, cover):
                 continue
             row = (authority.slug, authority.name, sha256, person, at, envelope.recipient,
-                   envelope.cc_column())
+                   envelope.cc_column(), cover)
             db.execute(f"INSERT OR REPLACE INTO approvals ({FIELDS}) VALUES "
-                       "(?, ?, ?, ?, ?, ?, ?)", row)
+                       "(?, ?, ?, ?, ?, ?, ?, ?)", row)
             _log(db, "approved", row)
             fresh.append((authority.name, envelope))
     return fresh
+
+
+def _holds(approval: Approval | None, logged: dict[str, Approval], sha256: str,
+           envelope: Envelope, cover: str) -> bool:
+    """Whether the letter is already approved as it is, with the log's agreement."""
+    return (approval is not None and approval.sha256 == sha256
+            and approval == logged.get(approval.slug) and approval.envelope is not None
+            and approval.envelope.same_as(envelope) and approval.cover == cover)
 
 
 def revoke(ledger: Ledger, slugs: list[str], person: str) -> list[str]:
@@ -99,10 +107,10 @@ def revoke(ledger: Ledger, slugs: list[str], person: str) -> list[str]:
         for approval in gone:
             db.execute("DELETE FROM approvals WHERE slug = ?", (approval.slug,))
             _log(db, "revoked", (approval.slug, approval.authority, approval.sha256, person, at,
-                                 approval.recipient, approval.cc))
+                                 approval.recipient, approval.cc, approval.cover))
     return [approval.authority for approval in gone]
 
 
 def _log(db: sqlite3.Connection, action: str, row: tuple) -> None:
-    db.execute(f"INSERT INTO approval_log (action, {LOGGED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-               (action, *row))
+    db.execute(f"INSERT INTO approval_log (action, {LOGGED}) VALUES "
+               "(?, ?, ?, ?, ?, ?, ?, ?, ?)", (action, *row))

@@ -14,6 +14,9 @@ record. The view `sends` gives each letter's latest delivery. Approvals cover th
 Version 2 records the delivery status notifications that came back (`notifications`: one row
 per notification and address it reports on, each matched to a delivery), and a delivery may be
 `bounced`: taken by the server, then reported failed.
+
+Version 3: approvals cover the cover note too (`cover`: the SHA-256 of the subject, text and
+HTML an approval was given for). An approval from before has none, and must be given again.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-VERSION = 2
+VERSION = 3
 STATUSES = ", ".join(f"'{status}'" for status in SendStatus)
 DELIVERIES = f"""
 CREATE TABLE deliveries (
@@ -105,8 +108,10 @@ WHERE id = (SELECT MAX(id) FROM deliveries WHERE slug = latest.slug);
 """
 COLUMNS = {  # each table's columns in this version
     "deliveries": ("id", *SENDS_V0[:9], "warning", *SENDS_V0[9:], "claimed_by"),
-    "approvals": ("slug", "authority", "sha256", "approved_by", "approved_at", "recipient", "cc"),
-    "approval_log": ("at", "slug", "authority", "sha256", "action", "person", "recipient", "cc"),
+    "approvals": ("slug", "authority", "sha256", "approved_by", "approved_at", "recipient", "cc",
+                  "cover"),
+    "approval_log": ("at", "slug", "authority", "sha256", "action", "person", "recipient", "cc",
+                     "cover"),
     "notifications": ("id", "delivery", "slug", "recipient", "action", "status", "diagnostic",
                       "notified_at", "notification_id", "matched_by", "recorded_at"),
 }
@@ -284,4 +289,14 @@ def _from_version_1(db: sqlite3.Connection) -> None:
     _script(db, NOTIFICATIONS)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_from_version_0, _from_version_1]
+def _from_version_2(db: sqlite3.Connection) -> None:
+    """Approvals gain the cover note's digest, which approvals from then do not have (they
+    must be given again before sending)."""
+    found = objects(db)
+    for table in ("approvals", "approval_log"):
+        _expect(db, table, COLUMNS[table][:-1], found)
+        db.execute(f"ALTER TABLE {table} ADD COLUMN cover TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_from_version_0, _from_version_1,
+                                                          _from_version_2]

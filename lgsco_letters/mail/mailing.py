@@ -11,20 +11,30 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lgsco_letters.build.manifest import DATA_FINGERPRINT, MANIFEST_JSON, SENDABLE, read_letters
+from lgsco_letters.build.manifest import (
+    MANIFEST_JSON,
+    SENDABLE,
+    built_from_other_data,
+    read_letters,
+)
 from lgsco_letters.data.addresses import address_problem
 from lgsco_letters.data.fields import COPY_ROLES
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.data.names import select_authorities
-from lgsco_letters.digests import file_sha256
+from lgsco_letters.digests import file_sha256, not_plain, plain_bytes
 from lgsco_letters.errors import DataError, LettersError, Problem, display_path
 from lgsco_letters.mail.delivery import Server, message_bytes
 from lgsco_letters.mail.envelope import CC_FIELDS
 from lgsco_letters.mail.ledger import Ledger, LetterRecord, SendStatus
-from lgsco_letters.mail.message import Cover, compose, message_id, render_covers
-from lgsco_letters.mail.verdict import Built, Reason, changed_since_built, decide
+from lgsco_letters.mail.message import (
+    SENDER_SLOT,
+    Cover,
+    compose,
+    message_id,
+    render_covers,
+)
+from lgsco_letters.mail.verdict import Built, Reason, decide
 from lgsco_letters.render.findings import failed_build
-from lgsco_letters.render.provenance import data_fingerprint
 from lgsco_letters.render.templating import Templates
 from lgsco_letters.words import examples, plural
 
@@ -52,8 +62,8 @@ class Planned:
     resend: bool  # named by --resend
     record: LetterRecord  # as the ledger held it when the run was planned
     cover: Cover  # its cover note, rendered before anything goes
-    data: str = ""  # the fingerprint of the data it was built from (the manifest's)
-    data_now: str | None = None  # and of the data now
+    data_changed: bool = False  # its PDF was built from other data than now
+    approved_cover: str | None = None  # the digest of its cover note, as an approval covers it
 
 
 @dataclass(frozen=True)
@@ -142,35 +152,31 @@ def make_plan(year: Year, out_dir: Path, options: SendOptions, ledger: Ledger,
     if problems:
         raise DataError(problems)
     covers = render_covers(templates, year, chosen, options.sender)
+    approved = {slug: cover.digest() for slug, cover in
+                render_covers(templates, year, chosen, SENDER_SLOT).items()}
     records, plan = ledger.records(), Plan()
     for authority in chosen:
-        row, record = rows[authority.slug], records.get(authority.slug, LetterRecord())
-        built = built_as(year, authority, row, row["sha256"])
-        verdict = decide(authority, built, record,
-                         resend=authority.slug in resend, allow_specimen=options.allow_specimen)
+        sha256, record = rows[authority.slug]["sha256"], records.get(authority.slug,
+                                                                     LetterRecord())
+        changed = built_from_other_data(rows[authority.slug], year, authority)
+        cover = approved[authority.slug]
+        verdict = decide(authority, Built(sha256, sha256, data_changed=changed, cover=cover),
+                         record, resend=authority.slug in resend,
+                         allow_specimen=options.allow_specimen)
         if verdict.may_go:
-            plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf",
-                                        row["sha256"], cc_for(authority, options.cc),
+            plan.to_send.append(Planned(authority, out_dir / f"{authority.slug}.pdf", sha256,
+                                        cc_for(authority, options.cc),
                                         authority.slug in resend, record,
-                                        covers[authority.slug], built.data, built.data_now))
+                                        covers[authority.slug], changed, cover))
         elif verdict.reason == Reason.SENT:
             plan.already_sent.append(authority.name)
         else:
             plan.held.append(Held(authority.name, verdict.reason, verdict.why_held,
-                                  authority.slug, row["sha256"]))
+                                  authority.slug, sha256))
     return plan
 
 
-def built_as(year: Year, authority: Authority, row: dict, on_disk: str | None) -> Built:
-    """The letter as its manifest row records it, with the fingerprint of the data now."""
-    return Built(row["sha256"], on_disk, data=row.get(DATA_FINGERPRINT) or "",
-                 data_now=data_fingerprint(year, authority))
-
-
-def letter_problem(authority: Authority, row: dict | None, out_dir: Path,
-                   year: Year | None = None) -> Problem | None:
-    """Why the letter cannot be approved or sent as built, or None; with `year`, a letter
-    built from other data than the year's now is refused too (approve)."""
+def letter_problem(authority: Authority, row: dict | None, out_dir: Path) -> Problem | None:
     manifest = out_dir / MANIFEST_JSON
     if row is not None and row["status"] not in SENDABLE and row.get("error"):
         return Problem(manifest, f"has no built letter: {failed_build(row['error'])}",
@@ -181,6 +187,11 @@ def letter_problem(authority: Authority, row: dict | None, out_dir: Path,
                                  "build", authority=authority.name)
     own = f"{authority.slug}.pdf"
     path = out_dir / own
+    if row["file"] == own and (kind := not_plain(path)):
+        return Problem(path, f"is not a file but {kind}: a built letter is a plain file in "
+                             f"{display_path(out_dir)}, and nothing else is sent as one; run "
+                             "lgsco-letters build, which writes it there afresh",
+                       authority=authority.name)
     if row["file"] != own or not path.resolve().is_relative_to(out_dir.resolve()):
         return Problem(manifest, f'names the file "{row["file"]}", but a letter can only be '
                                  f"{own} inside {display_path(out_dir)}: the manifest has been "
@@ -192,9 +203,6 @@ def letter_problem(authority: Authority, row: dict | None, out_dir: Path,
     if actual != row["sha256"]:
         return Problem(path, "does not match the manifest's SHA-256 (changed since the build): "
                              "run lgsco-letters build", authority=authority.name)
-    if year is not None and (stale := changed_since_built(built_as(year, authority, row,
-                                                                     actual))):
-        return Problem(path, stale, authority=authority.name)
     return None
 
 
@@ -220,12 +228,12 @@ def message_id_for(item: Planned, year: Year, options: SendOptions, record: Lett
 
 def read_once(item: Planned) -> tuple[bytes, Built]:
     """The letter's bytes, read once: what is hashed is what is attached."""
-    try:
-        data = item.path.read_bytes()
-    except FileNotFoundError:
-        return b"", Built(item.sha256, None, data=item.data, data_now=item.data_now)
-    return data, Built(item.sha256, hashlib.sha256(data).hexdigest(), data=item.data,
-                       data_now=item.data_now)
+    data = plain_bytes(item.path)  # a link or a named pipe swapped in is no letter
+    if data is None:
+        return b"", Built(item.sha256, None, data_changed=item.data_changed,
+                          cover=item.approved_cover)
+    return data, Built(item.sha256, hashlib.sha256(data).hexdigest(),
+                       data_changed=item.data_changed, cover=item.approved_cover)
 
 
 def write_eml_files(plan: Plan, year: Year, templates: Templates,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import json
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -36,6 +37,17 @@ class Cover:
     subject: str
     text: str
     html: str | None  # None: no cover.html, plain text only
+
+    def digest(self) -> str:
+        """The SHA-256 of the subject, the text and the HTML, as an approval records it."""
+        parts = json.dumps([self.subject, self.text, self.html], ensure_ascii=False)
+        return hashlib.sha256(parts.encode()).hexdigest()
+
+
+# An approval covers the cover note as every letter's own: `{{ sender }}` is send's --from, the
+# same for every letter, shown before sending, and unknown when a letter is approved; so the
+# approved cover note is rendered with this in its place, when approving and when sending.
+SENDER_SLOT = "sender@example.invalid"
 
 
 def message_id(year: Year, authority: Authority, sha256: str, domain: str, resends: int) -> str:
@@ -81,7 +93,20 @@ def _render_cover(templates: Templates, year: Year, authority: Authority, sender
             raise  # cover.html is there, but what it includes is not
         html_template = None  # the HTML cover note is optional
     html = html_template.render(context) if html_template is not None else None
-    return Cover(" ".join(subject.split()), text, html)
+    return Cover(" ".join(subject.split()), _as_mailed(text),
+                 _as_mailed(html) if html is not None else None)
+
+
+def _as_mailed(part: str) -> str:
+    """A part's text as the message carries it (lines ended by a newline, the last one too),
+    so that what an approval's digest covers is exactly what goes."""
+    lines = part.replace("\r\n", "\n").replace("\r", "\n")
+    return lines if lines.endswith("\n") else lines + "\n"
+
+
+def approved_cover(templates: Templates, year: Year, authority: Authority) -> Cover:
+    """The cover note as an approval covers it (see SENDER_SLOT)."""
+    return render_cover(templates, year, authority, SENDER_SLOT)
 
 
 def render_covers(templates: Templates, year: Year, authorities: list[Authority],

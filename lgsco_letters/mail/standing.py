@@ -12,12 +12,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from lgsco_letters.build.manifest import SENDABLE, read_previous
+from lgsco_letters.build.manifest import SENDABLE, built_from_other_data, read_previous
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.digests import file_sha256
+from lgsco_letters.errors import RenderError
 from lgsco_letters.mail.ledger import Ledger, LetterRecord
-from lgsco_letters.mail.mailing import built_as
+from lgsco_letters.mail.message import approved_cover
 from lgsco_letters.mail.verdict import Built, Reason, Verdict, decide
+from lgsco_letters.render.templating import Templates
 
 
 class LetterState(StrEnum):
@@ -60,28 +62,44 @@ class Standing:
         return data
 
 
-def built_letter(year: Year, authority: Authority, row: dict | None, out_dir: Path) -> Built:
+def built_letter(year: Year, authority: Authority, row: dict | None, out_dir: Path,
+                 cover: str | None = None) -> Built:
     if row is None or row["status"] not in SENDABLE:
         return Built(None, None, row["error"] if row and row["error"] else "")
-    return built_as(year, authority, row, file_sha256(out_dir / f"{authority.slug}.pdf"))
+    return Built(row["sha256"], file_sha256(out_dir / f"{authority.slug}.pdf"),
+                 data_changed=built_from_other_data(row, year, authority), cover=cover)
 
 
-def standings(year: Year, out_dir: Path, ledger: Ledger) -> list[Standing]:
+def cover_now(templates: Templates | None, year: Year, authority: Authority) -> str | None:
+    """The digest of the letter's cover note as an approval covers it; None if a template's
+    fault keeps it from being rendered (send refuses the run then, saying where)."""
+    if templates is None:
+        return None
+    try:
+        return approved_cover(templates, year, authority).digest()
+    except RenderError:
+        return None
+
+
+def standings(year: Year, out_dir: Path, ledger: Ledger,
+              templates: Templates | None) -> list[Standing]:
     rows, records = read_previous(out_dir), ledger.records()
     return [standing_of(year, authority, rows.get(authority.slug), out_dir,
-                        records.get(authority.slug, LetterRecord()))
+                        records.get(authority.slug, LetterRecord()), templates)
             for authority in year.authorities]
 
 
-def standing_for(year: Year, out_dir: Path, ledger: Ledger, authority: Authority) -> Standing:
+def standing_for(year: Year, out_dir: Path, ledger: Ledger, authority: Authority,
+                 templates: Templates | None) -> Standing:
     """One letter's standing, reading only its own file."""
     return standing_of(year, authority, read_previous(out_dir).get(authority.slug), out_dir,
-                       ledger.records().get(authority.slug, LetterRecord()))
+                       ledger.records().get(authority.slug, LetterRecord()), templates)
 
 
 def standing_of(year: Year, authority: Authority, row: dict | None, out_dir: Path,
-                record: LetterRecord) -> Standing:
-    built = built_letter(year, authority, row, out_dir)
+                record: LetterRecord, templates: Templates | None) -> Standing:
+    cover = cover_now(templates, year, authority) if record.approval is not None else None
+    built = built_letter(year, authority, row, out_dir, cover)
     verdict = decide(authority, built, record)
     approval, sent = record.approval, verdict.sent
     envelope = approval.envelope if approval else None

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from lgsco_letters.data.addresses import visible, visible_address
 from lgsco_letters.data.models import Authority
+from lgsco_letters.mail.approvals import Approval
 from lgsco_letters.mail.envelope import Envelope
 from lgsco_letters.mail.ledger import INTERRUPTED, Delivery, LetterRecord, SendStatus
 from lgsco_letters.mail.notifications import DELAYED, FAILED
@@ -26,17 +27,18 @@ class Reason(StrEnum):
     NOT_BUILT = "not built"  # no sendable build of it
     BUILD_FAILED = "build failed"  # its last build failed (the layout check among the reasons)
     NOT_AS_BUILT = "not as built"  # the PDF on disk is not the one the manifest records
-    CHANGED_SINCE_BUILT = "changed since built"  # the data is not what the PDF was built from
     BEING_SENT = "being sent"  # claimed by another run that is still going
     UNKNOWN = "unknown"  # handed over, no reply: the server may have it
     REFUSED = "refused"  # refused for good last time
     BOUNCED = "bounced"  # taken by the server, then reported failed by a notification
     SENT = "sent"
     CHANGED_SINCE_SENT = "changed since sent"
+    DATA_CHANGED = "changed since built"  # its data changed since its PDF was built
     NOT_APPROVED = "not approved"
     APPROVAL_NOT_LOGGED = "approval not logged"  # the approval is not the log's latest entry
     CHANGED_SINCE_APPROVED = "changed since approved"
     ADDRESS_CHANGED = "address changed"
+    COVER_CHANGED = "cover changed"  # the cover note reads otherwise than it was approved
     SPECIMEN = "specimen"
     TRY_AGAIN = "failed for now"  # a temporary failure before: it goes again
     READY = "ready"
@@ -51,28 +53,13 @@ SPECIMEN = "specimen letter (made-up figures): not sent without --allow-specimen
 @dataclass(frozen=True)
 class Built:
     """A letter as built: the manifest's SHA-256 (None when it has no sendable build, with the
-    build's error if any) and the SHA-256 of the bytes on disk; the fingerprint of the data it
-    was built from (the manifest's) and of the data as it is now (None: not judged)."""
+    build's error if any) and the SHA-256 of the bytes on disk."""
 
     sha256: str | None
     on_disk: str | None
     error: str = ""
-    data: str = ""
-    data_now: str | None = None
-
-
-def changed_since_built(built: Built) -> str:
-    """Why a letter built from other data than today's may not be approved or sent, or "": its
-    PDF no longer says what the data does (a figure, a name, or the officers its "Copied to"
-    line names, which follow the addresses given)."""
-    if built.data_now is None or built.data == built.data_now:
-        return ""
-    if not built.data:
-        return ("changed since built: it was built before the manifest recorded the data each "
-                "letter is built from: rebuild it with lgsco-letters build, then approve it")
-    return ("changed since built: the data has changed since its PDF was built (its figures, "
-            "its names, or the officers it says it is copied to), so the PDF no longer says "
-            "what the data does: rebuild it with lgsco-letters build, then approve it")
+    data_changed: bool = False  # built from other data than now (`built_from_other_data`)
+    cover: str | None = None  # the digest of its cover note now (None: it cannot be rendered)
 
 
 @dataclass(frozen=True)
@@ -97,7 +84,7 @@ def decide(authority: Authority, built: Built, record: LetterRecord, *, resend: 
     """The letter's verdict. `resend` is a deliberate --resend (the ledger's past no longer
     holds it back); `allow_specimen` False holds specimen letters back (status and the preview
     leave that to `send`)."""
-    for check in (_build, _ledger, _approval):
+    for check in (_build, _ledger, _data, _approval):
         verdict = check(authority, built, record)
         if verdict is not None and not (resend and verdict.reason in RESEND_OVERRIDES):
             return verdict
@@ -114,8 +101,6 @@ def _build(authority: Authority, built: Built, record: LetterRecord) -> Verdict 
     if built.on_disk != built.sha256:
         return Verdict(Reason.NOT_AS_BUILT, "its PDF is not the one built (changed since the "
                                             "build): rebuild it with lgsco-letters build")
-    if stale := changed_since_built(built):
-        return Verdict(Reason.CHANGED_SINCE_BUILT, stale)
     return None
 
 
@@ -175,6 +160,17 @@ def _changed_since_sent(authority: Authority, built: Built, record: LetterRecord
                    warning=warning, sent=sent)
 
 
+def _data(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
+    """A PDF built from other data than now says what the data said then: approving or
+    sending it would pass its old figures off as the data's."""
+    if not built.data_changed:
+        return None
+    then = ("approve it again, then send" if record.approval is not None
+            else "then approve it")
+    return Verdict(Reason.DATA_CHANGED, "its data changed since it was built (the PDF still "
+                   f"says what the data said then): rebuild it (lgsco-letters build), {then}")
+
+
 def _approval(authority: Authority, built: Built, record: LetterRecord) -> Verdict | None:
     approval, now = record.approval, Envelope.of(authority)
     if approval is None:
@@ -196,6 +192,20 @@ def _approval(authority: Authority, built: Built, record: LetterRecord) -> Verdi
     if not approved.same_as(now):
         return Verdict(Reason.ADDRESS_CHANGED, "the address changed since approval: approve it "
                        f"again (approved {approved.describe()}; now {now.describe()})")
+    return _cover(approval, built)
+
+
+def _cover(approval: Approval, built: Built) -> Verdict | None:
+    """An approval covers the cover note as it reads (its subject, text and HTML)."""
+    if approval.cover is None:
+        return Verdict(Reason.COVER_CHANGED, "approved before cover notes were part of an "
+                       "approval: approve it again")
+    if built.cover is None:
+        return Verdict(Reason.COVER_CHANGED, "its cover note cannot be rendered (a fault in "
+                       "templates/email: lgsco-letters check says where)")
+    if built.cover != approval.cover:
+        return Verdict(Reason.COVER_CHANGED, "the cover note changed since approval: approve "
+                       "it again")
     return None
 
 
@@ -250,8 +260,11 @@ def _sent_warning(record: LetterRecord, sent: Delivery) -> str:
                             "says whether it arrived")
     later = record.latest
     if later is not None and later.id != sent.id and not later.claimed_live:
-        warnings.append(f"a resend on {later.last_attempt or later.first_attempt} was not "
-                        f"delivered ({_outcome(record, later)})")
+        when = later.last_attempt or later.first_attempt
+        warnings.append(f"a resend on {when} may have been delivered or not "
+                        f"({_outcome(record, later)})"
+                        if later.status in (SendStatus.UNKNOWN, SendStatus.SENDING) else
+                        f"a resend on {when} was not delivered ({_outcome(record, later)})")
     return "; ".join(warnings)
 
 

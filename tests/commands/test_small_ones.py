@@ -60,11 +60,13 @@ def test_approve_lists_up_to_ten_names_then_counts(make_year, run, tmp_path):
     names = [line.split("  ")[0] for line in run("list", "--data", data).output.splitlines()
              if "  " in line]
     four = run("approve", *names[:4], "--as", "Pat", "--data", data, "--out", out)
-    assert four.output.splitlines()[0] == "Approved 4 letters as Pat, each for the addresses shown:"
+    assert four.output.splitlines()[0] == ("Approved 4 letters as Pat, each for its PDF, its "
+                                           "cover note and the addresses shown:")
     assert [line.split(":")[0].strip() for line in four.output.splitlines()[1:]] == names[:4]
     rest = run("approve", "--all", "--as", "Pat", "--data", data, "--out", out)
     assert rest.output.splitlines()[0] == ("Approved 8 letters as Pat; 4 already approved as they "
-                                           "are, each for the addresses shown:")
+                                           "are, each for its PDF, its cover note and the "
+                                           "addresses shown:")
     assert [line.split(":")[0].strip() for line in rest.output.splitlines()[1:]] == names[4:]
     withdrawn = run("approve", "--all", "--revoke", "--as", "Pat", "--data", data, "--out", out)
     assert withdrawn.output == (f"Withdrew the approval of 12 letters ({'; '.join(names[:10])}"

@@ -97,6 +97,39 @@ def test_a_name_two_formats_claim_is_refused_not_settled(tmp_path):
     assert 'two different formats are called "tables-2018"' in result.stderr
 
 
+@pytest.mark.parametrize("module", ["aaa_format", "extfmt", "zzz_format"])
+def test_a_name_two_formats_claim_is_refused_whichever_is_found_first(tmp_path, module):
+    """Entry points are found in the order of the distributions on the path: the built-in's
+    entry point coming after the other package's never hides it."""
+    site = tmp_path / "site"
+    site.mkdir()
+    installed(site, module, "headline-2020")
+    year = tmp_path / "2019-20"
+    year.mkdir()
+    (year / "year.yaml").write_text("format: headline-2020\n")
+    (tmp_path / "lgsco-letters.yml").write_text(f"templates: {ROOT / 'templates'}\n")
+    result = run_in("check", "--data", year, path=[site], cwd=tmp_path)  # as a user runs it
+    assert result.returncode == 2
+    assert ('two different formats are called "headline-2020" (one of them from '
+            f'{module}:FORMAT): uninstall one') in result.stderr, result.stderr
+
+
+def test_the_same_format_installed_twice_is_one(tmp_path):
+    """A package that registers a format equal to the engine's own (the contract's module,
+    written out as an acceptance check writes it) is the same format, not a second one."""
+    site = tmp_path / "site"
+    site.mkdir()
+    installed(site, "same_format", "headline-2020")
+    shipped = ROOT / "lgsco_letters" / "formats" / "headline_2020.py"
+    (site / "same_format.py").write_text(shipped.read_text())
+    found = subprocess.run(
+        [sys.executable, "-c", "from lgsco_letters.formats import get_format; "
+                               "print(get_format('headline-2020').description)"],
+        env={**os.environ, "PYTHONPATH": str(site)}, capture_output=True, text=True,
+        timeout=300)
+    assert found.stdout == "headline-2019 with service improvements\n", found.stderr
+
+
 @pytest.fixture
 def formats_folder(tmp_path, monkeypatch):
     """A folder that is part of the formats package, as lgsco_letters/formats/ is."""

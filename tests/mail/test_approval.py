@@ -47,7 +47,8 @@ def test_a_changed_address_needs_a_new_approval_not_a_rebuild(run, year, smtp):
     assert letter["reason_code"] == "address changed"
 
     again = approve(run, year, "alpha", "--as", "Sam Second")
-    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+    assert again.output == ("Approved 1 letter as Sam Second, each for its PDF, its cover "
+                            "note and the addresses shown:\n"
                             f"  {ALPHA}: to someone.else@alpha.example.org\n")
     sent = send(run, year, smtp, "--only", ALPHA)
     assert sent.exit_code == 0, sent.output
@@ -71,7 +72,8 @@ def test_an_address_that_only_looks_the_same_is_shown_so_that_it_does_not(run, y
     status = run("status", "--data", year / "2017-18", "--out", year / "out")
     assert changed in status.output.splitlines()
     again = approve(run, year, "alpha", "--as", "Sam Second")
-    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+    assert again.output == ("Approved 1 letter as Sam Second, each for its PDF, its cover "
+                            "note and the addresses shown:\n"
                             f"  {ALPHA}: to {spelt}\n")
     every = run("status", "--data", year / "2017-18", "--out", year / "out", "--all")
     assert f"  {ALPHA}: approved: approved by Sam Second on " in every.output
@@ -225,3 +227,39 @@ def test_the_letters_of_one_year_are_never_approved_or_sent_from_another_years_f
     fine = run("send", "--from", SENDER, "--dry-run", year / "eml", "--data", year / "2017-18",
                "--out", built)
     assert fine.exit_code == 1, fine.output  # its own year: only the specimen held back
+
+
+def test_a_letter_whose_data_changed_since_it_was_built_is_neither_approved_nor_sent(
+        run, year, smtp):
+    """The letter says what the data said when it was built: once a figure it quotes has
+    changed, approving or sending that PDF would pass off the old figures as the data's. It is
+    held back (and refused approval) until it is rebuilt; the rebuilt letter needs approving."""
+    built_pdf = (year / "out" / "alpha-borough-council.pdf").read_bytes()
+    change_in_data(year, "ce@alpha.example.org,false,0,4,2,", "ce@alpha.example.org,false,0,3,3,")
+    said = (f"  {ALPHA}: held back: its data changed since it was built (the PDF still says "
+            "what the data said then): rebuild it (lgsco-letters build), approve it again, "
+            "then send")
+    status = run("status", "--data", year / "2017-18", "--out", year / "out")
+    assert said in status.output.splitlines(), status.output
+    assert status_json(run, year)[ALPHA]["reason_code"] == "changed since built"
+    held = send(run, year, smtp, "--only", ALPHA)
+    assert held.exit_code == 1, held.output
+    assert said in held.output.splitlines()
+    assert smtp.recorder.messages == [] and ledger_rows(year) == {}
+    again = approve(run, year, ALPHA, "--as", "Sam Second")
+    assert again.exit_code == 2, again.output
+    assert again.output == (
+        "Found 1 problem; nothing was written:\n"
+        f"  {year / 'out' / 'manifest.json'} ({ALPHA}): its PDF was built from data that has "
+        "changed since (it still says what the data said then): rebuild it with lgsco-letters "
+        "build, then approve it\n")
+    assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
+    rebuilt = (year / "out" / "alpha-borough-council.pdf").read_bytes()
+    assert rebuilt != built_pdf
+    assert "changed since approved by Pat Signer" in send(run, year, smtp, "--only",
+                                                          ALPHA).output
+    assert approve(run, year, ALPHA, "--as", "Sam Second").exit_code == 0
+    assert send(run, year, smtp, "--only", ALPHA).exit_code == 0
+    (message,) = smtp.recorder.to(address(ALPHA))
+    (attached,) = [part.get_content() for part in message.iter_attachments()]
+    assert attached == rebuilt

@@ -360,6 +360,8 @@ def test_thousands_of_messages_are_read_in_bounded_memory(run, sent, tmp_path):
 
 
 VERSION_1 = """
+ALTER TABLE approvals DROP COLUMN cover;
+ALTER TABLE approval_log DROP COLUMN cover;
 DROP VIEW sends;
 DROP TABLE notifications;
 DROP INDEX deliveries_of_a_letter;
@@ -396,7 +398,7 @@ def test_a_ledger_of_version_1_is_read_as_it_is_and_brought_up_to_date(run, sent
     assert result.exit_code == 0, result.output
     assert "Bounced: 1, recorded now" in result.output
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
         assert db.execute("SELECT authority, status FROM sends WHERE status != 'sent'"
                           ).fetchall() == [(BETA, "bounced")]
     assert status_json(run, sent)[BETA]["state"] == "bounced"

@@ -224,3 +224,28 @@ def test_preview_refuses_a_years_folder_under_the_configured_out_before_it_is_bu
     assert "that is inside out/2017-18, a year's output folder" in refused.output
     assert not (tmp_path / "out").exists()
     assert run_here("preview", "bromsgrove", "--out", "out/draft.pdf").exit_code == 0
+
+
+def test_a_resend_whose_outcome_is_unknown_is_never_said_not_delivered(run, year, smtp):
+    """The server may have the resend: "was not delivered" would be a guess said as a fact."""
+    assert send(run, year, smtp, "--only", ALPHA).exit_code == 0
+    server = Server(free_port(), Answers("OK queued"))
+    server.start()
+    try:
+        result = send(run, year, server, "--resend", ALPHA)
+    finally:
+        server.stop()
+    assert result.exit_code == 0, result.output  # the council has its letter
+    (said,) = [line for line in result.output.splitlines()
+               if line.startswith(f"  {ALPHA}: a resend")]
+    assert said.startswith(f"  {ALPHA}: a resend's outcome is unknown (no well-formed reply "
+                           "after the whole message was handed over (the server answered \"OK "
+                           "queued\"): the server may have it; ")
+    assert said.endswith("); the letter stays sent (sent on "
+                         f"{status(run, year)[1][ALPHA]['sent_at']})")
+    text, letters = status(run, year)
+    assert "sent:             1\n" in text and "unknown:          0\n" in text
+    assert letters[ALPHA]["state"] == "sent"
+    assert "was not delivered" not in letters[ALPHA]["warning"]
+    assert " may have been delivered or not (its outcome is unknown: no well-formed reply " in (
+        letters[ALPHA]["warning"])

@@ -134,7 +134,7 @@ def test_a_ledger_of_a_later_version_is_refused(run, year, smtp):
     result = send(run, year, smtp)
     assert result.exit_code == 2
     assert ("sent.sqlite: it is version 7 of the ledger, written by a later lgsco-letters "
-            "(this one knows versions up to 2). Use that version") in result.output
+            "(this one knows versions up to 3). Use that version") in result.output
     assert "--new-ledger" not in result.output
     assert len(smtp.recorder.messages) == 1
 
@@ -241,7 +241,7 @@ def test_a_ledger_from_before_is_read_as_it_was_and_brought_up_to_date(run, unap
     assert held.exit_code == 1
     assert "0 letters to send" in held.output and "1 already sent" in held.output
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
     approve_all(year)
     result = send(run, year, smtp)
     assert result.exit_code == 1, result.output  # the specimen

@@ -608,15 +608,35 @@ def test_a_forged_manifest_entry_stops_the_run(run, year, smtp):
     assert smtp.recorder.messages == []
 
 
-def test_a_letter_that_is_a_link_out_of_the_folder_is_refused(run, year, smtp):
+def test_a_letter_that_is_a_link_or_a_pipe_is_refused_as_such_and_a_build_mends_it(
+        run, year, smtp):
+    """A link (even to the very bytes built) or a named pipe where a letter should be is said
+    to be what it is, never "the manifest has been altered"; the build it advises writes the
+    letter there afresh (a link was once "unchanged" to it, and a pipe hung every command)."""
     pdf = year / "out" / "beta-district-council.pdf"
     outside = year / "outside.pdf"
     shutil.move(pdf, outside)
     pdf.symlink_to(outside)
+    gamma = year / "out" / "gamma-county-council.pdf"
+    gamma.unlink()
+    os.mkfifo(gamma)
     result = send(run, year, smtp)
     assert result.exit_code == 2
-    assert "but a letter can only be beta-district-council.pdf inside" in result.output
+    said = ("{path} (Beta District Council): is not a file but a symbolic link (to {outside}): "
+            "a built letter is a plain file in {out}, and nothing else is sent as one; run "
+            "lgsco-letters build, which writes it there afresh")
+    assert said.format(path=pdf, outside=outside, out=year / "out") in result.output
+    assert (f"{gamma} (Gamma County Council): is not a file but a named pipe (FIFO): "
+            in result.output)
     assert smtp.recorder.messages == []
+    built = run("build", "--data", year / "2017-18", "--out", year / "out")
+    assert built.exit_code == 0, built.output
+    assert "2 built, 4 unchanged, 0 failed" in built.output
+    assert not pdf.is_symlink() and pdf.read_bytes() == outside.read_bytes()
+    approve_all(year)
+    assert send(run, year, smtp, "--only", "beta", "--only", "gamma").exit_code == 0
+    assert [rs for _, rs, _ in smtp.recorder.messages] == [["ce@beta.example.org"],
+                                                          ["ce@gamma.example.org"]]
 
 
 def test_a_manifest_that_is_not_json_is_refused(run, year, smtp):

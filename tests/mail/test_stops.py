@@ -240,6 +240,7 @@ def test_a_run_killed_while_waiting_for_the_reply_is_said_to_have_handed_it_over
     from lgsco_letters.mail.ledger import open_ledger
     from lgsco_letters.mail.standing import in_words, standing_for
     from lgsco_letters.project import load_year
+    from lgsco_letters.render.templating import Templates
 
     recorder = HoldsTheReply()
     server = Server(free_port(), recorder)
@@ -265,8 +266,8 @@ def test_a_run_killed_while_waiting_for_the_reply_is_said_to_have_handed_it_over
     authority = next(a for a in the_year.authorities if a.name == ALPHA)
     ledger = open_ledger(year / "out")
     try:
-        assert in_words(standing_for(the_year, year / "out", ledger, authority)) == (
-            f"held back: {words}")
+        assert in_words(standing_for(the_year, year / "out", ledger, authority,
+                                     Templates(TEMPLATES))) == f"held back: {words}"
     finally:
         ledger.close()
 

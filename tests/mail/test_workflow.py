@@ -43,7 +43,8 @@ def test_a_letter_changed_after_approval_waits_for_approval_again(run, unapprove
     result = approve(run, year, "--all", "--as", "Pat Signer")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "Approved 6 letters as Pat Signer, each for the addresses shown:",
+        "Approved 6 letters as Pat Signer, each for its PDF, its cover note and the addresses "
+        "shown:",
         "  Adur District Council: to chief.executive@adur.example.org",
         *(f"  {name}: to {address(name)}" for name in sorted(NAMES)[:2]),
         "  Bromsgrove District Council: to chief.executive@bromsgrove.example.org",
@@ -60,7 +61,8 @@ def test_a_letter_changed_after_approval_waits_for_approval_again(run, unapprove
     assert smtp.recorder.to(address(NAMES[0])) == []
 
     again = approve(run, year, "alpha", "--as", "Sam Second")
-    assert again.output == ("Approved 1 letter as Sam Second, each for the addresses shown:\n"
+    assert again.output == ("Approved 1 letter as Sam Second, each for its PDF, its cover "
+                            "note and the addresses shown:\n"
                             "  Alpha Borough Council: to ce@alpha.example.org\n")
     second = send(run, year, smtp)
     assert "1 letter to send" in second.output
