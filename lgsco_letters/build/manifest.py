@@ -68,13 +68,20 @@ def read_letters(out_dir: Path) -> dict[str, dict[str, Any]]:
     return {row["slug"]: row for row in rows}
 
 
-def built_from_other_data(row: dict[str, Any], year: Year, authority: Authority) -> bool:
+def built_from_other_data(row: dict[str, Any], year: Year, authority: Authority) -> str:
     """Whether the letter's PDF was built from data (its own figures, the year's values, the
-    figures of others it quotes) other than the data now: it still says what the data said
-    then. Addresses are not part of it (`provenance.data_fingerprint`). A manifest from before
-    it recorded the data's fingerprint cannot tell: False."""
+    figures of others it quotes, the officers its "Copied to" line names) other than the data
+    now: "changed" (it still says what the data said then), "unrecorded" (a manifest from
+    before it recorded the data's fingerprint: it cannot be told, so it is not trusted), or ""
+    (built from the data as it is). Addresses are not part of it
+    (`provenance.data_fingerprint`)."""
     built = row.get("data_fingerprint")
-    return bool(built) and built != data_fingerprint(year, authority)
+    if not built:
+        return UNRECORDED
+    return CHANGED if built != data_fingerprint(year, authority) else ""
+
+
+CHANGED, UNRECORDED = "changed", "unrecorded"
 
 
 def read_previous(out_dir: Path) -> dict[str, dict[str, Any]]:

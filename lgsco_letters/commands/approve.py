@@ -9,6 +9,7 @@ import click
 
 from lgsco_letters.build.manifest import (
     MANIFEST_JSON,
+    UNRECORDED,
     built_from_other_data,
     read_letters,
     refuse_another_year,
@@ -110,11 +111,14 @@ def _letters_to_approve(year: Year, chosen, out_dir: Path,
 
 def _built_from_other_data(year: Year, authority: Authority, row: dict,
                            out_dir: Path) -> Problem | None:
-    if not built_from_other_data(row, year, authority):
+    how = built_from_other_data(row, year, authority)
+    if not how:
         return None
-    return Problem(out_dir / MANIFEST_JSON, "its PDF was built from data that has changed since "
-                   "(it still says what the data said then): rebuild it with lgsco-letters "
-                   "build, then approve it", authority=authority.name)
+    why = ("its PDF was built before the manifest recorded the data each letter is built from"
+           if how == UNRECORDED else "its PDF was built from data that has changed since (it "
+           "still says what the data said then)")
+    return Problem(out_dir / MANIFEST_JSON, f"{why}: rebuild it with lgsco-letters build, then "
+                   "approve it", authority=authority.name)
 
 
 LISTED = 10  # letters listed by name before the rest are counted

@@ -62,7 +62,7 @@ class Planned:
     resend: bool  # named by --resend
     record: LetterRecord  # as the ledger held it when the run was planned
     cover: Cover  # its cover note, rendered before anything goes
-    data_changed: bool = False  # its PDF was built from other data than now
+    data_changed: str = ""  # its PDF was built from other data than now (and how)
     approved_cover: str | None = None  # the digest of its cover note, as an approval covers it
 
 

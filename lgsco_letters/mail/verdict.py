@@ -58,7 +58,7 @@ class Built:
     sha256: str | None
     on_disk: str | None
     error: str = ""
-    data_changed: bool = False  # built from other data than now (`built_from_other_data`)
+    data_changed: str = ""  # built from other data than now (`built_from_other_data`'s say)
     cover: str | None = None  # the digest of its cover note now (None: it cannot be rendered)
 
 
@@ -167,6 +167,10 @@ def _data(authority: Authority, built: Built, record: LetterRecord) -> Verdict |
         return None
     then = ("approve it again, then send" if record.approval is not None
             else "then approve it")
+    if built.data_changed == "unrecorded":  # a manifest from before it was recorded
+        return Verdict(Reason.DATA_CHANGED, "it was built before the manifest recorded the "
+                       "data each letter is built from, so whether it still says what the data "
+                       f"says cannot be told: rebuild it (lgsco-letters build), {then}")
     return Verdict(Reason.DATA_CHANGED, "its data changed since it was built (the PDF still "
                    f"says what the data said then): rebuild it (lgsco-letters build), {then}")
 

@@ -38,9 +38,8 @@ def built_and_approved(run, year: Path) -> None:
     approve_all(year)
 
 
-STALE = ("changed since built: the data has changed since its PDF was built (its figures, its "
-         "names, or the officers it says it is copied to), so the PDF no longer says what the "
-         "data does: rebuild it with lgsco-letters build, then approve it")
+STALE = ("its data changed since it was built (the PDF still says what the data said then): "
+         "rebuild it (lgsco-letters build), approve it again, then send")
 
 
 def test_an_officer_given_an_address_after_the_build_holds_the_letter_back(run, year, smtp,
@@ -66,7 +65,8 @@ def test_an_officer_given_an_address_after_the_build_holds_the_letter_back(run, 
                 "--out", year / "out")
     assert again.exit_code == 2
     assert again.output.splitlines()[1].endswith(
-        f"alpha-borough-council.pdf ({ALPHA}): {STALE}")
+        f"manifest.json ({ALPHA}): its PDF was built from data that has changed since (it still "
+        "says what the data said then): rebuild it with lgsco-letters build, then approve it")
 
     built_and_approved(run, year)  # built again: the letter says what is copied, and to whom
     sent = send(run, year, smtp, "--only", ALPHA, *CC)
@@ -120,8 +120,9 @@ def test_a_manifest_from_before_the_data_was_recorded_asks_for_a_rebuild(run, ye
     manifest.write_text(json.dumps([{key: value for key, value in row.items()
                                      if key != "data_fingerprint"} for row in rows]))
     held = send(run, year, smtp, "--only", ALPHA)
-    assert (f"  {ALPHA}: held back: changed since built: it was built before the manifest "
-            "recorded the data each letter is built from: rebuild it with lgsco-letters build, "
-            "then approve it") in held.output.splitlines()
+    assert (f"  {ALPHA}: held back: it was built before the manifest recorded the data each "
+            "letter is built from, so whether it still says what the data says cannot be told: "
+            "rebuild it (lgsco-letters build), approve it again, then send"
+            ) in held.output.splitlines()
     assert run("build", "--data", year / "2017-18", "--out", year / "out").exit_code == 0
     assert send(run, year, smtp, "--only", ALPHA).exit_code == 0  # the same bytes: approved
