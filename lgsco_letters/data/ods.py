@@ -22,12 +22,15 @@ from lgsco_letters.data.packages import (
     beyond_limits,
     blank,
     column_name,
+    hidden_cell,
     open_package,
 )
 
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0 "
 COVERED = f"{TABLE}covered-table-cell"  # under a merged cell: hidden, though it may hold text
 CELLS = (f"{TABLE}table-cell", COVERED)
+COLUMN = f"{TABLE}table-column"
+VISIBILITY = f"{TABLE}visibility"  # "collapse" or "filter" hides a row or a column
 # The names looked for, made once (each element is compared with several).
 ROW, SHEET = f"{TABLE}table-row", f"{TABLE}table"
 STYLE_NAME, TABLE_PROPERTIES = f"{STYLE}style", f"{STYLE}table-properties"
@@ -56,6 +59,19 @@ class _Table:
         self.name, self.hidden, self.kept = name, hidden, kept
         self.rows: list[Row] = []
         self.problem: Unreadable | None = None  # a limit passed: said only if it is chosen
+        self.columns = 0  # declared so far
+        self.hidden_columns: list[tuple[int, int]] = []  # first and last, counted from 0
+
+    def column(self, attributes: dict) -> None:
+        """A column declaration (or several alike): hidden ones are kept, to refuse values."""
+        repeat = repeats(attributes, "number-columns-repeated", self.name, None)
+        if attributes.get(VISIBILITY, "visible") != "visible" and self.columns < MAX_COLUMNS:
+            self.hidden_columns.append((self.columns, self.columns + repeat - 1))
+        self.columns += repeat
+
+    def hides(self, first: int, repeat: int) -> bool:
+        return any(first <= last and start <= first + repeat - 1
+                   for start, last in self.hidden_columns)
 
 
 class _Content:
@@ -80,6 +96,8 @@ class _Content:
                 self.cell = Cell(self.row, attributes, covered=name == COVERED)
             elif name == ROW and self.depth == 1 and self.table is not None:
                 self.row = _Row(self, attributes)
+            elif name == COLUMN and self.depth == 1 and self.table is not None:
+                self.table.column(attributes)
             elif name == SHEET:
                 self._table(attributes)
             else:
@@ -174,6 +192,7 @@ class _Row:
         self.column = 0  # of the next cell
         self.repeat = repeats(attributes, "number-rows-repeated", self.table.name,
                                self.ref(0))
+        self.hidden = attributes.get(VISIBILITY, "visible") != "visible"
 
     def ref(self, column: int) -> str:
         return f"{column_name(column)}{self.first}"
@@ -184,6 +203,9 @@ class _Row:
             if self.column + cell.repeat > MAX_COLUMNS or self.first > MAX_ROWS:
                 beyond = max(self.column, min(self.column + cell.repeat - 1, MAX_COLUMNS))
                 raise beyond_limits(self.table.name, self.ref(beyond), self.first, beyond)
+            if self.hidden or self.table.hides(self.column, cell.repeat):
+                raise hidden_cell(self.table.name, self.ref(self.column),
+                                  "row" if self.hidden else "column")
             self.values += [None] * (self.column - len(self.values)) + [value] * cell.repeat
         self.column += cell.repeat
 

@@ -242,6 +242,14 @@ def unescape(text: str) -> str:
     return decoded
 
 
+def hidden_cell(sheet: str, cell: str, what: str) -> Unreadable:
+    """A value in a hidden row or column: what staff see is what is read, so it is refused."""
+    how = " (hidden, or filtered out)" if what == "row" else ""
+    return Unreadable(f"holds a value in a hidden {what}{how}, which whoever checks the sheet "
+                      f"does not see: show the {what}, or delete it if it is not to be read",
+                      sheet, cell)
+
+
 def beyond_limits(sheet: str, cell: str, row: int, column: int) -> Unreadable:
     """A value beyond the rows or columns read: the reading stops there."""
     if row > MAX_ROWS:

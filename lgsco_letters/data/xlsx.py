@@ -29,6 +29,7 @@ from lgsco_letters.data.packages import (
     beyond_limits,
     blank,
     column_name,
+    hidden_cell,
     open_package,
     too_long,
     unescape,
@@ -37,9 +38,10 @@ from lgsco_letters.data.packages import (
 from lgsco_letters.data.xlsx_book import Workbook, date_styles, shared_strings
 
 CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+HIDDEN = ("1", "true")
 AGAIN = "save the file again from a spreadsheet program"
 # The sheet's elements by their full names, in either namespace Excel uses (or none).
-SHEET_TAGS = {f"{namespace}{tag}": tag for tag in ("c", "row", "v", "f", "is", "t", "rPh")
+SHEET_TAGS = {f"{namespace}{tag}": tag for tag in ("c", "row", "v", "f", "is", "t", "rPh", "col")
               for namespace in ("http://schemas.openxmlformats.org/spreadsheetml/2006/main ",
                                 "http://purl.oclc.org/ooxml/spreadsheetml/main ", "")}
 
@@ -72,6 +74,8 @@ class _Sheet:
         self.inline: TextOf | None = None
         self.target: TextOf | None = None  # where the characters being parsed go
         self.phonetic = 0
+        self.hidden_row = False
+        self.hidden_columns: list[tuple[int, int]] = []  # first and last, counted from 0
 
     def read(self, package: Package, part: str) -> list[Row]:
         package.parse(part, self._start, self._end, self._text)
@@ -85,6 +89,7 @@ class _Sheet:
             self._locate()
         elif tag == "row":
             self._row(attributes.get("r"))
+            self.hidden_row = attributes.get("hidden") in HIDDEN
         elif tag == "v":
             self.target = self.value = TextOf(self._too_long)
         elif tag == "f":
@@ -93,6 +98,8 @@ class _Sheet:
             self.inline = TextOf(self._too_long)
         elif tag == "rPh":
             self.phonetic += 1
+        elif tag == "col" and attributes.get("hidden") in HIDDEN:
+            self._hide_columns(attributes)
         elif tag == "t" and self.inline is not None and not self.phonetic:
             self.target = self.inline
 
@@ -145,6 +152,12 @@ class _Sheet:
                              f"left to right; {AGAIN}", self.name, reference)
         self.column = column
 
+    def _hide_columns(self, attributes: dict) -> None:
+        """A `<col>` that hides columns `min` to `max` (counted from 1)."""
+        first, last = whole(attributes.get("min"), 5), whole(attributes.get("max"), 5)
+        if first and last and len(self.hidden_columns) < MAX_COLUMNS:
+            self.hidden_columns.append((first - 1, min(last - 1, MAX_COLUMNS)))
+
     def _text(self, data: str) -> None:
         if self.target is not None:
             self.target.add(data)
@@ -157,6 +170,9 @@ class _Sheet:
             return
         if self.column >= MAX_COLUMNS or self.number > MAX_ROWS:
             raise beyond_limits(self.name, self.ref, self.number, self.column)
+        if self.hidden_row or any(first <= self.column <= last
+                                  for first, last in self.hidden_columns):
+            raise hidden_cell(self.name, self.ref, "row" if self.hidden_row else "column")
         self.values += [None] * (self.column - len(self.values))
         self.values.append(value)
 
