@@ -193,7 +193,9 @@ class _Sheet:
             if index is None or index >= len(self.strings):
                 raise self._broken(f"refers to shared text {text!r}, which the workbook lacks")
             return self.strings[index]
-        if self.kind == "b":
+        if self.kind == "b":  # xsd:boolean: anything else is no value a spreadsheet wrote
+            if text.strip() not in BOOLEANS:
+                raise self._broken(f"holds the true/false value {text[:40]!r}, which is not one")
             return text.strip() in ("1", "true")
         if self.kind == "d":
             try:
@@ -205,10 +207,11 @@ class _Sheet:
         return unescape(text)  # a formula's text ("str")
 
     def _number(self, text: str) -> Any:
-        try:
-            number = float(text)
-        except ValueError:
-            raise self._broken(f"holds the number {text[:40]!r}, which is not one") from None
+        # as a spreadsheet writes a number: float() would also take 1_0 (as 10) and the digits
+        # of other scripts, reading a hand-made cell as a figure nobody typed
+        if not NUMBER.fullmatch(text.strip()):
+            raise self._broken(f"holds the number {text[:40]!r}, which is not one")
+        number = float(text)
         if not math.isfinite(number):
             raise self._broken(f"holds the number {text[:40]!r}, which is not a finite one")
         if whole(self.style) in self.dates:
@@ -226,6 +229,10 @@ class _Sheet:
     def _broken(self, what: str) -> Unreadable:
         return Unreadable(f"{what}: save the file again from a spreadsheet program", self.name,
                           self.ref)
+
+
+BOOLEANS = ("0", "1", "true", "false")
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def _column_index(letters: str) -> int:

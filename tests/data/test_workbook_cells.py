@@ -384,3 +384,29 @@ def test_a_workbook_says_rows_and_cells_not_lines(make_year):
         f"{XLSX} AA4: holds \"stray\" beyond the 25 named columns",
         f"{XLSX} A3 (authority): \"Adur District Council\" appears more than once (first at "
         "authorities.xlsx, row 2)"]
+
+
+# ---- a cell whose stored value is not one its type allows --------------------------------
+
+ODD_VALUES = {
+    "a true/false cell holding 2": ('<c r="M3" t="n"><v>0</v></c>',
+                                    '<c r="M3" t="b"><v>2</v></c>',
+                                    "M3: holds the true/false value '2', which is not one"),
+    "a number with an underscore": ('<c r="M3" t="n"><v>0</v></c>',
+                                    '<c r="M3" t="n"><v>1_0</v></c>',
+                                    "M3: holds the number '1_0', which is not one"),
+    "a number in Arabic-Indic digits": ('<c r="M3" t="n"><v>0</v></c>',
+                                        '<c r="M3" t="n"><v>\u0661\u0660</v></c>',
+                                        "M3: holds the number '\u0661\u0660', which is not one"),
+}
+
+
+@pytest.mark.parametrize("case", list(ODD_VALUES))
+def test_a_value_its_cell_type_does_not_allow_is_refused(make_year, case):
+    """Python's float() takes 1_0 as 10 and other scripts' digits, and anything not "1" or
+    "true" read as false: a hand-made file's cell read as something else, silently."""
+    old, new, expected = ODD_VALUES[case]
+    folder = make_year()
+    xlsx(folder / "authorities.xlsx", HEADER, THREE, edit=in_sheet(old, new))
+    (problem,) = problems_of(folder)
+    assert problem.startswith(f"{XLSX} {expected}"), problem
