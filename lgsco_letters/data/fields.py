@@ -12,7 +12,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lgsco_letters.data.models import Authority, Year
 
 DEFAULT_TITLE = "Chief Executive"
 # The kinds of field, each read by its own rule (`validate.READERS`), with how YAML and a CSV
@@ -115,3 +118,9 @@ REQUIRED = tuple(item.name for item in FIELDS if item.required)
 ADDRESSES = tuple(item.name for item in FIELDS if item.kind == EMAIL)
 # The roles `copied_to:` in year.yaml may name, each with the field that holds its address.
 COPY_ROLES = {item.role: item.name for item in FIELDS if item.role}
+
+
+def copied_to(year: Year, authority: Authority) -> list[str]:
+    """The roles of `copied_to:` that this authority has given an address for: those that
+    `send --cc` can copy the letter to, and no others (what its "Copied to" line names)."""
+    return [role for role in year.copied_to if getattr(authority, COPY_ROLES[role])]

@@ -16,6 +16,7 @@ from importlib.metadata import version
 from typing import Any
 
 from lgsco_letters import __version__
+from lgsco_letters.data.fields import copied_to
 from lgsco_letters.data.models import Authority, Year
 
 # The PDF's Info keys: HTML <meta> names that WeasyPrint's custom_metadata copies into the
@@ -56,7 +57,7 @@ def data_fingerprint(year: Year, authority: Authority) -> str:
     # roles of `copied_to:` that have one, so adding or removing one changes the letter (a
     # year that copies none keeps the fingerprints it had)
     if year.copied_to:
-        own["copied_to"] = _copied_to(year, authority)
+        own["copied_to"] = copied_to(year, authority)
     # the year-wide figures the letter quotes (its group's averages): another council's
     # change that moves them changes this letter too, and only the letters that quote them
     quoted = year.format.quoted(year, authority)
@@ -92,12 +93,6 @@ def _year_json(year: Year) -> str:
         del _YEARS[key]  # years no longer in use
     _YEARS[id(year)] = (weakref.ref(year), text)
     return text
-
-
-def _copied_to(year: Year, authority: Authority) -> list[str]:
-    from lgsco_letters.render.templating import copied_to  # (templating imports this module)
-
-    return copied_to(year, authority)
 
 
 def provenance(year: Year, authority: Authority, templates: str) -> dict[str, str]:

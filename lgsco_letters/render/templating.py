@@ -16,7 +16,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from lgsco_letters.data.fields import COPY_ROLES
+from lgsco_letters.data.fields import copied_to
 from lgsco_letters.data.models import Authority, Year
 from lgsco_letters.errors import Problem, RenderError
 from lgsco_letters.render.assets import AssetError, data_uri, inline_css, resolve_asset
@@ -38,12 +38,6 @@ def long_date(value: date) -> str:
 
 def short_date(value: date) -> str:
     return f"{value:%d/%m/%Y}"
-
-
-def copied_to(year: Year, authority: Authority) -> list[str]:
-    """The roles of `copied_to:` that this authority has given an address for: those that
-    `send --cc` can copy the letter to, and no others."""
-    return [role for role in year.copied_to if getattr(authority, COPY_ROLES[role])]
 
 
 class Templates:
