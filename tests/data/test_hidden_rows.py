@@ -9,35 +9,17 @@ import io
 import pytest
 
 from helpers import ADUR_ROW, BROMSGROVE_ROW, CSV_HEADER, typed
-from helpers.workbooks import ods, ods_row, xlsx
-from lgsco_letters.errors import DataError, display_path
+from helpers.workbooks import in_sheet, ods, ods_row, problems_of, xlsx
 from lgsco_letters.project import load_year
 
 HEADER = CSV_HEADER.split(",")
 TWO = [typed(next(csv.reader(io.StringIO(row)))) for row in (ADUR_ROW, BROMSGROVE_ROW)]
-SHEET = "xl/worksheets/sheet1.xml"
-
-
-def problems_of(folder) -> list[str]:
-    with pytest.raises(DataError) as caught:
-        load_year(folder)
-    return [str(problem).replace(display_path(folder) + "/", "")
-            for problem in caught.value.problems]
-
-
-def edit_sheet(old: str, new: str):
-    def edit(name: str, text: str) -> str:
-        if name != SHEET:
-            return text
-        assert old in text, old
-        return text.replace(old, new, 1)
-    return edit
 
 
 @pytest.mark.parametrize(("edit", "expected"), [
-    (edit_sheet('<row r="3"', '<row r="3" hidden="1"'), "cell A3: holds a value in a hidden row "
+    (in_sheet('<row r="3"', '<row r="3" hidden="1"'), "cell A3: holds a value in a hidden row "
      "(hidden, or filtered out), which whoever checks the sheet does not see: show the row"),
-    (edit_sheet("<sheetData>", '<cols><col min="13" max="13" hidden="1"/></cols><sheetData>'),
+    (in_sheet("<sheetData>", '<cols><col min="13" max="13" hidden="1"/></cols><sheetData>'),
      "cell M1: holds a value in a hidden column, which whoever checks the sheet does not see"),
 ])
 def test_an_xlsx_value_hidden_from_view_is_refused(make_year, edit, expected):
@@ -49,7 +31,7 @@ def test_an_xlsx_value_hidden_from_view_is_refused(make_year, edit, expected):
 
 def test_an_empty_hidden_column_costs_nothing(make_year):
     folder = make_year()
-    xlsx(folder / "authorities.xlsx", HEADER, TWO, edit=edit_sheet(
+    xlsx(folder / "authorities.xlsx", HEADER, TWO, edit=in_sheet(
         "<sheetData>", '<cols><col min="40" max="16384" hidden="1"/></cols><sheetData>'))
     assert len(load_year(folder).authorities) == 2
 

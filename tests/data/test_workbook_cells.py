@@ -13,33 +13,14 @@ import zipfile
 import pytest
 
 from helpers import ADUR_ROW, BROMSGROVE_ROW, CSV_HEADER, ZERO_ROW, typed
-from helpers.workbooks import ods, ods_cell, ods_row, xlsx
-from lgsco_letters.errors import DataError, display_path
+from helpers.workbooks import SHEET, in_sheet, ods, ods_cell, ods_row, problems_of, xlsx
 from lgsco_letters.project import load_year
 
 HEADER = CSV_HEADER.split(",")
 THREE = [typed(next(csv.reader(io.StringIO(row)))) for row in (ADUR_ROW, BROMSGROVE_ROW, ZERO_ROW)]
-SHEET = "xl/worksheets/sheet1.xml"
 XLSX = "authorities.xlsx, sheet Authorities, cell"
 ODS = "authorities.ods, sheet Authorities, cell"
 CALCEXT = 'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
-
-
-def problems_of(folder) -> list[str]:
-    with pytest.raises(DataError) as caught:
-        load_year(folder)
-    return [str(problem).replace(display_path(folder) + "/", "")
-            for problem in caught.value.problems]
-
-
-def in_sheet(old: str, new: str):
-    """An edit of the sheet's XML, insisting that `old` is there."""
-    def edit(name: str, text: str) -> str:
-        if name != SHEET:
-            return text
-        assert old in text, old
-        return text.replace(old, new, 1)
-    return edit
 
 
 def inline(ref: str, text: str) -> str:

@@ -134,3 +134,29 @@ def with_bomb(path: Path, part: str, head: bytes, filler: bytes, times: int,
     members[part] = (data, size, 0)  # the CRC is never reached
     write_raw_zip(path, members)
     return path
+
+
+SHEET = "xl/worksheets/sheet1.xml"  # the first sheet of a workbook `xlsx` writes
+
+
+def in_sheet(old: str, new: str):
+    """An edit (for `xlsx`'s `edit`) of the first sheet's XML, insisting that `old` is there."""
+    def edit(name: str, text: str) -> str:
+        if name != SHEET:
+            return text
+        assert old in text, old
+        return text.replace(old, new, 1)
+    return edit
+
+
+def problems_of(folder) -> list[str]:
+    """The problems loading the year folder raises, each with the folder's path left out."""
+    import pytest
+
+    from lgsco_letters.errors import DataError, display_path
+    from lgsco_letters.project import load_year
+
+    with pytest.raises(DataError) as caught:
+        load_year(folder)
+    return [str(problem).replace(display_path(folder) + "/", "")
+            for problem in caught.value.problems]
